@@ -1,0 +1,68 @@
+# newswire: the two commands of the README, and their parts.
+#   make up    run the whole system locally (dev stack + all six services)
+#   make test  set everything up from nothing and run all three test tiers
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install up demo test test-unit test-integration test-e2e typecheck contracts devstack-up devstack-down clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/newswire up
+
+demo: install
+	$(BIN)/newswire up --demo
+
+devstack-up: install
+	$(BIN)/newswire devstack up
+
+devstack-down: install
+	$(BIN)/newswire devstack down
+
+contracts: install
+	$(BIN)/newswire contracts export
+
+typecheck: install
+	@# mypy cannot follow the package-dir mapping of the editable install, so it checks the
+	@# package assembled as it is installed: shared/ as newswire, services/<name>/ as newswire.<name>.
+	rm -rf build/typecheck && mkdir -p build/typecheck
+	cp -r shared build/typecheck/newswire
+	for s in services/*/; do cp -r $$s build/typecheck/newswire/$$(basename $$s); done
+	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p newswire
+
+test-unit: install
+	$(BIN)/pytest tests/unit -q
+
+# Integration and e2e tests use the real dev stack; tests/conftest.py starts it if needed.
+test-integration: install
+	$(BIN)/pytest tests/integration -q
+
+test-e2e: install
+	$(BIN)/pytest tests/e2e -q
+
+# The whole suite. Starts the dev stack if it is not running and stops it again afterwards
+# (leaving running only what was running before).
+test: install
+	@started=0; \
+	if ! $(BIN)/newswire devstack status >/dev/null 2>&1; then \
+	  $(BIN)/newswire devstack up || exit 1; started=1; \
+	fi; \
+	status=0; \
+	$(MAKE) --no-print-directory typecheck || status=1; \
+	NEWSWIRE_KEEP_DEVSTACK=1 $(BIN)/pytest tests -q -m "not slow" -p no:cacheprovider || status=1; \
+	if [ $$started = 1 ]; then $(BIN)/newswire devstack down; fi; \
+	exit $$status
+
+clean:
+	rm -rf build .mypy_cache .pytest_cache var

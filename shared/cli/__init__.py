@@ -1,0 +1,1 @@
+"""The `newswire` command line."""

@@ -1,0 +1,42 @@
+"""`newswire`: one command for running, operating and inspecting the system."""
+
+from __future__ import annotations
+
+import typer
+
+from newswire.cli import (
+    contracts_cmd,
+    devstack_cmd,
+    dlq_cmd,
+    es_cmd,
+    farm_cmd,
+    kibana_cmd,
+    run_cmd,
+    topics_cmd,
+)
+
+app = typer.Typer(
+    name="newswire",
+    help="newswire: news feeds to clean, enriched, searchable articles, with every edit caught.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(devstack_cmd.app, name="devstack", help="Local Kafka + Elasticsearch (no Docker).")
+app.add_typer(topics_cmd.app, name="topics", help="Kafka topics from the registry.")
+app.add_typer(es_cmd.app, name="es", help="Elasticsearch templates, aliases and indices.")
+app.add_typer(dlq_cmd.app, name="dlq", help="Inspect and replay dead letters.")
+app.add_typer(contracts_cmd.app, name="contracts", help="JSON Schema and AsyncAPI of the topics.")
+app.add_typer(kibana_cmd.app, name="kibana", help="Kibana saved objects.")
+app.add_typer(farm_cmd.app, name="farm", help="The local news farm (synthetic outlets).")
+app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
+    run_cmd.run
+)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Feed registry and feed health messages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field, NonNegativeInt, PositiveInt
+
+from newswire.contracts.base import Contract, FeedId, UtcDatetime
+
+
+class FeedConfig(Contract):
+    """One feed to poll. Lives on the compacted feeds topic, keyed by feed id; a tombstone
+    (null value) removes the feed."""
+
+    schema_version: Literal[1] = Field(1, description="Contract version of this message.")
+    feed_id: FeedId
+    url: AnyHttpUrl = Field(description="The feed URL (RSS, Atom, RDF or JSON Feed).")
+    title: str | None = Field(None, description="Human name of the feed, if known.")
+    outlet: str | None = Field(None, description="The publishing outlet, e.g. 'The Guardian'.")
+    language: str | None = Field(None, description="Expected language (BCP 47), if known.")
+    tags: tuple[str, ...] = Field((), description="Free-form labels for grouping feeds.")
+    enabled: bool = Field(True, description="False pauses polling without removing the feed.")
+    min_interval_s: PositiveInt | None = Field(
+        None, description="Override of the poller's lower bound on the poll interval, seconds."
+    )
+    max_interval_s: PositiveInt | None = Field(
+        None, description="Override of the poller's upper bound on the poll interval, seconds."
+    )
+    added_at: UtcDatetime = Field(description="When the feed was added to the registry.")
+
+
+FeedErrorClass = Literal[
+    "dns",
+    "connect",
+    "timeout",
+    "tls",
+    "http_4xx",
+    "http_5xx",
+    "rate_limited",
+    "gone",
+    "too_large",
+    "not_a_feed",
+    "malformed",
+    "bot_challenge",
+    "refused_address",
+    "redirect_loop",
+    "other",
+]
+
+
+class FeedStatus(Contract):
+    """The outcome of one poll of one feed: the feed-health time series."""
+
+    schema_version: Literal[1] = Field(1, description="Contract version of this message.")
+    feed_id: FeedId
+    feed_url: AnyHttpUrl = Field(description="The URL polled (after any stored permanent redirect).")
+    polled_at: UtcDatetime = Field(description="When the poll started.")
+    status_code: int | None = Field(None, description="HTTP status, or null if no response.")
+    duration_ms: NonNegativeInt = Field(description="Wall time of the poll, milliseconds.")
+    bytes: NonNegativeInt = Field(0, description="Response body size, bytes (0 on a 304).")
+    items_total: NonNegativeInt = Field(0, description="Items in the feed document.")
+    items_new: NonNegativeInt = Field(0, description="Items not seen before (fetch requests emitted).")
+    validator: Literal["etag", "last-modified", "both", "none"] = Field(
+        "none", description="Which conditional-GET validators were sent."
+    )
+    not_modified: bool = Field(False, description="The server answered 304 Not Modified.")
+    error_class: FeedErrorClass | None = Field(None, description="Failure class, null on success.")
+    error_message: str | None = Field(None, description="Human-readable failure detail.")
+    consecutive_failures: NonNegativeInt = Field(0, description="Failures in a row, this one included.")
+    next_poll_at: UtcDatetime | None = Field(None, description="When the feed is due again.")
+    disabled: bool = Field(False, description="The feed has been disabled (see disabled_reason).")
+    disabled_reason: str | None = Field(None, description="Why the feed was disabled.")

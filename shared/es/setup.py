@@ -1,0 +1,136 @@
+"""Index templates, initial indices and aliases (`newswire es setup`), and retention pruning.
+
+The dev stack's minimal Elasticsearch has no ILM, no data streams and no ingest pipelines, so the
+design uses only what every distribution has: composable index templates (with component
+templates), aliases, and time-based monthly indices that `newswire es prune` drops when old.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, NotFoundError
+
+COMPONENTS = ("settings", "feed-status")
+#: Index templates, and whether their indices are fixed (one `-v1` index) or monthly.
+TEMPLATES: dict[str, str] = {
+    "articles": "fixed",
+    "stories": "fixed",
+    "feeds": "fixed",
+    "dead-letters": "fixed",
+    "revisions": "monthly",
+    "polls": "monthly",
+}
+_MONTHLY = re.compile(r"-(\d{4})\.(\d{2})$")
+
+
+def load_template(name: str, prefix: str) -> dict[str, Any]:
+    """A packaged template with `{prefix}` filled in."""
+    text = resources.files("newswire.es").joinpath(f"templates/{name}.json").read_text("utf-8")
+    return dict(json.loads(text.replace("{prefix}", prefix)))
+
+
+def fixed_index(prefix: str, name: str) -> str:
+    """The concrete index behind a fixed alias (versioned so a reindex can swap it)."""
+    return f"{prefix}-{name}-v1"
+
+
+def monthly_index(prefix: str, name: str, when: datetime) -> str:
+    """The monthly index for an instant (revisions and polls are written by event time)."""
+    return f"{prefix}-{name}-{when:%Y.%m}"
+
+
+def alias(prefix: str, name: str) -> str:
+    """The read alias of an index family."""
+    return f"{prefix}-{name}"
+
+
+@dataclass
+class SetupReport:
+    """What `setup` installed."""
+
+    component_templates: list[str] = field(default_factory=list)
+    index_templates: list[str] = field(default_factory=list)
+    indices_created: list[str] = field(default_factory=list)
+
+
+async def setup(client: AsyncElasticsearch, prefix: str, analyzer: str | None = None) -> SetupReport:
+    """Install component and index templates and create the fixed indices. Idempotent.
+
+    `analyzer` overrides the type of the `newswire_text` analyzer (e.g. "english" in production;
+    the dev stack's minimal distribution only has "standard").
+    """
+    report = SetupReport()
+    for component in COMPONENTS:
+        body = load_template(f"component-{component}", prefix)
+        if analyzer and component == "settings":
+            body["template"]["settings"]["analysis"]["analyzer"]["newswire_text"] = {"type": analyzer}
+        name = f"{prefix}-{component}"
+        await client.cluster.put_component_template(
+            name=name, template=body["template"], meta=body.get("_meta")
+        )
+        report.component_templates.append(name)
+    for template in TEMPLATES:
+        body = load_template(template, prefix)
+        name = f"{prefix}-{template}"
+        await client.indices.put_index_template(
+            name=name,
+            index_patterns=body["index_patterns"],
+            priority=body["priority"],
+            composed_of=body["composed_of"],
+            template=body.get("template"),
+            meta=body.get("_meta"),
+        )
+        report.index_templates.append(name)
+    for template, kind in TEMPLATES.items():
+        if kind == "fixed":
+            index = fixed_index(prefix, template)
+            if not await client.indices.exists(index=index):
+                await client.indices.create(index=index)
+                report.indices_created.append(index)
+    return report
+
+
+async def prune(
+    client: AsyncElasticsearch, prefix: str, older_than_days: int, now: datetime, dry_run: bool = False
+) -> list[str]:
+    """Delete monthly indices whose whole month ended more than `older_than_days` ago."""
+    doomed: list[str] = []
+    for family, kind in TEMPLATES.items():
+        if kind != "monthly":
+            continue
+        try:
+            indices = await client.indices.get(index=f"{prefix}-{family}-*")
+        except NotFoundError:
+            continue
+        for index in indices:
+            match = _MONTHLY.search(index)
+            if not match:
+                continue
+            year, month = int(match.group(1)), int(match.group(2))
+            end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=now.tzinfo)
+            if (now - end).days > older_than_days:
+                doomed.append(index)
+    if doomed and not dry_run:
+        await client.indices.delete(index=",".join(sorted(doomed)))
+    return sorted(doomed)
+
+
+async def teardown(client: AsyncElasticsearch, prefix: str) -> None:
+    """Remove everything `setup` made and every index of the prefix (tests clean up with it)."""
+    await client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+    for template in TEMPLATES:
+        try:
+            await client.indices.delete_index_template(name=f"{prefix}-{template}")
+        except NotFoundError:
+            pass
+    for component in COMPONENTS:
+        try:
+            await client.cluster.delete_component_template(name=f"{prefix}-{component}")
+        except NotFoundError:
+            pass

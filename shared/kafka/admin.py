@@ -1,0 +1,88 @@
+"""Topic administration from the registry (aiokafka's admin client: Faust has no public API for
+creating topics with per-topic configuration)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from newswire.config import KafkaSettings
+from newswire.kafka.clients import aiokafka_kwargs
+from newswire.topics import TopicSpec, all_topics
+
+
+@dataclass
+class TopicsReport:
+    """What `ensure_topics` did."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    partition_mismatch: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+async def ensure_topics(
+    settings: KafkaSettings,
+    specs: Iterable[TopicSpec] | None = None,
+    replication_factor: int = 1,
+) -> TopicsReport:
+    """Create every topic that does not exist yet, with its registry configuration. Idempotent:
+    existing topics are left alone and reported (with their partition count if it differs)."""
+    specs = list(specs if specs is not None else all_topics())
+    report = TopicsReport()
+    admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings), request_timeout_ms=30000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = {spec.full_name(settings.topic_prefix): spec for spec in specs}
+        missing = [
+            NewTopic(
+                name=name,
+                num_partitions=spec.partitions,
+                replication_factor=replication_factor,
+                topic_configs=spec.kafka_config(),
+            )
+            for name, spec in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # created concurrently by another process: that is the goal anyway
+            report.created = sorted(t.name for t in missing)
+        present = [name for name in wanted if name in existing]
+        report.existing = sorted(present)
+        if present:
+            for meta in await admin.describe_topics(present):
+                name = meta["topic"]
+                count = len(meta.get("partitions", []))
+                if count != wanted[name].partitions:
+                    report.partition_mismatch[name] = (count, wanted[name].partitions)
+    finally:
+        await admin.close()
+    return report
+
+
+async def list_topics(settings: KafkaSettings) -> list[str]:
+    """Names of the topics in the cluster."""
+    admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings))
+    await admin.start()
+    try:
+        return sorted(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def delete_topics(settings: KafkaSettings, names: list[str]) -> None:
+    """Delete topics (used by tests to clean up their prefixed topics)."""
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings))
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()

@@ -1,0 +1,391 @@
+"""The one way to write a stage: a Faust app bound to the topic registry and the contracts.
+
+A stage declares handlers: `@stage.handler(PAGES)` on `async def handle(page, ctx)`. The runtime
+consumes the topic as raw bytes, decodes and validates them against the topic's contract, calls
+the handler, produces what it returns, and routes failures: transient ones to the stage's retry
+topic (so the source partition moves on), permanent or exhausted ones to the dead-letter topic
+with the original bytes. Handlers only move data: the logic lives in each service's pure module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import faust
+from prometheus_client import generate_latest
+
+from newswire.config import ServiceSettings
+from newswire.contracts import Contract, DeadLetter, utcnow
+from newswire.contracts.ids import dead_letter_id
+from newswire.kafka.clients import faust_broker_url, faust_credentials
+from newswire.runtime.codec import decode_as, encode, encode_key
+from newswire.runtime.errors import (
+    RetryDecision,
+    TransientError,
+    classify,
+    jitter_source,
+    retry_decision,
+)
+from newswire.runtime.logging import get_logger
+from newswire.runtime.metrics import StageMetrics
+from newswire.topics import DLQ, TopicSpec, all_topics, retry_spec
+
+M = TypeVar("M", bound=Contract)
+
+#: Default /healthz and /metrics port of each stage (NEWSWIRE_WEB_PORT overrides).
+WEB_PORTS = {
+    "poller": 6101,
+    "fetcher": 6102,
+    "normaliser": 6103,
+    "tracker": 6104,
+    "enricher": 6105,
+    "sink": 6106,
+}
+#: How long the retry agent waits at most before re-queueing a message that is not yet due, so
+#: that the retry partition is never held for the whole backoff.
+RETRY_POLL_S = 2.0
+HEADER_ATTEMPTS = "newswire-attempts"
+
+log = get_logger("newswire.runtime")
+
+
+@dataclass(frozen=True)
+class Emit:
+    """A message a handler wants produced: topic, key and value (a contract of that topic)."""
+
+    topic: TopicSpec
+    key: str | bytes | None
+    value: Contract | None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the message being processed came from (for dead letters)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, str]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may know about its message besides the value."""
+
+    stage: str
+    origin: Origin
+
+
+Handler = Callable[[M, Context], Awaitable[Iterable[Emit] | None]]
+
+
+@dataclass(frozen=True)
+class _Route(Generic[M]):
+    spec: TopicSpec
+    model: type[M]
+    fn: Handler[M]
+
+
+class Stage:
+    """A newswire stage: one Faust app, its topics, handlers, tables, timers and web endpoints."""
+
+    def __init__(self, name: str, settings: ServiceSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self.prefix = settings.kafka.topic_prefix
+        self.metrics = StageMetrics()
+        self._routes: dict[str, _Route[Any]] = {}
+        self._topics: dict[str, faust.TopicT] = {}
+        self._random = jitter_source
+        group = settings.consumer_group or f"{self.prefix}newswire-{name}"
+        port = settings.web_port or WEB_PORTS.get(name, 6100)
+        datadir = Path(settings.data_dir) / name
+        datadir.parent.mkdir(parents=True, exist_ok=True)
+        self.app = faust.App(
+            group,
+            broker=faust_broker_url(settings.kafka),
+            broker_credentials=faust_credentials(settings.kafka),
+            store=settings.store,
+            datadir=str(datadir),
+            autodiscover=False,
+            web_enabled=True,
+            web_bind=settings.web_host,
+            web_port=port,
+            web_host=settings.web_host,
+            consumer_auto_offset_reset="earliest",
+            producer_compression_type=(
+                None if settings.kafka.compression == "none" else settings.kafka.compression
+            ),
+            producer_max_request_size=DLQ.max_message_bytes,
+            consumer_max_fetch_size=DLQ.max_message_bytes,
+            topic_replication_factor=1,
+            topic_allow_declare=True,
+            stream_wait_empty=False,
+            logging_config=None,
+        )
+        self._retry_spec = retry_spec(name)
+        self._install_web()
+        self.app.timer(10.0)(self._update_lag)
+
+    # -- declaration -------------------------------------------------------------------------
+
+    def topic(self, spec: TopicSpec) -> faust.TopicT:
+        """The Faust topic for `spec` (raw bytes; the registry created it with its config)."""
+        full = spec.full_name(self.prefix)
+        if full not in self._topics:
+            self._topics[full] = self.app.topic(
+                full,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=spec.partitions,
+                internal=False,
+            )
+        return self._topics[full]
+
+    def handler(
+        self, spec: TopicSpec, *, concurrency: int = 1
+    ) -> Callable[[Handler[M]], Handler[M]]:
+        """Register `fn` as the handler of topic `spec`'s messages.
+
+        `concurrency` > 1 processes that many messages at once (order within a partition is then
+        not kept: use it only where order does not matter, e.g. fetching).
+        """
+
+        def register(fn: Handler[M]) -> Handler[M]:
+            route: _Route[M] = _Route(spec, spec.value, fn)  # type: ignore[arg-type]
+            self._routes[spec.full_name(self.prefix)] = route
+            source = self.topic(spec)
+
+            async def agent(stream: faust.StreamT[bytes]) -> None:
+                async for event in stream.events():
+                    message = event.message
+                    origin = Origin(
+                        topic=message.topic,
+                        partition=message.partition,
+                        offset=message.offset,
+                        key=message.key,
+                        value=message.value,
+                        headers=_headers(message.headers),
+                        attempts=1,
+                    )
+                    await self.process(route, origin)
+
+            agent.__name__ = f"{self.name}_{fn.__name__}"
+            self.app.agent(source, name=f"{self.name}.{fn.__name__}", concurrency=concurrency)(
+                agent
+            )
+            self._ensure_retry_agent()
+            return fn
+
+        return register
+
+    def table(self, name: str, *, source: TopicSpec, default: Any = None) -> Any:
+        """A Faust table co-partitioned with `source` (its changelog lives in Kafka)."""
+        return self.app.Table(name, default=default, partitions=source.partitions)
+
+    def timer(self, seconds: float) -> Callable[[Callable[[], Awaitable[None]]], Any]:
+        """Run a coroutine every `seconds` on every instance."""
+
+        def register(fn: Callable[[], Awaitable[None]]) -> Any:
+            async def tick() -> None:
+                try:
+                    await fn()
+                except Exception:  # a timer must survive its own failures
+                    log.exception("timer_failed", stage=self.name, timer=fn.__name__)
+
+            tick.__name__ = fn.__name__
+            return self.app.timer(seconds, name=f"{self.name}.{fn.__name__}")(tick)
+
+        return register
+
+    # -- processing --------------------------------------------------------------------------
+
+    async def process(self, route: _Route[Any], origin: Origin) -> None:
+        """Decode, handle, produce; on failure, retry or dead-letter. Never raises."""
+        topic_label = route.spec.name
+        self.metrics.messages_in.labels(self.name, topic_label).inc()
+        started = time.perf_counter()
+        try:
+            value = decode_as(route.model, origin.value)
+            ctx = Context(self.name, origin)
+            outputs = await asyncio.wait_for(
+                route.fn(value, ctx), timeout=self.settings.processing_timeout_s
+            )
+            for emit in outputs or ():
+                await self.send(emit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the taxonomy decides; nothing escapes to crash the agent
+            await self._fail(route.spec, origin, exc)
+        finally:
+            self.metrics.processing_seconds.labels(self.name, topic_label).observe(
+                time.perf_counter() - started
+            )
+
+    async def send(self, emit: Emit) -> None:
+        """Produce one message (attached to the current event: published before its commit)."""
+        value = None if emit.value is None else encode(emit.topic, emit.value)
+        await self.topic(emit.topic).send(key=encode_key(emit.key), value=value)
+        self.metrics.messages_out.labels(self.name, emit.topic.name).inc()
+
+    async def _fail(self, spec: TopicSpec, origin: Origin, exc: Exception) -> None:
+        error_class = classify(exc)
+        retry_after = exc.retry_after_s if isinstance(exc, TransientError) else None
+        decision: RetryDecision = retry_decision(
+            origin.attempts, error_class, self.settings.retry, self._random(), retry_after
+        )
+        letter = DeadLetter(
+            dead_letter_id=dead_letter_id(self.name, origin.topic, origin.partition, origin.offset),
+            stage=self.name,
+            source_topic=origin.topic,
+            source_partition=origin.partition,
+            source_offset=origin.offset,
+            key=origin.key,
+            value=origin.value,
+            headers=origin.headers,
+            error_class=error_class,
+            error_type=type(exc).__name__,
+            error_message=str(exc)[:4000] or type(exc).__name__,
+            attempts=origin.attempts,
+            failed_at=utcnow(),
+            retry_at=utcnow() + timedelta(seconds=decision.delay_s) if decision.retry else None,
+        )
+        outcome = "retry" if decision.retry else "dlq"
+        self.metrics.messages_failed.labels(self.name, spec.name, error_class, outcome).inc()
+        log.warning(
+            "message_failed",
+            stage=self.name,
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+            error_class=error_class,
+            error_type=type(exc).__name__,
+            error=str(exc)[:500],
+            attempts=origin.attempts,
+            outcome=outcome,
+            delay_s=round(decision.delay_s, 3),
+        )
+        target = self._retry_spec if decision.retry else DLQ
+        await self.topic(target).send(key=encode_key(self.name), value=letter.to_bytes())
+
+    def _ensure_retry_agent(self) -> None:
+        if getattr(self, "_retry_agent_installed", False):
+            return
+        self._retry_agent_installed = True
+        retry_source = self.topic(self._retry_spec)
+
+        async def retry_agent(stream: faust.StreamT[bytes]) -> None:
+            async for event in stream.events():
+                await self._process_retry(event.message.value)
+
+        self.app.agent(retry_source, name=f"{self.name}.retry")(retry_agent)
+
+    async def _process_retry(self, raw: bytes | None) -> None:
+        try:
+            letter = decode_as(DeadLetter, raw)
+        except Exception as exc:  # our own envelope is broken: keep it for inspection
+            log.error("retry_envelope_invalid", stage=self.name, error=str(exc))
+            return
+        route = self._routes.get(letter.source_topic)
+        if route is None:
+            log.error("retry_unknown_topic", stage=self.name, topic=letter.source_topic)
+            await self.topic(DLQ).send(key=encode_key(self.name), value=letter.to_bytes())
+            return
+        if letter.retry_at is not None:
+            wait = (letter.retry_at - utcnow()).total_seconds()
+            if wait > RETRY_POLL_S:
+                # Not due yet: wait a bounded moment, then re-queue behind the others.
+                await asyncio.sleep(RETRY_POLL_S)
+                await self.topic(self._retry_spec).send(
+                    key=encode_key(self.name), value=letter.to_bytes()
+                )
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)
+        origin = Origin(
+            topic=letter.source_topic,
+            partition=letter.source_partition,
+            offset=letter.source_offset,
+            key=letter.key,
+            value=letter.value,
+            headers=letter.headers,
+            attempts=letter.attempts + 1,
+        )
+        await self.process(route, origin)
+
+    # -- observability -----------------------------------------------------------------------
+
+    def _install_web(self) -> None:
+        stage = self
+
+        @self.app.page("/healthz")
+        async def healthz(view: Any, request: Any) -> Any:
+            reason = getattr(stage.app, "crash_reason", None)
+            body = {"stage": stage.name, "status": "ok" if reason is None else "crashed"}
+            if reason is not None:
+                body["reason"] = repr(reason)
+                return view.json(body, status=503)
+            return view.json(body)
+
+        @self.app.page("/metrics")
+        async def metrics(view: Any, request: Any) -> Any:
+            # aiohttp refuses a charset inside content_type; Prometheus reads plain text/plain.
+            return view.bytes(generate_latest(stage.metrics.registry), content_type="text/plain")
+
+    async def _update_lag(self) -> None:
+        consumer = getattr(self.app, "consumer", None)
+        if consumer is None:
+            return
+        try:
+            assignment = consumer.assignment()
+            for tp in assignment:
+                highwater = consumer.highwater(tp)
+                position = getattr(consumer, "_last_offset", {}).get(tp)
+                if highwater is None:
+                    continue
+                lag = max(0, highwater - (position + 1 if position is not None else 0))
+                base = tp.topic[len(self.prefix) :] if tp.topic.startswith(self.prefix) else tp.topic
+                self.metrics.consumer_lag.labels(self.name, base, str(tp.partition)).set(lag)
+        except Exception:  # metrics must never take the stage down
+            log.debug("lag_update_failed", stage=self.name, exc_info=True)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run the stage as a worker process until SIGINT/SIGTERM."""
+        from faust import Worker
+
+        from newswire.runtime.logging import configure_logging, logging_config
+
+        configure_logging(self.settings.log_level, self.settings.log_format)
+        if self.settings.ensure_topics:
+            from newswire.kafka.admin import ensure_topics
+
+            asyncio.run(ensure_topics(self.settings.kafka, all_topics()))
+        worker = Worker(
+            self.app,
+            loglevel=self.settings.log_level,
+            quiet=True,
+            redirect_stdouts=False,
+            logging_config=logging_config(self.settings.log_level, self.settings.log_format),
+        )
+        worker.execute_from_commandline()
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    if not raw:
+        return {}
+    items: Sequence[tuple[str, Any]] = list(raw.items()) if isinstance(raw, dict) else list(raw)
+    return {
+        str(k): (v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else str(v))
+        for k, v in items
+    }

@@ -1,0 +1,80 @@
+"""Session fixtures shared by the integration and e2e tiers.
+
+Tests that touch Kafka or Elasticsearch use the real dev stack (`newswire devstack`), started
+here if it is not running (and stopped again at the end if this session started it). Every run
+gets a unique topic prefix and index prefix, so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from newswire.config import ElasticsearchSettings, KafkaSettings
+
+REPO = Path(__file__).resolve().parents[1]
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = str(item.fspath)
+        if f"{os.sep}integration{os.sep}" in path:
+            item.add_marker(pytest.mark.integration)
+        if f"{os.sep}e2e{os.sep}" in path:
+            item.add_marker(pytest.mark.e2e)
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """A short id unique to this test session."""
+    return uuid.uuid4().hex[:8]
+
+@pytest.fixture(scope="session")
+def devstack() -> Iterator[object]:
+    """The real local Kafka and Elasticsearch, up for the whole session."""
+    from newswire import devstack as stack
+
+    started = False
+    if not stack.is_healthy():
+        stack.up()
+        started = True
+    yield stack
+    if started and not os.environ.get("NEWSWIRE_KEEP_DEVSTACK"):
+        stack.down()
+
+@pytest.fixture(scope="session")
+def kafka_settings(devstack: object, run_id: str) -> KafkaSettings:
+    """Kafka settings of the dev stack, with this run's topic prefix."""
+    return KafkaSettings(topic_prefix=f"test-{run_id}.")
+
+@pytest.fixture(scope="session")
+def es_settings(devstack: object, run_id: str) -> ElasticsearchSettings:
+    """Elasticsearch settings of the dev stack, with this run's index prefix."""
+    return ElasticsearchSettings(index_prefix=f"test-{run_id}")
+
+@pytest.fixture(scope="session")
+async def topics(kafka_settings: KafkaSettings) -> AsyncIterator[list[str]]:
+    """Every registry topic, created under this run's prefix, deleted at the end."""
+    from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
+    from newswire.topics import all_topics
+
+    await ensure_topics(kafka_settings, all_topics())
+    names = [s.full_name(kafka_settings.topic_prefix) for s in all_topics()]
+    yield names
+    existing = await list_topics(kafka_settings)
+    await delete_topics(kafka_settings, [t for t in existing if t.startswith(kafka_settings.topic_prefix)])
+
+@pytest.fixture(scope="session")
+async def es_client(es_settings: ElasticsearchSettings) -> AsyncIterator[object]:
+    """An Elasticsearch client with this run's templates installed; everything removed after."""
+    from newswire.es.client import make_client, wait_healthy
+    from newswire.es.setup import setup, teardown
+
+    client = make_client(es_settings)
+    await wait_healthy(client)
+    await setup(client, es_settings.index_prefix)
+    yield client
+    await teardown(client, es_settings.index_prefix)
+    await client.close()

@@ -1,0 +1,51 @@
+"""Templates install on the real Elasticsearch; a document is indexed, found, and idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newswire.config import ElasticsearchSettings
+from newswire.es.setup import alias, fixed_index, setup
+from tests.factories import AID, CANONICAL
+
+
+async def test_index_and_search_an_article(es_client: Any, es_settings: ElasticsearchSettings) -> None:
+    prefix = es_settings.index_prefix
+    doc = {
+        "article_id": AID, "version": 1, "canonical_url": CANONICAL, "host": "www.example.com",
+        "title": "Kerry and Lavrov meet in Geneva", "text": "John Kerry met Sergey Lavrov in Geneva on Friday.",
+        "language": "en", "first_seen": "2016-09-08T10:00:00Z", "word_count": 9,
+    }
+    for _ in range(2):  # the same id twice: one document (idempotent write)
+        await es_client.index(index=alias(prefix, "articles"), id=AID, document=doc, refresh="wait_for")
+    found = await es_client.search(index=alias(prefix, "articles"), query={"match": {"text": "lavrov geneva"}})
+    assert found["hits"]["total"]["value"] == 1
+    assert found["hits"]["hits"][0]["_id"] == AID
+    assert found["hits"]["hits"][0]["_index"] == fixed_index(prefix, "articles")
+    count = await es_client.count(index=alias(prefix, "articles"))
+    assert count["count"] == 1
+
+
+async def test_monthly_indices_join_the_read_alias_and_setup_is_idempotent(
+    es_client: Any, es_settings: ElasticsearchSettings
+) -> None:
+    prefix = es_settings.index_prefix
+    await es_client.index(
+        index=f"{prefix}-polls-2026.11", id="f1-1",
+        document={"feed_id": "f1", "feed_url": "https://e.com/rss", "polled_at": "2026-11-21T00:00:00Z", "duration_ms": 5},
+        refresh="wait_for",
+    )
+    assert (await es_client.count(index=alias(prefix, "polls")))["count"] == 1
+    report = await setup(es_client, prefix)
+    assert report.indices_created == []
+
+
+async def test_strict_mapping_refuses_unknown_fields(es_client: Any, es_settings: ElasticsearchSettings) -> None:
+    from elasticsearch import BadRequestError
+
+    try:
+        await es_client.index(index=alias(es_settings.index_prefix, "stories"), id="x", document={"nope": 1})
+    except BadRequestError as exc:
+        assert "strict" in str(exc)
+    else:
+        raise AssertionError("a document with an unknown field was accepted")

@@ -1,0 +1,52 @@
+"""The topic registry: every contract has its topic, names are versioned, keys fit politeness."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from newswire.contracts import MESSAGES
+from newswire.topics import (
+    DLQ,
+    FEEDS,
+    FETCH_REQUESTS,
+    PUBLIC_TOPICS,
+    STAGES,
+    STORIES,
+    all_topics,
+    by_name,
+    retry_topic,
+)
+
+
+def test_names_are_unique_and_versioned() -> None:
+    names = [s.name for s in all_topics()]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert re.fullmatch(r"newswire(\.[a-z-]+)+\.v\d+", name), name
+
+
+def test_every_message_has_a_public_topic() -> None:
+    assert {s.value for s in PUBLIC_TOPICS} == set(MESSAGES)
+
+
+def test_keys_and_policies() -> None:
+    assert FETCH_REQUESTS.key == "host"
+    assert FEEDS.cleanup_policy == "compact" and STORIES.cleanup_policy == "compact"
+    for spec in PUBLIC_TOPICS:
+        if spec.name.startswith("newswire.articles") or spec.name == "newswire.pages.v1":
+            assert spec.key == "article_id", spec.name
+    assert FEEDS.kafka_config()["cleanup.policy"] == "compact"
+    assert "retention.ms" not in FEEDS.kafka_config()
+    assert int(DLQ.kafka_config()["max.message.bytes"]) >= max(s.max_message_bytes for s in PUBLIC_TOPICS)
+
+
+def test_prefix_and_lookup() -> None:
+    assert FEEDS.full_name("test-1.") == "test-1.newswire.feeds.v1"
+    assert by_name("newswire.feeds.v1") is FEEDS
+    with pytest.raises(KeyError):
+        by_name("newswire.nope.v1")
+    assert {retry_topic(s) for s in STAGES} <= {s.name for s in all_topics()}
+    with pytest.raises(ValueError):
+        retry_topic("nobody")
