@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import json
+import os
+import sys
 from typing import Annotated, NoReturn
 
 import typer
@@ -24,8 +26,10 @@ app = typer.Typer(
     help="Local Kafka 4.1 + Elasticsearch 8.19 from Maven Central, as plain JVMs (no Docker).",
     no_args_is_help=True,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Not a terminal (CI logs, pipes): rich would assume 80 columns and fold the status table.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 
 class ServiceName(enum.StrEnum):
@@ -42,6 +46,7 @@ def _fail(exc: DevstackError) -> NoReturn:
 
 
 def _progress(message: str) -> None:
+    """Show one step of `up`/`down` as it happens."""
     console.print(f"[dim]•[/] {escape(message)}", highlight=False)
 
 

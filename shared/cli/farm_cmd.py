@@ -26,7 +26,8 @@ async def _serve(config: FarmConfig, feeds_out: Path | None, show: int) -> None:
         async with run_farm(config) as farm:
             live = farm.feed_urls(include_dead=False)
             typer.echo(f"farm: {len(farm.outlets)} outlets ({len(live)} live) on port {farm.port}")
-            typer.echo(f"control: {farm.control_url}/_farm/stats  {farm.control_url}/_farm/articles")
+            ctl = farm.control_url
+            typer.echo(f"control: {ctl}/_farm/stats  {ctl}/_farm/articles")
             typer.echo(f"fixtures: {farm.fixtures.note}")
             for url in farm.feed_urls()[:show]:
                 typer.echo(f"  {url}")
@@ -53,7 +54,9 @@ def farm(
     arrival_rate: float = typer.Option(0.0, "--arrival-rate", help="New articles/s, farm-wide."),
     edit_rate: float = typer.Option(0.0, "--edit-rate", help="Share of generated articles edited."),
     edit_after: float = typer.Option(
-        20.0, "--edit-after", help="Seconds until edits (Guardian: after start; others: after publication)."
+        20.0,
+        "--edit-after",
+        help="Seconds until edits (Guardian: after start; others: after publication).",
     ),
     feed_format: str = typer.Option("alternate", "--feed-format", help="alternate|rss|atom."),
     crawl_delay: float | None = typer.Option(None, "--crawl-delay", help="robots.txt Crawl-delay."),
@@ -70,7 +73,8 @@ def farm(
     if ctx.invoked_subcommand is not None:
         return
     if mix not in MIXES:
-        raise typer.BadParameter(f"unknown mix {mix!r}; known: {', '.join(MIXES)}", param_hint="--mix")
+        known = ", ".join(MIXES)
+        raise typer.BadParameter(f"unknown mix {mix!r}; known: {known}", param_hint="--mix")
     if feed_format not in ("alternate", "rss", "atom"):
         raise typer.BadParameter("alternate, rss or atom", param_hint="--feed-format")
     try:

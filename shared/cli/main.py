@@ -10,9 +10,11 @@ from newswire.cli import (
     dlq_cmd,
     es_cmd,
     farm_cmd,
+    feeds_cmd,
     kibana_cmd,
     run_cmd,
     topics_cmd,
+    up_cmd,
 )
 
 app = typer.Typer(
@@ -24,10 +26,12 @@ app = typer.Typer(
 app.add_typer(devstack_cmd.app, name="devstack", help="Local Kafka + Elasticsearch (no Docker).")
 app.add_typer(topics_cmd.app, name="topics", help="Kafka topics from the registry.")
 app.add_typer(es_cmd.app, name="es", help="Elasticsearch templates, aliases and indices.")
+app.add_typer(feeds_cmd.app, name="feeds", help="The feed registry (the compacted feeds topic).")
 app.add_typer(dlq_cmd.app, name="dlq", help="Inspect and replay dead letters.")
 app.add_typer(contracts_cmd.app, name="contracts", help="JSON Schema and AsyncAPI of the topics.")
 app.add_typer(kibana_cmd.app, name="kibana", help="Kibana saved objects.")
 app.add_typer(farm_cmd.app, name="farm", help="The local news farm (synthetic outlets).")
+app.command("up", help="Run the whole system locally (dev stack + six stages) until Ctrl-C.")(up_cmd.up)
 app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
     run_cmd.run
 )

@@ -119,10 +119,12 @@ def _locked(cfg: DevstackConfig) -> Iterator[None]:
 
 # --- per-service helpers -------------------------------------------------------------------------
 def _pidfile(cfg: DevstackConfig, service: Service) -> Path:
+    """Where the service's pid is recorded."""
     return cfg.kafka_pidfile if service == "kafka" else cfg.es_pidfile
 
 
 def _marker(cfg: DevstackConfig, service: Service) -> str:
+    """What our process's command line contains (tells it from a recycled pid)."""
     return kafka.pid_marker(cfg) if service == "kafka" else elasticsearch.pid_marker(cfg)
 
 
@@ -141,7 +143,8 @@ def _health(cfg: DevstackConfig, service: Service) -> tuple[bool, str]:
             probe = kafka.probe(HOST, cfg.kafka_port)
         except (OSError, ValueError) as exc:  # ValueError covers struct/decoding errors
             return False, f"not serving: {exc}"
-        return True, f"cluster id {probe.cluster_id}, {len(probe.brokers)} broker(s)"
+        count = len(probe.brokers)
+        return True, f"{count} broker{'s' if count > 1 else ''}, cluster id {probe.cluster_id}"
     try:
         body = elasticsearch.cluster_health(cfg.es_url)
     except (OSError, ValueError) as exc:
@@ -151,7 +154,7 @@ def _health(cfg: DevstackConfig, service: Service) -> tuple[bool, str]:
 
 
 def _log_sizes(cfg: DevstackConfig, service: Service) -> tuple[int, int]:
-    """Sizes of the server log and stdout capture (0 if absent): where a new start's output begins."""
+    """Sizes of the server log and stdout capture (0 if absent): where new output begins."""
     sizes = []
     for path in log_files(service, cfg):
         try:
@@ -211,7 +214,9 @@ def up(timeout: float = 180, *, progress: Progress = _quiet) -> Endpoints:
                 kafka_libs = _resolve(
                     cfg.kafka_dist, "kafka", progress, lambda: resolve.resolve_kafka(cfg, java)
                 )
-            if "elasticsearch" in to_start:
+            if "elasticsearch" in to_start and cfg.as_root and resolve.is_resolved(cfg.es_home):
+                es_dist = cfg.es_home  # the ES user's copy is complete: the cache is not needed
+            elif "elasticsearch" in to_start:
                 es_dist = _resolve(
                     cfg.es_cache,
                     "elasticsearch",

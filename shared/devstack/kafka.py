@@ -171,6 +171,7 @@ class _Conn:
         self.correlation = 0
 
     def _recv_exact(self, size: int) -> bytes:
+        """Read exactly ``size`` bytes (TCP may deliver a response in pieces)."""
         buf = bytearray()
         while len(buf) < size:
             chunk = self.sock.recv(size - len(buf))
@@ -215,6 +216,7 @@ class _Reader:
         return self._take(">i")
 
     def string(self) -> str | None:
+        """A nullable int16-length-prefixed string."""
         size = self.int16()
         if size < 0:
             return None

@@ -321,11 +321,22 @@ def tail(path: Path, n: int = 40, start: int = 0) -> list[str]:
 
 
 def follow(paths: Sequence[Path], poll_s: float = 0.5) -> Iterator[tuple[Path, str]]:
-    """Yield ``(path, line)`` for lines appended to any of ``paths`` from now on (like tail -F)."""
+    """Yield ``(path, line)`` for lines appended to any of ``paths`` after this call (tail -F).
+
+    The current sizes are taken now, not at the first ``next()``, so nothing written in between
+    is lost.
+    """
     offsets: dict[Path, int] = {}
     for path in paths:
         with contextlib.suppress(OSError):
             offsets[path] = path.stat().st_size
+    return _follow(list(paths), offsets, poll_s)
+
+
+def _follow(
+    paths: list[Path], offsets: dict[Path, int], poll_s: float
+) -> Iterator[tuple[Path, str]]:
+    """The polling loop of `follow`."""
     pending: dict[Path, bytes] = {}
     while True:
         idle = True

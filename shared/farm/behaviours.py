@@ -278,9 +278,12 @@ def huge_pages(b: OutletBehaviour) -> Wrapper | None:
                 stream.content_length = len(body) + len(open_tag) + pad + len(close_tag)
             else:
                 stream.enable_chunked_encoding()
-            unit = (b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" * 1100)[:CHUNK]
+            unit = (b"0123456789abcdefghijklmnopqrstuvwxyz" * (CHUNK // 36 + 1))[:CHUNK]
             try:
                 await stream.prepare(request)
+                if request.method == "HEAD":
+                    await stream.write_eof()
+                    return stream
                 await stream.write(body[:cut] + open_tag)
                 while pad > 0:
                     n = min(pad, CHUNK)
@@ -298,7 +301,7 @@ def huge_pages(b: OutletBehaviour) -> Wrapper | None:
 
 
 def wrong_charset(b: OutletBehaviour) -> Wrapper | None:
-    """Article pages in windows-1252 bytes while declaring UTF-8, or declaring latin-1 in a meta only."""
+    """Article pages as windows-1252 bytes declared UTF-8, or declared latin-1 in a meta only."""
     if b.charset_fault is None:
         return None
     fault = b.charset_fault

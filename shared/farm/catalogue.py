@@ -112,11 +112,7 @@ class Catalogue:
         cfg = self.config
         serial = self._next_serial[outlet.index]
         self._next_serial[outlet.index] += 1
-        variant = 0
-        gen = generate_article(cfg.seed, outlet.index, serial)
-        while gen.title in self._titles:  # keep titles unique across the farm
-            variant += 1
-            gen = generate_article(cfg.seed, outlet.index, serial, variant=variant)
+        gen = generate_article(cfg.seed, outlet.index, serial, taken=self._titles)
         art = self._add(
             outlet,
             key=f"{serial:06d}",
@@ -169,7 +165,8 @@ class Catalogue:
                 source=f"revision:{rev.name}",
             )
             for v, paragraphs in enumerate(rev.versions[1:], start=1):
-                self._schedule(art, ArticleVersion(paragraphs, start + v * self.config.edit_after_s))
+                due = start + v * self.config.edit_after_s
+                self._schedule(art, ArticleVersion(paragraphs, due))
         for idx in self.live:
             outlet = outlets[idx]
             rng = random.Random(f"newswire-farm:{self.config.seed}:{idx}:initial-times")

@@ -224,7 +224,10 @@ class FarmConfig:
     edit_after_s: float = 20.0
     """Seconds after start when the Guardian article moves to version 1."""
     generated_edit_after_s: float | None = None
-    """Seconds after publication (after start, for the initial set) of generated edits; None = edit_after_s."""
+    """Delay of generated edits after publication (after start for the initial set).
+
+    None = ``edit_after_s``.
+    """
     fixtures_dir: Path | None = None
     """None = locate (``$NEWSWIRE_FIXTURES_DIR``, then ``<repo>/../shared/fixtures``)."""
     use_fixtures: bool = True

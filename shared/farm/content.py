@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 
 __all__ = [
@@ -28,6 +29,7 @@ FIRST_NAMES = (
     "Nadia", "Owen", "Leila", "Viktor", "Grace", "Mateo", "Priya", "Thomas", "Zanele", "Lucas",
     "Maya", "Henrik", "Chloe", "Idris", "Rosa", "Kenji", "Alice", "Farid", "Beatriz", "George",
     "Noor", "Patrick", "Lena", "Emeka", "Clara", "Andrei", "Ruth", "Diego", "Sara", "Hamid",
+    "José", "Zoë", "Søren", "Françoise", "Małgorzata", "Iñaki", "Renée", "Björn",
 )
 LAST_NAMES = (
     "Doe", "Okafor", "Moreno", "Chen", "Petrova", "Haddad", "Campbell", "Mensah", "Larsen",
@@ -35,7 +37,8 @@ LAST_NAMES = (
     "Adeyemi", "Walsh", "Karimi", "Novak", "Brennan", "Alvarez", "Iyer", "Fischer", "Dlamini",
     "Martin", "Hughes", "Lindqvist", "Dubois", "Bello", "Santos", "Nakamura", "Keller", "Murphy",
     "Osei", "Costa", "Yilmaz", "Kowalski", "Reyes", "Andersen", "Farah", "Gallagher", "Mbeki",
-    "Lopez", "Horvath", "Nguyen", "Ward", "Sato",
+    "Lopez", "Horvath", "Nguyen", "Ward", "Sato", "Müller", "Núñez", "Åberg", "Öztürk",
+    "Dvořák", "O’Brien", "Gómez", "Lefèvre",
 )
 ROLES = (
     "Finance Minister", "Health Secretary", "Mayor", "chief executive", "spokesperson",
@@ -59,13 +62,13 @@ COUNTRIES = (
 )
 ORGS = (
     "the Ministry of Finance", "the National Health Service", "the Port Authority",
-    "the Central Bank", "the Transport Workers' Union", "the Electoral Commission",
+    "the Central Bank", "the Transport Workers’ Union", "the Electoral Commission",
     "the Chamber of Commerce", "the Environmental Protection Agency", "the Supreme Court",
-    "the National Statistics Office", "the Civil Aviation Authority", "the Teachers' Federation",
+    "the National Statistics Office", "the Civil Aviation Authority", "the Teachers’ Federation",
     "the Competition Commission", "the Metropolitan Police", "the Energy Regulator",
     "the University of Northbridge", "the Red Crescent", "the World Food Programme",
     "the Housing Association", "the Football Federation", "the Tourism Board",
-    "the Farmers' Cooperative", "Helix Pharmaceuticals", "Orbital Telecom", "Granite Bank",
+    "the Farmers’ Cooperative", "Helix Pharmaceuticals", "Orbital Telecom", "Granite Bank",
     "Nimbus Airlines", "Solace Energy", "Vantage Motors", "Quill Media Group", "Atlas Shipping",
 )
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -132,7 +135,7 @@ TITLE_TEMPLATES = (
     "Court ruling on {topic} leaves {place} in limbo",
     "{country_cap} and {country2} agree framework on {topic}",
 )
-SENTENCES = (
+SENTENCES: tuple[str, ...] = (
     "{person}, the {role} of {place}, said on {day} that {topic} would be discussed again next week.",
     "Officials at {org} confirmed that {number} people had been affected so far.",
     "\"We are not going to rush this decision,\" {last} told reporters outside the building.",
@@ -151,7 +154,7 @@ SENTENCES = (
     "The latest survey suggests that {percent} per cent of voters support the proposal.",
     "Emergency services in {place} were placed on alert as a precaution.",
     "\"This is a turning point for the whole region,\" said {person}, speaking at a press conference on {day}.",
-    "The plan would cost an estimated {number} million, to be funded partly by {org}.",
+    "The plan would cost an estimated €{number} million, to be funded partly by {org}.",
     "Previous attempts to resolve {topic} collapsed in {year} amid disagreements over funding.",
     "{org} has promised to publish its own assessment within {small} weeks.",
     "Residents of {place} say the changes have already made daily life more difficult.",
@@ -174,13 +177,27 @@ SENTENCES = (
     "The agreement still needs to be ratified by lawmakers in {country}.",
     "{person} described the outcome as \"a fair compromise for everyone involved\".",
 )
-UPDATE_SENTENCES = (
+UPDATE_SENTENCES: tuple[str, ...] = (
     "Update: {org} later said the figure had been revised to {number}.",
     "This article was amended on {day} to correct the name of the {role} of {place}.",
     "{person} later clarified that no final decision had been taken.",
     "A spokesperson for {org} has since confirmed that talks will continue on {day}.",
     "Correction: an earlier version of this article misstated the cost of the plan as {number} million.",
 )
+
+
+def _curly(templates: tuple[str, ...]) -> tuple[str, ...]:
+    """Typographic quotes, as newsrooms publish them: "a" -> “a”."""
+    out = []
+    for t in templates:
+        parts = t.split('"')
+        quoted = "".join(p + ("“" if i % 2 == 0 else "”") for i, p in enumerate(parts[:-1]))
+        out.append(quoted + parts[-1])
+    return tuple(out)
+
+
+SENTENCES = _curly(SENTENCES)
+UPDATE_SENTENCES = _curly(UPDATE_SENTENCES)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 COMPANIES = (
     "Helix Pharmaceuticals", "Orbital Telecom", "Granite Bank", "Nimbus Airlines",
@@ -238,6 +255,15 @@ def slugify(text: str, max_words: int = 10) -> str:
     return "-".join(words[:max_words]) or "article"
 
 
+def _pick(rng: random.Random, seq: tuple[str, ...] | list[str]) -> str:
+    """Like ``rng.choice`` but cheaper (one ``random()`` call)."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class _Cast:
     """The people, places and organisations one article talks about."""
 
@@ -249,39 +275,89 @@ class _Cast:
         self.place = rng.choice(PLACES)
         self.orgs = rng.sample(ORGS, 2)
         self.countries = rng.sample(COUNTRIES, 2)
+        self.used: set[str] = set()
 
-    def slots(self) -> dict[str, str]:
-        """Fresh slot values; the main cast recurs, numbers vary."""
-        rng = self.rng
-        i = rng.randrange(len(self.people))
-        person = self.people[i]
-        org = rng.choice(self.orgs)
-        return {
-            "person": person,
-            "last": person.split(" ", 1)[1],
-            "role": self.roles[i],
-            "role_cap": self.roles[i][:1].upper() + self.roles[i][1:],
-            "place": self.place if rng.random() < 0.7 else rng.choice(PLACES),
-            "org": org,
-            "Org": org[:1].upper() + org[1:],
-            "org2": next(o for o in self.orgs if o != org),
-            "country": self.countries[0],
-            "country_cap": self.countries[0][:1].upper() + self.countries[0][1:],
-            "country2": self.countries[1],
-            "topic": self.topic,
-            "action": rng.choice(ACTIONS),
-            "day": rng.choice(DAYS),
-            "number": f"{rng.randint(2, 950):,}" if rng.random() < 0.5 else str(rng.randint(12, 99)),
-            "small": str(rng.randint(2, 9)),
-            "percent": str(rng.randint(3, 78)),
-            "year": str(rng.randint(1998, 2023)),
-            "company": rng.choice(COMPANIES),
-            "court": rng.choice(COURTS),
-        }
+    def slots(self) -> _Slots:
+        """Fresh slot values, drawn only when a template uses them; the main cast recurs."""
+        return _Slots(self)
+
+
+class _Slots(dict[str, str]):
+    """Lazily filled template slots for one sentence (``str.format_map`` calls ``__missing__``)."""
+
+    def __init__(self, cast: _Cast) -> None:
+        super().__init__()
+        self.cast = cast
+        self._person: int | None = None
+        self._org: int | None = None
+
+    def _who(self) -> int:
+        if self._person is None:
+            self._person = int(self.cast.rng.random() * len(self.cast.people))
+        return self._person
+
+    def _which_org(self) -> int:
+        if self._org is None:
+            self._org = int(self.cast.rng.random() * len(self.cast.orgs))
+        return self._org
+
+    def __missing__(self, key: str) -> str:
+        c, rng = self.cast, self.cast.rng
+        value: str
+        if key == "person":
+            value = c.people[self._who()]
+        elif key == "last":
+            value = c.people[self._who()].split(" ", 1)[1]
+        elif key in ("role", "role_cap"):
+            value = c.roles[self._who()]
+            value = _cap(value) if key == "role_cap" else value
+        elif key in ("org", "Org"):
+            value = c.orgs[self._which_org()]
+            value = _cap(value) if key == "Org" else value
+        elif key == "org2":
+            value = c.orgs[1 - self._which_org()]
+        elif key == "place":
+            value = c.place if rng.random() < 0.7 else _pick(rng, PLACES)
+        elif key == "country":
+            value = c.countries[0]
+        elif key == "country_cap":
+            value = _cap(c.countries[0])
+        elif key == "country2":
+            value = c.countries[1]
+        elif key == "topic":
+            value = c.topic
+        elif key == "action":
+            value = _pick(rng, ACTIONS)
+        elif key == "day":
+            value = _pick(rng, DAYS)
+        elif key == "number":
+            big = rng.random() < 0.5
+            value = f"{int(rng.random() * 949) + 2:,}" if big else str(int(rng.random() * 88) + 12)
+        elif key == "small":
+            value = str(int(rng.random() * 8) + 2)
+        elif key == "percent":
+            value = str(int(rng.random() * 76) + 3)
+        elif key == "year":
+            value = str(int(rng.random() * 26) + 1998)
+        elif key == "company":
+            value = _pick(rng, COMPANIES)
+        elif key == "court":
+            value = _pick(rng, COURTS)
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
 
 
 def _sentence(cast: _Cast, templates: tuple[str, ...]) -> str:
-    return cast.rng.choice(templates).format(**cast.slots())
+    """One sentence, preferring a template this article has not used yet."""
+    template = _pick(cast.rng, templates)
+    for _ in range(4):
+        if template not in cast.used:
+            break
+        template = _pick(cast.rng, templates)
+    cast.used.add(template)
+    return _cap(template.format_map(cast.slots()))
 
 
 def _paragraph(cast: _Cast) -> str:
@@ -303,13 +379,23 @@ def _paragraph(cast: _Cast) -> str:
     return " ".join(sentences)
 
 
-def generate_article(seed: int, outlet: int, serial: int, variant: int = 0) -> GeneratedArticle:
-    """Generate article ``serial`` of ``outlet`` (pure and deterministic; ``variant`` re-rolls)."""
-    rng = article_rng(seed, outlet, serial, "article" if variant == 0 else f"article-{variant}")
-    category = rng.choice(tuple(CATEGORIES))
-    cast = _Cast(rng, category)
-    title = rng.choice(TITLE_TEMPLATES).format(**cast.slots())
-    title = title[:1].upper() + title[1:]
+def generate_article(
+    seed: int, outlet: int, serial: int, taken: Container[str] = ()
+) -> GeneratedArticle:
+    """Generate article ``serial`` of ``outlet`` (pure and deterministic).
+
+    The title is re-rolled (with its cast) until it is not in ``taken``; the body is generated
+    once, for the final cast.
+    """
+    variant = 0
+    while True:
+        rng = article_rng(seed, outlet, serial, "article" if variant == 0 else f"article-{variant}")
+        category = _pick(rng, tuple(CATEGORIES))
+        cast = _Cast(rng, category)
+        title = _cap(_pick(rng, TITLE_TEMPLATES).format_map(cast.slots()))
+        if title not in taken:
+            break
+        variant += 1
     n = rng.randint(MIN_PARAGRAPHS, MAX_PARAGRAPHS)
     paragraphs: list[str] = []
     while len(paragraphs) < n:
@@ -317,30 +403,35 @@ def generate_article(seed: int, outlet: int, serial: int, variant: int = 0) -> G
         if p not in paragraphs:
             paragraphs.append(p)
     author = person_name(rng)
-    return GeneratedArticle(title=title, paragraphs=tuple(paragraphs), author=author, category=category)
+    return GeneratedArticle(
+        title=title, paragraphs=tuple(paragraphs), author=author, category=category
+    )
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def edit_paragraphs(paragraphs: tuple[str, ...], rng: random.Random) -> tuple[tuple[str, ...], int]:
-    """Change exactly one paragraph (append or swap in an update sentence); return it and its index."""
+    """Change exactly one paragraph (an update sentence replaces its tail); return it and its index.
+
+    The edited paragraph stays within 25-70 words.
+    """
     index = rng.randrange(len(paragraphs))
     old = paragraphs[index]
     cast = _Cast(rng, rng.choice(tuple(CATEGORIES)))
-    while True:
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", old)
+    new = old
+    while new == old:
         addition = _sentence(cast, UPDATE_SENTENCES)
-        new = f"{old} {addition}"
-        if len(new.split()) > MAX_WORDS:
-            # Replace the last sentence instead of appending, keeping the length in range.
-            head = re.split(r"(?<=[.!?\"”])\s+", old)
-            kept = " ".join(head[:-1]) if len(head) > 1 else ""
-            new = f"{kept} {addition}".strip()
-        if new != old and MIN_WORDS <= len(new.split()) <= MAX_WORDS:
-            break
-        # Too short after replacing: pad with one more ordinary sentence.
-        filler = _sentence(cast, SENTENCES)
-        candidate = f"{new} {filler}"
-        if new != old and MIN_WORDS <= len(candidate.split()) <= MAX_WORDS:
-            new = candidate
-            break
+        kept = list(sentences)
+        while kept and _words(" ".join([*kept, addition])) > MAX_WORDS:
+            kept.pop()
+        new = " ".join([*kept, addition])
+        while _words(new) < MIN_WORDS:
+            new = f"{new} {_sentence(cast, SENTENCES)}"
+        if _words(new) > MAX_WORDS:
+            new = old  # padding overshot: try another update sentence
     changed = list(paragraphs)
     changed[index] = new
     return tuple(changed), index

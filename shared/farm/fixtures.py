@@ -30,7 +30,7 @@ ENV_VAR = "NEWSWIRE_FIXTURES_DIR"
 
 @dataclass(frozen=True)
 class SeedArticle:
-    """A real article text: the first line is the headline, every other non-blank line a paragraph."""
+    """A real article text: first line the headline, every other non-blank line a paragraph."""
 
     name: str
     title: str

@@ -99,7 +99,8 @@ def render_atom(outlet: Outlet, items: Sequence[Article], *, updated: float) -> 
         out += [
             "<entry>",
             f'<title type="text">{xml_escape(a.title)}</title>',
-            f'<link rel="alternate" type="text/html" href={quoteattr(feed_link(outlet, a, "atom"))}/>',
+            '<link rel="alternate" type="text/html" '
+            f"href={quoteattr(feed_link(outlet, a, 'atom'))}/>",
             f"<id>{xml_escape(a.guid)}</id>",
             f"<published>{iso(a.published_at)}</published>",
             f"<updated>{iso(a.modified_at)}</updated>",

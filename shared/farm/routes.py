@@ -40,7 +40,9 @@ def outlet_routes(
     async def handler(request: web.Request) -> web.StreamResponse:
         path = request.path
         if request.method not in ("GET", "HEAD"):
-            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET, HEAD"})
+            return web.Response(
+                status=405, text="Method Not Allowed\n", headers={"Allow": "GET, HEAD"}
+            )
         if path == outlet.feed_path:
             items = catalogue.latest(outlet.index, feed_items)
             updated = max((a.modified_at for a in items), default=catalogue.started_at)

@@ -121,7 +121,8 @@ class Farm:
             )
             body = b.jsonld_article_body
             if body is None:
-                body = {"always": True, "never": False}.get(cfg.jsonld_article_body, (i // 2) % 2 == 0)
+                alternate = (i // 2) % 2 == 0
+                body = {"always": True, "never": False}.get(cfg.jsonld_article_body, alternate)
             out.append(
                 Outlet(
                     index=i,
@@ -163,14 +164,18 @@ class Farm:
             self._add_control_routes(control)
             outlets_app = web.Application()
             outlets_app.router.add_route("*", "/{tail:.*}", self._dispatch)
-            for app, hosts in ((control, [cfg.host]), (outlets_app, live_hosts)):
+            # Outlets first, control last: once the control URL answers, every outlet is up.
+            for app, hosts in ((outlets_app, live_hosts), (control, [cfg.host])):
                 runner = web.AppRunner(
-                    app, access_log=None, handle_signals=False, shutdown_timeout=cfg.shutdown_timeout
+                    app,
+                    access_log=None,
+                    handle_signals=False,
+                    shutdown_timeout=cfg.shutdown_timeout,
                 )
                 await runner.setup()
                 self._runners.append(runner)
                 for host in hosts:
-                    site = web.SockSite(runner, socks.pop(host), shutdown_timeout=cfg.shutdown_timeout)
+                    site = web.SockSite(runner, socks.pop(host))
                     await site.start()
         except BaseException:
             for s in socks.values():

@@ -79,9 +79,9 @@ def backoff_delay(attempt: int, policy: RetrySettings, rand: float) -> float:
 
     `rand` is a number in [0, 1) supplied by the caller so that the function stays pure.
     """
-    raw = min(policy.max_delay_s, policy.base_delay_s * (2 ** max(0, attempt - 1)))
+    raw: float = min(policy.max_delay_s, policy.base_delay_s * 2.0 ** max(0, attempt - 1))
     spread = raw * policy.jitter
-    return max(0.0, raw - spread + 2 * spread * rand)
+    return float(max(0.0, raw - spread + 2 * spread * rand))
 
 
 def retry_decision(

@@ -397,3 +397,28 @@ def test_parse_metadata() -> None:
     probe = kafka.parse_metadata(body)
     assert probe == kafka.KafkaProbe("j7kvLur0SGqd29xpHgO3_g", ("127.0.0.1:19092",), 1)
     assert len(kafka.metadata_request(7)) == 5 and len(kafka.metadata_request(8)) == 7
+
+
+@pytest.mark.timeout(10)
+def test_follow_yields_appended_lines_only(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_text("old\n")
+    lines = process.follow([log, tmp_path / "not-yet.log"], poll_s=0.01)
+    with log.open("a") as fh:
+        fh.write("new 1\nnew ")
+    assert next(lines) == (log, "new 1")
+    with log.open("a") as fh:
+        fh.write("2\n")
+    assert next(lines) == (log, "new 2")
+    (tmp_path / "not-yet.log").write_text("born\n")
+    assert next(lines) == (tmp_path / "not-yet.log", "born")
+
+
+def test_tail_ignores_output_before_start(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    log.write_text("earlier run\n")
+    start = log.stat().st_size
+    assert process.tail(log, 40, start=start) == []
+    with log.open("a") as fh:
+        fh.write("this run\n")
+    assert process.tail(log, 40, start=start) == ["this run"]

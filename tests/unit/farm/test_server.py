@@ -6,6 +6,7 @@ import asyncio
 import html
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import feedparser
@@ -120,11 +121,13 @@ async def test_redirecting_outlet(farm: Farm, http: aiohttp.ClientSession) -> No
 
 
 async def test_misbehaving_outlets(farm: Farm, http: aiohttp.ClientSession) -> None:
-    async with http.get(first_link(farm, CP1252)) as r:
+    rec = next(r for r in farm.articles() if r.outlet == CP1252 and not "".join(r.text).isascii())
+    async with http.get(rec.link) as r:
         raw = await r.read()
         assert r.headers["Content-Type"] == "text/html; charset=utf-8"
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
+    assert rec.title in html.unescape(raw.decode("cp1252"))
     async with http.get(farm.outlets[BROKEN].feed_url) as r:
         assert r.status == 500
     async with http.get(farm.outlets[BAD_FEED].feed_url) as r:
@@ -210,3 +213,12 @@ async def test_thousand_outlets(http: aiohttp.ClientSession) -> None:
         async with http.get(last.feed_url) as r:
             assert r.status == 200
         assert len(farm.articles()) >= 1000
+
+
+async def test_without_fixtures(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    cfg = FarmConfig(outlets=2, port=0, articles_per_outlet=2, fixtures_dir=tmp_path)
+    async with run_farm(cfg) as farm:
+        async with http.get(farm.control_url + "/_farm/stats") as r:
+            fx = (await r.json())["fixtures"]
+        assert not fx["found"] and "generated articles only" in fx["note"]
+        assert {a.source for a in farm.articles()} == {"generated"} and len(farm.articles()) == 4

@@ -1,0 +1,384 @@
+"""The fetcher's pure logic: URL and address checks (SSRF guard), redirect handling, status
+classification, charset choice and decoding, and building FetchedPage messages.
+
+No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from charset_normalizer import from_bytes
+
+from newswire.contracts import FetchedPage, FetchRequest
+from newswire.contracts.fetch import FetchFailure
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Response headers copied onto the FetchedPage (lower-case names).
+KEPT_HEADERS = (
+    "etag",
+    "last-modified",
+    "content-type",
+    "content-language",
+    "cache-control",
+    "retry-after",
+)
+
+# -- SSRF guard -------------------------------------------------------------------------------
+
+
+def _as_address(ip: str | IPAddress) -> IPAddress:
+    addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        # ::ffff:a.b.c.d and the like are the IPv4 address in disguise.
+        mapped = addr.ipv4_mapped or addr.sixtofour
+        if mapped is not None:
+            return mapped
+    return addr
+
+
+def address_allowed(ip: str | IPAddress, allowlist: Iterable[IPNetwork] = ()) -> bool:
+    """True if a request may go to `ip`: a public unicast address, or one inside `allowlist`.
+
+    Refused otherwise: loopback, private (RFC 1918, fc00::/7), link-local (169.254/16 with the
+    cloud metadata endpoints, fe80::/10), multicast, reserved, unspecified and other non-global
+    ranges (e.g. 100.64/10).
+    """
+    try:
+        addr = _as_address(ip)
+    except ValueError:
+        return False
+    for net in allowlist:
+        if addr.version == net.version and addr in net:
+            return True
+    if (
+        addr.is_loopback
+        or addr.is_private
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
+    ):
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.is_site_local:
+        return False
+    return addr.is_global
+
+
+@dataclass(frozen=True)
+class UrlProblem:
+    """Why a URL may not be fetched."""
+
+    failure: Literal["bad_url", "refused_address"]
+    detail: str
+
+
+def check_url(url: str, allowlist: Iterable[IPNetwork] = ()) -> UrlProblem | None:
+    """None if `url` may be requested; else why not. Host names are checked again when they
+    resolve (see the adapter's resolver); literal IP hosts are checked here."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a malformed port
+    except ValueError as exc:
+        return UrlProblem("bad_url", f"unparseable URL: {exc}")
+    del port
+    if parts.scheme.lower() not in ("http", "https"):
+        return UrlProblem("bad_url", f"scheme {parts.scheme!r} not allowed")
+    if parts.username is not None or parts.password is not None:
+        return UrlProblem("bad_url", "URLs with credentials are not fetched")
+    host = parts.hostname
+    if not host:
+        return UrlProblem("bad_url", "URL has no host")
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not address_allowed(literal, allowlist):
+        return UrlProblem("refused_address", f"address {host} is not public")
+    return None
+
+
+# -- redirects --------------------------------------------------------------------------------
+
+
+def redirect_target(current_url: str, location: str) -> str:
+    """The absolute URL a Location header points to."""
+    return urljoin(current_url, location.strip())
+
+
+def _loop_key(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
+    )
+
+
+def is_redirect_loop(visited: Sequence[str], next_url: str) -> bool:
+    """True if `next_url` was already visited in this chain (fragments and case of the scheme
+    and host ignored; query strings kept, since they often are the whole difference)."""
+    key = _loop_key(next_url)
+    return any(_loop_key(u) == key for u in visited)
+
+
+# -- statuses and headers ---------------------------------------------------------------------
+
+StatusClass = Literal[
+    "ok", "redirect", "not_modified", "not_found", "gone", "rate_limited", "http_4xx", "http_5xx"
+]
+
+
+def classify_status(status: int) -> StatusClass:
+    """What an HTTP status means for a fetch."""
+    if status == 304:
+        return "not_modified"
+    if status in REDIRECT_STATUSES:
+        return "redirect"
+    if 200 <= status < 300:
+        return "ok"
+    if status == 404:
+        return "not_found"
+    if status == 410:
+        return "gone"
+    if status == 429:
+        return "rate_limited"
+    if 500 <= status < 600:
+        return "http_5xx"
+    return "http_4xx"  # other 4xx, and oddities (1xx/3xx without Location) counted with them
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def media_type(content_type: str | None) -> str:
+    """The lower-case media type of a Content-Type header ('' if none)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_html(content_type: str | None) -> bool:
+    """True for text/html and application/xhtml+xml."""
+    return media_type(content_type) in HTML_TYPES
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The response headers worth keeping on the FetchedPage."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    return {name: lower[name] for name in KEPT_HEADERS if name in lower}
+
+
+# -- charsets ---------------------------------------------------------------------------------
+
+_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:\-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.IGNORECASE)
+#: Labels browsers decode as windows-1252 (WHATWG Encoding Standard), which is what servers
+#: that say latin-1 or ascii actually send.
+_AS_CP1252 = frozenset({"latin-1", "ascii", "iso8859-1"})
+META_SCAN_BYTES = 4096
+
+
+def normalise_charset(label: str | None) -> str | None:
+    """Python codec name for a charset label, or None if unknown."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return "cp1252" if name in _AS_CP1252 else name
+
+
+def charset_from_header(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header."""
+    match = _CT_CHARSET.search(content_type or "")
+    return normalise_charset(match.group(1)) if match else None
+
+
+def charset_from_meta(body: bytes) -> str | None:
+    """The charset declared by a <meta> tag near the start of the document."""
+    match = _META_CHARSET.search(body[:META_SCAN_BYTES])
+    return normalise_charset(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def detect_charset(body: bytes) -> str | None:
+    """charset-normalizer's best guess."""
+    best = from_bytes(body[: 512 * 1024]).best()
+    return normalise_charset(best.encoding) if best is not None else None
+
+
+def charset_candidates(content_type: str | None, body: bytes) -> list[str]:
+    """Charsets to try in order: header, meta tag, detection, then UTF-8."""
+    out: list[str] = []
+    for candidate in (charset_from_header(content_type), charset_from_meta(body)):
+        if candidate and candidate not in out:
+            out.append(candidate)
+    if not out:
+        detected = detect_charset(body)
+        if detected:
+            out.append(detected)
+    if "utf-8" not in out:
+        out.append("utf-8")
+    return out
+
+
+def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode a page: the first candidate charset that decodes it cleanly wins (a header that
+    lies about a cp1252 body falls through to the meta tag or detection); if none does, the
+    first candidate with replacement characters. A UTF-8 BOM always wins."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "utf-8"
+    candidates = charset_candidates(content_type, body)
+    for charset in candidates:
+        try:
+            return body.decode(charset), charset
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if candidates[-1] == "utf-8" and len(candidates) > 1:
+        # Every declared charset failed: ask the detector before replacing characters.
+        detected = detect_charset(body)
+        if detected:
+            try:
+                return body.decode(detected), detected
+            except (UnicodeDecodeError, LookupError):
+                pass
+    return body.decode(candidates[0], "replace"), candidates[0]
+
+
+# -- the fetch result and the decision --------------------------------------------------------
+
+TransportError = Literal[
+    "timeout",
+    "connect",
+    "dns",
+    "tls",
+    "refused_address",
+    "bad_url",
+    "redirect_loop",
+    "too_many_redirects",
+    "too_large",
+    "not_html",
+]
+TRANSIENT_ERRORS: frozenset[str] = frozenset({"timeout", "connect", "dns"})
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What the adapter saw: the final response (status, headers, body), or a transport error."""
+
+    requested_url: str
+    final_url: str
+    redirect_chain: tuple[str, ...] = ()
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    error: TransportError | None = None
+    detail: str | None = None
+    elapsed_ms: int = 0
+    byte_size: int = 0
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A transient failure: the runtime should try the request again later."""
+
+    reason: str
+    retry_after_s: float | None = None
+
+
+_FAILURE_OF_STATUS: dict[str, FetchFailure] = {
+    "not_found": "not_found",
+    "gone": "gone",
+    "http_4xx": "http_4xx",
+    "redirect": "http_4xx",
+}
+
+
+def decide(request: FetchRequest, result: FetchResult, now: datetime) -> FetchedPage | Retry:
+    """The FetchedPage for a fetch, or Retry for a transient failure (timeouts, connection
+    errors, 429 and 5xx)."""
+    if result.error is not None:
+        if result.error in TRANSIENT_ERRORS:
+            return Retry(f"{result.error}: {result.detail or ''}".strip())
+        return _page(request, result, now, failure=result.error, detail=result.detail)
+    status = result.status or 0
+    kind = classify_status(status)
+    headers = kept_headers(result.headers)
+    if kind in ("rate_limited", "http_5xx"):
+        return Retry(f"HTTP {status}", parse_retry_after(headers.get("retry-after"), now))
+    if kind == "not_modified":
+        return _page(request, result, now, outcome="not_modified")
+    if kind != "ok":
+        return _page(request, result, now, failure=_FAILURE_OF_STATUS[kind], detail=f"HTTP {status}")
+    content_type = headers.get("content-type")
+    if not is_html(content_type):
+        return _page(
+            request, result, now, failure="not_html", detail=f"content type {media_type(content_type)!r}"
+        )
+    html, charset = decode_body(result.body or b"", content_type)
+    return _page(request, result, now, outcome="ok", html=html, charset=charset)
+
+
+def _page(
+    request: FetchRequest,
+    result: FetchResult,
+    now: datetime,
+    *,
+    outcome: Literal["ok", "not_modified", "failed"] = "failed",
+    failure: FetchFailure | None = None,
+    detail: str | None = None,
+    html: str | None = None,
+    charset: str | None = None,
+) -> FetchedPage:
+    headers = kept_headers(result.headers)
+    final_url = result.final_url if _is_http(result.final_url) else str(request.url)
+    return FetchedPage(
+        article_id=request.article_id,
+        requested_url=request.url,
+        final_url=final_url,
+        redirect_chain=result.redirect_chain,
+        reason=request.reason,
+        feed_id=request.feed_id,
+        item=request.item,
+        outcome=outcome,
+        status=result.status,
+        failure=failure if outcome == "failed" else None,
+        failure_detail=(detail or None) if outcome == "failed" else None,
+        headers=headers,
+        fetched_at=now,
+        html=html,
+        charset=charset,
+        content_type=media_type(headers.get("content-type")) or None,
+        byte_size=result.byte_size,
+        elapsed_ms=max(0, result.elapsed_ms),
+    )
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -1,0 +1,43 @@
+"""The fetcher stage: fetch requests in, fetched pages (or their failures) out."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from newswire.contracts import FetchRequest, utcnow
+from newswire.fetcher.adapters import AiohttpPageClient, PageClient
+from newswire.fetcher.logic import Retry, decide
+from newswire.fetcher.settings import FetcherSettings
+from newswire.runtime.errors import TransientError
+from newswire.runtime.stage import Context, Emit, Stage
+from newswire.topics import FETCH_REQUESTS, PAGES
+
+
+def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
+    """The fetcher stage, fetching with `client` (the aiohttp one by default)."""
+    stage = Stage("fetcher", settings)
+    pages: PageClient = client or AiohttpPageClient(settings)
+
+    @stage.handler(FETCH_REQUESTS, concurrency=settings.concurrency)
+    async def fetch(request: FetchRequest, ctx: Context) -> list[Emit]:
+        result = await pages.fetch(
+            str(request.url), etag=request.etag, last_modified=request.last_modified
+        )
+        outcome = decide(request, result, utcnow())
+        if isinstance(outcome, Retry):
+            raise TransientError(
+                f"fetch of {request.url} failed: {outcome.reason}",
+                retry_after_s=outcome.retry_after_s,
+            )
+        return [Emit(PAGES, outcome.article_id, outcome)]
+
+    async def close_client(sender: Any, **kwargs: Any) -> None:
+        await pages.close()
+
+    stage.app.on_before_shutdown.connect(cast(Any, close_client))
+    return stage
+
+
+def main() -> None:
+    """`newswire run fetcher`."""
+    build(FetcherSettings()).run()

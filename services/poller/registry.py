@@ -1,0 +1,137 @@
+"""The feed registry on Kafka: add, remove and list feeds (the compacted feeds topic, keyed by
+feed id). Used by `newswire feeds`; aiokafka directly, as these are one-shot reads and writes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from newswire.config import KafkaSettings
+from newswire.contracts import FeedConfig, utcnow
+from newswire.contracts.ids import feed_id
+from newswire.kafka.admin import ensure_topics
+from newswire.kafka.clients import aiokafka_kwargs
+from newswire.poller.logic import FeedEntry
+from newswire.runtime.codec import decode_as, encode, encode_key
+from newswire.topics import FEEDS
+
+
+def feed_config(
+    entry: FeedEntry, *, existing: FeedConfig | None = None, enabled: bool = True
+) -> FeedConfig:
+    """The FeedConfig of a feed list entry (keeping what an existing config says otherwise)."""
+    if existing is not None:
+        return existing.model_copy(
+            update={
+                "title": entry.title or existing.title,
+                "outlet": entry.outlet or existing.outlet,
+                "enabled": enabled,
+            }
+        )
+    return FeedConfig(
+        feed_id=feed_id(entry.url),
+        url=entry.url,
+        title=entry.title,
+        outlet=entry.outlet,
+        enabled=enabled,
+        added_at=utcnow(),
+    )
+
+
+async def read_feeds(settings: KafkaSettings, timeout_s: float = 10.0) -> dict[str, FeedConfig]:
+    """Every feed of the registry (latest record per feed id; tombstones remove), read to the
+    current end of the topic. Disabled feeds are included (see `FeedConfig.enabled`)."""
+    topic = FEEDS.full_name(settings.topic_prefix)
+    consumer = AIOKafkaConsumer(
+        **aiokafka_kwargs(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    feeds: dict[str, FeedConfig] = {}
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()  # the topic may be new
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return feeds
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
+            if not batch:
+                break
+            for tp, messages in batch.items():
+                for msg in messages:
+                    key = msg.key.decode("utf-8", "replace") if msg.key else None
+                    if msg.value is None:
+                        if key:
+                            feeds.pop(key, None)
+                        continue
+                    config = decode_as(FeedConfig, msg.value)
+                    feeds[config.feed_id] = config
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return feeds
+
+
+async def publish(settings: KafkaSettings, configs: Sequence[FeedConfig]) -> None:
+    """Produce FeedConfigs to the registry, keyed by feed id (creating the topic if missing)."""
+    await ensure_topics(settings, (FEEDS,))
+    producer = AIOKafkaProducer(**aiokafka_kwargs(settings), acks="all")
+    await producer.start()
+    try:
+        topic = FEEDS.full_name(settings.topic_prefix)
+        for config in configs:
+            await producer.send_and_wait(
+                topic, key=encode_key(config.feed_id), value=encode(FEEDS, config)
+            )
+    finally:
+        await producer.stop()
+
+
+def as_entry(item: FeedEntry | Mapping[str, Any] | str) -> FeedEntry:
+    """A feed list entry from a FeedEntry, a URL, or a mapping `{url, title?, outlet?}` (the
+    shape of feeds.yaml)."""
+    if isinstance(item, FeedEntry):
+        return item
+    if isinstance(item, str):
+        return FeedEntry(item.strip())
+    url = item.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"feed entry without a url: {dict(item)!r}")
+    title, outlet = item.get("title"), item.get("outlet")
+    return FeedEntry(url.strip(), str(title) if title else None, str(outlet) if outlet else None)
+
+
+async def add_feeds(
+    settings: KafkaSettings, entries: Sequence[FeedEntry | Mapping[str, Any] | str]
+) -> int:
+    """Add (or re-enable, or retitle) feeds; returns how many configs were produced."""
+    existing = await read_feeds(settings)
+    configs = [
+        feed_config(e, existing=existing.get(feed_id(e.url))) for e in map(as_entry, entries)
+    ]
+    await publish(settings, configs)
+    return len(configs)
+
+
+async def remove_feeds(settings: KafkaSettings, urls: Sequence[str]) -> list[FeedConfig]:
+    """Disable feeds (the poller drops them); returns the configs produced. Unknown URLs are
+    disabled too, so that a removal never depends on having read the registry first."""
+    existing = await read_feeds(settings)
+    configs = [
+        feed_config(FeedEntry(url), existing=existing.get(feed_id(url)), enabled=False)
+        for url in urls
+    ]
+    await publish(settings, configs)
+    return configs

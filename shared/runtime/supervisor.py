@@ -1,0 +1,156 @@
+"""Supervision of the six stages as child processes (the local default, `newswire up`).
+
+Each stage runs as `newswire run <stage>` in its own process group; a child that exits is
+restarted with backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace
+period. Progress is read from each stage's own /metrics endpoint, as Prometheus would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from newswire.runtime.stage import WEB_PORTS
+from newswire.topics import STAGES
+
+
+@dataclass
+class Child:
+    """One supervised stage process."""
+
+    stage: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+
+
+@dataclass
+class StageProgress:
+    """Counters scraped from a stage's /metrics."""
+
+    up: bool = False
+    messages_in: float = 0.0
+    messages_out: float = 0.0
+    failed: float = 0.0
+    lag: float = 0.0
+
+
+@dataclass
+class Supervisor:
+    """Starts, watches, restarts and stops the stage processes."""
+
+    env: dict[str, str]
+    log_dir: Path
+    stages: tuple[str, ...] = STAGES
+    ports: dict[str, int] = field(default_factory=lambda: dict(WEB_PORTS))
+    children: dict[str, Child] = field(default_factory=dict)
+
+    def start(self) -> None:
+        """Start every stage."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for stage in self.stages:
+            child = Child(stage, self.ports[stage], self.log_dir / f"{stage}.log")
+            self.children[stage] = child
+            self._spawn(child)
+
+    def _spawn(self, child: Child) -> None:
+        env = {**self.env, "NEWSWIRE_WEB_PORT": str(child.port)}
+        log = open(child.log_path, "ab")
+        child.process = subprocess.Popen(
+            [sys.executable, "-m", "newswire.cli.main", "run", child.stage],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def watch(self) -> list[str]:
+        """Restart children that exited (with backoff); returns the stages restarted now."""
+        restarted = []
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.process is None or child.process.poll() is None:
+                continue
+            if child.next_start == 0.0:
+                child.next_start = now + min(30.0, 2.0 ** min(child.restarts, 5))
+            if now >= child.next_start:
+                child.restarts += 1
+                child.next_start = 0.0
+                self._spawn(child)
+                restarted.append(child.stage)
+        return restarted
+
+    def restart(self, stage: str, hard: bool = False) -> None:
+        """Stop one stage (SIGKILL if `hard`) and start it again (tests use this)."""
+        child = self.children[stage]
+        self._stop_one(child, hard=hard)
+        child.restarts += 1
+        self._spawn(child)
+
+    def stop(self, grace_s: float = 30.0) -> None:
+        """Stop every stage: SIGTERM, then SIGKILL after `grace_s`."""
+        for child in self.children.values():
+            if child.process is not None and child.process.poll() is None:
+                _signal_group(child.process, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for child in self.children.values():
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(child.process, signal.SIGKILL)
+                child.process.wait(10)
+
+    def _stop_one(self, child: Child, hard: bool) -> None:
+        if child.process is None or child.process.poll() is not None:
+            return
+        _signal_group(child.process, signal.SIGKILL if hard else signal.SIGTERM)
+        try:
+            child.process.wait(30)
+        except subprocess.TimeoutExpired:
+            _signal_group(child.process, signal.SIGKILL)
+            child.process.wait(10)
+
+    def progress(self) -> dict[str, StageProgress]:
+        """Scrape every stage's /metrics (a stage still starting reads as down)."""
+        return {stage: scrape(f"http://127.0.0.1:{child.port}/metrics") for stage, child in self.children.items()}
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def scrape(url: str) -> StageProgress:
+    """Sum the newswire counters of one /metrics page."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            text = response.read().decode("utf-8")
+    except Exception:
+        return StageProgress(up=False)
+    progress = StageProgress(up=True)
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "newswire_messages_in_total":
+                progress.messages_in += sample.value
+            elif sample.name == "newswire_messages_out_total":
+                progress.messages_out += sample.value
+            elif sample.name == "newswire_messages_failed_total":
+                progress.failed += sample.value
+            elif sample.name == "newswire_consumer_lag":
+                progress.lag += sample.value
+    return progress
