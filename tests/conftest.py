@@ -66,6 +66,20 @@ async def topics(kafka_settings: KafkaSettings) -> AsyncIterator[list[str]]:
     existing = await list_topics(kafka_settings)
     await delete_topics(kafka_settings, [t for t in existing if t.startswith(kafka_settings.topic_prefix)])
 
+@pytest.fixture
+async def own_topics(kafka_settings: KafkaSettings, topics: list[str], request: pytest.FixtureRequest) -> KafkaSettings:
+    """Kafka settings with a sub-prefix of this test's own, and every registry topic under it:
+    for tests that assert exactly what is on a topic while other tests use the shared ones. The
+    session fixture `topics` deletes them at the end (they share the run's prefix)."""
+    from newswire.kafka.admin import ensure_topics
+    from newswire.topics import all_topics
+
+    name = uuid.uuid4().hex[:6]
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}{name}-"})
+    await ensure_topics(settings, all_topics())
+    return settings
+
+
 @pytest.fixture(scope="session")
 async def es_client(es_settings: ElasticsearchSettings) -> AsyncIterator[object]:
     """An Elasticsearch client with this run's templates installed; everything removed after."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from newswire.config import ElasticsearchSettings, KafkaSettings
 from newswire.contracts.ids import article_id
-from newswire.es.setup import alias
+from newswire.es.setup import alias, setup, teardown
 from newswire.farm import FarmConfig, run_farm
 from newswire.poller.registry import add_feeds
 from newswire.runtime.supervisor import Supervisor
@@ -46,8 +46,18 @@ async def _search_all(es: Any, index: str) -> list[dict[str, Any]]:
 
 
 async def test_the_whole_pipeline(
-    kafka_settings: KafkaSettings, es_settings: ElasticsearchSettings, topics: list[str], es_client: Any, tmp_path: Path
+    own_topics: KafkaSettings, es_settings: ElasticsearchSettings, es_client: Any, tmp_path: Path
 ) -> None:
+    kafka_settings = own_topics
+    index_prefix = f"{es_settings.index_prefix}-e2e"  # other tiers count documents under the run's prefix
+    await setup(es_client, index_prefix)
+    try:
+        await _run_pipeline(kafka_settings, index_prefix, es_client, tmp_path)
+    finally:
+        await teardown(es_client, index_prefix)
+
+
+async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_client: Any, tmp_path: Path) -> None:
     config = FarmConfig(outlets=6, port=0, articles_per_outlet=3, edit_after_s=25.0)
     async with run_farm(config) as farm:
         expected = {r.url: r for r in farm.articles()}
@@ -57,7 +67,7 @@ async def test_the_whole_pipeline(
         env = {
             **os.environ,
             "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka_settings.topic_prefix,
-            "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": es_settings.index_prefix,
+            "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": index_prefix,
             "NEWSWIRE_STORE": "memory://",
             "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
             "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
@@ -71,8 +81,8 @@ async def test_the_whole_pipeline(
         supervisor = Supervisor(env=env, log_dir=tmp_path / "logs", ports=dict(zip(STAGES, _free_ports(len(STAGES)))))
         supervisor.start()
         started = time.monotonic()
-        articles_index = alias(es_settings.index_prefix, "articles")
-        revisions_index = alias(es_settings.index_prefix, "revisions")
+        articles_index = alias(index_prefix, "articles")
+        revisions_index = alias(index_prefix, "revisions")
         try:
             # kill -9 and restart each service in turn while the run is under way
             restarted: list[str] = []

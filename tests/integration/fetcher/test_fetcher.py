@@ -16,8 +16,9 @@ from newswire.config import KafkaSettings
 from newswire.contracts import DeadLetter, FetchedPage, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, host_of
 from newswire.farm import Assign, FarmConfig, outlet_address, run_farm
+from newswire.kafka.admin import ensure_topics
 from newswire.runtime.codec import encode
-from newswire.topics import DLQ, FETCH_REQUESTS, PAGES
+from newswire.topics import all_topics, DLQ, FETCH_REQUESTS, PAGES
 from tests.conftest import REPO
 from tests.integration.kafka_io import produce, read_until
 
@@ -29,10 +30,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def fetcher(kafka_settings: KafkaSettings, topics: list[str], tmp_path: Path) -> Iterator[Path]:
+async def own_kafka(kafka_settings: KafkaSettings, topics: list[str]) -> KafkaSettings:
+    """This test's own topics (under the session prefix, so the session deletes them): other
+    tests' messages on the shared topics must not reach this stage."""
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}fetcher."})
+    await ensure_topics(settings, all_topics())
+    return settings
+
+
+@pytest.fixture
+def fetcher(own_kafka: KafkaSettings, tmp_path: Path) -> Iterator[Path]:
     env = {
         **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka_settings.topic_prefix,
+        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_kafka.topic_prefix,
         "NEWSWIRE_STORE": "memory://",
         "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
         "NEWSWIRE_WEB_PORT": str(_free_port()),
@@ -67,8 +77,8 @@ def _request(url: str) -> FetchRequest:
     )
 
 
-async def test_fetcher_against_the_farm(kafka_settings: KafkaSettings, fetcher: Path) -> None:
-    prefix = kafka_settings.topic_prefix
+async def test_fetcher_against_the_farm(own_kafka: KafkaSettings, fetcher: Path) -> None:
+    prefix = own_kafka.topic_prefix
     config = FarmConfig(
         outlets=5, port=0,
         behaviours=(
@@ -96,7 +106,7 @@ async def test_fetcher_against_the_farm(kafka_settings: KafkaSettings, fetcher: 
         requests = [_request(a.link) for a in good] + [_request(u) for u in failures]
         transient = _request(broken.link)
         await produce(
-            kafka_settings, FETCH_REQUESTS.full_name(prefix),
+            own_kafka, FETCH_REQUESTS.full_name(prefix),
             [(r.host.encode(), encode(FETCH_REQUESTS, r)) for r in [*requests, transient]],
         )
         wanted = {r.article_id for r in requests}
@@ -106,7 +116,7 @@ async def test_fetcher_against_the_farm(kafka_settings: KafkaSettings, fetcher: 
             return {p.article_id: p for p in pages}
 
         records = await read_until(
-            kafka_settings, PAGES.full_name(prefix), lambda rs: wanted <= set(pages_of(rs)), timeout_s=45
+            own_kafka, PAGES.full_name(prefix), lambda rs: wanted <= set(pages_of(rs)), timeout_s=45
         )
         pages = pages_of(records)
         assert wanted <= set(pages), fetcher.read_text()[-3000:]
@@ -138,7 +148,7 @@ async def test_fetcher_against_the_farm(kafka_settings: KafkaSettings, fetcher: 
             return [d for d in letters if d.stage == "fetcher"]
 
         dlq = await read_until(
-            kafka_settings, DLQ.full_name(prefix), lambda rs: bool(fetcher_letters(rs)), timeout_s=30
+            own_kafka, DLQ.full_name(prefix), lambda rs: bool(fetcher_letters(rs)), timeout_s=30
         )
         (letter,) = fetcher_letters(dlq)
         assert letter.error_class == "transient" and letter.attempts == 2

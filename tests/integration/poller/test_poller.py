@@ -18,8 +18,9 @@ from newswire.config import KafkaSettings
 from newswire.contracts import FeedConfig, FeedStatus, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, feed_id
 from newswire.farm import Assign, FarmConfig, run_farm
+from newswire.kafka.admin import ensure_topics
 from newswire.runtime.codec import encode
-from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
+from newswire.topics import all_topics, FEED_STATUS, FEEDS, FETCH_REQUESTS
 from tests.conftest import REPO
 from tests.integration.kafka_io import produce, read_until
 
@@ -59,10 +60,19 @@ class Service:
 
 
 @pytest.fixture
-def poller(kafka_settings: KafkaSettings, topics: list[str], tmp_path: Path) -> Iterator[Service]:
+async def own_kafka(kafka_settings: KafkaSettings, topics: list[str]) -> KafkaSettings:
+    """This test's own topics (under the session prefix, so the session deletes them): other
+    tests' messages on the shared topics must not reach this stage."""
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}poller."})
+    await ensure_topics(settings, all_topics())
+    return settings
+
+
+@pytest.fixture
+def poller(own_kafka: KafkaSettings, tmp_path: Path) -> Iterator[Service]:
     env = {
         **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka_settings.topic_prefix,
+        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_kafka.topic_prefix,
         "NEWSWIRE_STORE": "memory://",
         "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
         "NEWSWIRE_WEB_PORT": str(_free_port()),
@@ -89,8 +99,8 @@ def _statuses(records: list) -> list[FeedStatus]:  # type: ignore[type-arg]
     return [FeedStatus.model_validate_json(r.value) for r in records]
 
 
-async def test_poller_against_the_farm(kafka_settings: KafkaSettings, poller: Service) -> None:
-    prefix = kafka_settings.topic_prefix
+async def test_poller_against_the_farm(own_kafka: KafkaSettings, poller: Service) -> None:
+    prefix = own_kafka.topic_prefix
     config = FarmConfig(
         outlets=5, port=0,
         behaviours=(
@@ -107,7 +117,7 @@ async def test_poller_against_the_farm(kafka_settings: KafkaSettings, poller: Se
             for i, u in enumerate(urls)
         ]
         await produce(
-            kafka_settings, FEEDS.full_name(prefix),
+            own_kafka, FEEDS.full_name(prefix),
             [(c.feed_id.encode(), encode(FEEDS, c)) for c in configs],
         )
         ids = {u: feed_id(u) for u in urls}
@@ -119,7 +129,7 @@ async def test_poller_against_the_farm(kafka_settings: KafkaSettings, poller: Se
             ) and all(sum(s.feed_id == ids[u] for s in statuses) >= 2 for u in (broken, dead, no304))
 
         status_records = await read_until(
-            kafka_settings, FEED_STATUS.full_name(prefix), polled_twice, timeout_s=45
+            own_kafka, FEED_STATUS.full_name(prefix), polled_twice, timeout_s=45
         )
         log = poller.tail()
         assert polled_twice(status_records), log
@@ -143,7 +153,7 @@ async def test_poller_against_the_farm(kafka_settings: KafkaSettings, poller: Se
             assert mine[1].next_poll_at - mine[1].polled_at > mine[0].next_poll_at - mine[0].polled_at
 
         request_records = await read_until(
-            kafka_settings, FETCH_REQUESTS.full_name(prefix),
+            own_kafka, FETCH_REQUESTS.full_name(prefix),
             lambda rs: len(rs) >= sum(expected.values()), timeout_s=20,
         )
         requests = _requests(request_records)
@@ -166,12 +176,12 @@ async def test_poller_against_the_farm(kafka_settings: KafkaSettings, poller: Se
             return sum(s.feed_id == ids[no304] for s in later) >= 2
 
         status_records = await read_until(
-            kafka_settings, FEED_STATUS.full_name(prefix), polled_after_restart, timeout_s=45
+            own_kafka, FEED_STATUS.full_name(prefix), polled_after_restart, timeout_s=45
         )
         assert polled_after_restart(status_records), poller.tail()
         later = [s for s in _statuses(status_records)[polls_before:] if s.feed_id == ids[no304]]
         assert all(s.status_code == 200 and s.items_new == 0 for s in later), later
         request_records = await read_until(
-            kafka_settings, FETCH_REQUESTS.full_name(prefix), lambda rs: False, timeout_s=2
+            own_kafka, FETCH_REQUESTS.full_name(prefix), lambda rs: False, timeout_s=2
         )
         assert Counter(r.article_id for r in _requests(request_records)) == expected

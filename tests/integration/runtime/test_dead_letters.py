@@ -39,11 +39,11 @@ def _page(html: str, n: int) -> bytes:
 
 
 @pytest.fixture
-def probe(kafka_settings: KafkaSettings, topics: list[str], tmp_path: Path) -> Iterator[dict[str, object]]:
+def probe(own_topics: KafkaSettings, tmp_path: Path) -> Iterator[dict[str, object]]:
     port = _free_port()
     env = {
         **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka_settings.topic_prefix,
+        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_topics.topic_prefix,
         "NEWSWIRE_STORE": "memory://",
         "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
         "NEWSWIRE_WEB_PORT": str(port),
@@ -58,7 +58,7 @@ def probe(kafka_settings: KafkaSettings, topics: list[str], tmp_path: Path) -> I
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        yield {"port": port, "fix": tmp_path / "fixed", "env": env, "log": tmp_path / "probe.log"}
+        yield {"settings": own_topics, "port": port, "fix": tmp_path / "fixed", "env": env, "log": tmp_path / "probe.log"}
     finally:
         proc.terminate()
         try:
@@ -76,7 +76,9 @@ def _letters(records: list) -> list[DeadLetter]:  # type: ignore[type-arg]
     return [DeadLetter.model_validate_json(r.value) for r in records]
 
 
-async def test_poison_flaky_and_replay(kafka_settings: KafkaSettings, probe: dict[str, object]) -> None:
+async def test_poison_flaky_and_replay(probe: dict[str, object]) -> None:
+    kafka_settings = probe["settings"]
+    assert isinstance(kafka_settings, KafkaSettings)
     prefix = kafka_settings.topic_prefix
     pages = PAGES.full_name(prefix)
     await produce(
