@@ -7,14 +7,9 @@ streaming, per-host politeness) is the fetcher's; the poller reuses it.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
-from faust.streams import _current_event
 
 from newswire.contracts.feeds import FeedErrorClass
 from newswire.fetcher.adapters import HostLimiter, guarded_get, make_session
@@ -103,35 +98,3 @@ class AiohttpFeedClient:
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
-
-
-# -- table writes outside an event ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Message:
-    topic: str
-    partition: int
-
-
-class _PartitionEvent:
-    """Stands in for a Faust event: all a table write needs is the source topic and partition."""
-
-    def __init__(self, topic: str, partition: int) -> None:
-        self.message = _Message(topic, partition)
-
-
-@contextmanager
-def partition_scope(topic: str, partition: int) -> Iterator[None]:
-    """Make table writes inside the block land in `partition` (changelog and local store).
-
-    Faust tables take the partition of a write from the event being processed, and refuse writes
-    outside one; the poller's timer writes poll state, so it names the feed's source partition
-    explicitly (the one its FeedConfig arrived on). The stage runtime should offer this itself.
-    """
-    event: Any = _PartitionEvent(topic, partition)
-    token = _current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)

@@ -12,7 +12,8 @@ import time
 from typing import Any, cast
 
 from newswire.contracts import FeedConfig
-from newswire.poller.adapters import AiohttpFeedClient, FeedClient, partition_scope
+from newswire.poller.adapters import AiohttpFeedClient, FeedClient
+from newswire.runtime.tables import partition_scope
 from newswire.poller.logic import (
     evaluate_poll,
     is_due,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from faust.streams import _current_event
 
 from newswire.contracts import NormalisedArticle, utcnow
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
+from newswire.runtime.tables import partition_scope
 from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VERSIONS, FETCH_REQUESTS
 from newswire.tracker.logic import RecheckPolicy, State, is_due, observe, plan_recheck
 from newswire.tracker.settings import TrackerSettings
@@ -34,7 +31,7 @@ def build(settings: TrackerSettings) -> Stage:
     async def track(article: NormalisedArticle, ctx: Context) -> list[Emit]:
         # The key's partition is the source message's, also when the message comes back from
         # the retry topic (whose event would otherwise place the table write).
-        with _in_partition(source_topic, ctx.origin.partition):
+        with partition_scope(source_topic, ctx.origin.partition):
             state: State | None = articles.get(article.article_id)
             seen = observe(
                 state, article, now=utcnow(), policy=policy, partition=ctx.origin.partition
@@ -70,44 +67,12 @@ def build(settings: TrackerSettings) -> Stage:
         for key, value in due:
             request, new_state = plan_recheck(str(key), value, now=now, policy=policy)
             await stage.send(Emit(FETCH_REQUESTS, request.host, request))
-            with _in_partition(source_topic, int(value["partition"])):
+            with partition_scope(source_topic, int(value["partition"])):
                 articles[key] = new_state
         if due:
             log.info("rechecks_issued", count=len(due))
 
     return stage
-
-
-@dataclass
-class _Message:
-    topic: str
-    partition: int
-
-
-class _Event:
-    """Just enough of a Faust event for a table write outside any stream (see `_in_partition`)."""
-
-    def __init__(self, topic: str, partition: int) -> None:
-        self.message = _Message(topic, partition)
-
-
-@contextmanager
-def _in_partition(topic: str, partition: int) -> Iterator[None]:
-    """Read and write table keys of `partition` of the source topic, whatever the current event.
-
-    Faust finds the partition of a table access (changelog and RocksDB store) from the current
-    event and refuses writes without one. A timer has none, and a retried message's event is the
-    retry topic's; this lends the right one. The handler records each article's partition in its
-    state, so the timer knows it.
-    """
-    import weakref
-
-    event = _Event(topic, partition)
-    token = _current_event.set(weakref.ref(event))  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
 
 
 def main() -> None:
