@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +22,7 @@ import feedparser
 from newswire.contracts import FeedConfig, FeedItemHint, FeedStatus, FetchRequest
 from newswire.contracts.feeds import FeedErrorClass
 from newswire.contracts.ids import article_id, host_of, normalise_url
+from newswire.fetcher.logic import parse_retry_after
 
 Validator = Literal["etag", "last-modified", "both", "none"]
 SUMMARY_MAX_CHARS = 2000
@@ -369,19 +369,6 @@ def _status_error(status: int) -> FeedErrorClass | None:
     return "other"
 
 
-def _retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - now) if when.tzinfo is not None else None
-
-
 def evaluate_poll(
     record: Mapping[str, Any],
     response: FeedResponse,
@@ -433,7 +420,7 @@ def evaluate_poll(
     failures = int(record.get("consecutive_failures") or 0) + 1 if error_class else 0
     delay = backoff_s(interval, failures, max(max_backoff_s, interval))
     if error_class is not None:
-        retry_after = _retry_after(headers.get("retry-after"), now)
+        retry_after = parse_retry_after(headers.get("retry-after"), datetime.fromtimestamp(now, UTC))
         if retry_after is not None:
             delay = max(delay, min(retry_after, max(max_backoff_s, interval)))
     next_poll_at = now + delay
