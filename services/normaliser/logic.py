@@ -7,9 +7,7 @@ form of title and paragraphs so that only real edits change it.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import ip_address
@@ -21,18 +19,10 @@ import trafilatura
 from newswire.contracts import ArticleFlags, FetchedPage, NormalisedArticle
 from newswire.contracts.articles import Provenance
 from newswire.contracts.ids import article_id, host_of, normalise_url
+from newswire.text import content_hash, fold_text, word_count
 
 #: Separators between a headline and the site name in <title> ("Headline | Site").
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " : ")
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u00b4": "'", "\u0060": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00ab": '"', "\u00bb": '"',
-    }
-)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _WS = re.compile(r"\s+")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 
@@ -165,26 +155,6 @@ def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> 
 
 
 # -- pieces --------------------------------------------------------------------------------------
-
-
-def fold_text(text: str) -> str:
-    """The form of a text that only real edits change: NFKC, invisible characters dropped,
-    curly quotes made straight, whitespace runs folded to one space, ends stripped."""
-    folded = unicodedata.normalize("NFKC", text)
-    folded = _INVISIBLE.sub("", folded).translate(_QUOTES)
-    return _WS.sub(" ", folded).strip()
-
-
-def content_hash(title: str | None, paragraphs: tuple[str, ...] | list[str]) -> str:
-    """128-bit BLAKE2b (hex) of the folded title and paragraphs (empty paragraphs ignored)."""
-    parts = [fold_text(title or "")]
-    parts.extend(f for f in (fold_text(p) for p in paragraphs) if f)
-    return hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
-def word_count(text: str) -> int:
-    """Whitespace-separated words."""
-    return len(text.split())
 
 
 def strip_site_suffix(title: str, sitename: str | None) -> str:

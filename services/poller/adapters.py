@@ -2,17 +2,17 @@
 small piece of Faust glue that lets a timer write to the poller's tables.
 
 The HTTP plumbing (guarded resolver, manual redirects with per-hop SSRF checks, bounded
-streaming, per-host politeness) is the fetcher's; the poller reuses it.
+streaming, per-host politeness) is `newswire.net`, shared with the fetcher.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
 from newswire.contracts.feeds import FeedErrorClass
-from newswire.fetcher.adapters import HostLimiter, guarded_get, make_session
+from newswire.net.http import HostLimiter, guarded_get, make_session
 from newswire.poller.logic import FeedResponse
 from newswire.poller.settings import PollerSettings
 

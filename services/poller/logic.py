@@ -22,7 +22,7 @@ import feedparser
 from newswire.contracts import FeedConfig, FeedItemHint, FeedStatus, FetchRequest
 from newswire.contracts.feeds import FeedErrorClass
 from newswire.contracts.ids import article_id, host_of, normalise_url
-from newswire.fetcher.logic import parse_retry_after
+from newswire.net.addresses import parse_retry_after
 
 Validator = Literal["etag", "last-modified", "both", "none"]
 SUMMARY_MAX_CHARS = 2000

@@ -13,7 +13,6 @@ import asyncio
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition

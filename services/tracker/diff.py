@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,12 +24,12 @@ from diff_match_patch import diff_match_patch
 from rapidfuzz import fuzz
 
 from newswire.contracts import ParagraphChange, WordOp
+from newswire.text import fold_text
 
 #: Words (with inner hyphens, apostrophes, dots: "al-Qaeda", "don't", "3.5"), whitespace runs,
 #: and runs of other characters (punctuation, "...").
 _TOKEN = re.compile(r"\w+(?:['\u2019.\-]\w+)*|\s+|[^\w\s]+")
 _WS = re.compile(r"\s+")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 #: Below this similarity two paragraphs of an unequal replace block are not paired.
 PAIR_FLOOR = 0.5
 
@@ -93,7 +92,7 @@ def diff_versions(
         similarity=similarity(
             "\n".join([old_title or "", *old_paragraphs]), "\n".join([new_title or "", *new_paragraphs])
         ),
-        title_changed=_fold(old_title or "") != _fold(new_title or ""),
+        title_changed=fold_text(old_title or "") != fold_text(new_title or ""),
         lede_changed=lede_changed,
     )
 
@@ -104,8 +103,8 @@ def diff_versions(
 def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
     """Every paragraph of both versions, in reading order, as (old_index, new_index): both set
     for an equal or changed pair, one None for a removed or added paragraph."""
-    a = [_fold(p) for p in old]
-    b = [_fold(p) for p in new]
+    a = [fold_text(p) for p in old]
+    b = [fold_text(p) for p in new]
     out: list[tuple[int | None, int | None]] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -125,7 +124,7 @@ def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[ParagraphCh
     changes: list[ParagraphChange] = []
     for i, j in align(old, new):
         if i is not None and j is not None:
-            if _fold(old[i]) == _fold(new[j]):
+            if fold_text(old[i]) == fold_text(new[j]):
                 continue
             changes.append(
                 ParagraphChange(op="changed", old_index=i, new_index=j, words=word_ops(old[i], new[j]))
@@ -279,7 +278,3 @@ def similarity(a: str, b: str) -> float:
 
 def _words(text: str) -> int:
     return len(text.split())
-
-
-def _fold(text: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()

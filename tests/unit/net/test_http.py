@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from newswire.fetcher.adapters import GuardedResolver, HostLimiter, RefusedAddress, transport_error
+from newswire.net.http import GuardedResolver, HostLimiter, RefusedAddress, transport_error
 
 
 class FakeResolver(AbstractResolver):
