@@ -4,6 +4,7 @@ writes outside any stage, where a Faust app would only add a consumer group and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -11,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from newswire.config import KafkaSettings
 from newswire.contracts import DeadLetter
 from newswire.kafka.clients import aiokafka_kwargs
+from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
 from newswire.topics import DLQ
 
@@ -40,46 +42,14 @@ async def read_dead_letters(
     Without `group` it reads everything from the beginning and commits nothing (inspection);
     with a group it starts from that group's committed position.
     """
-    topic = DLQ.full_name(settings.topic_prefix)
-    consumer = AIOKafkaConsumer(
-        **aiokafka_kwargs(settings),
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_partition_fetch_bytes=DLQ.max_message_bytes,
-        fetch_max_bytes=DLQ.max_message_bytes,
-    )
-    await consumer.start()
     records: list[DeadLetterRecord] = []
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()  # the topic may be new
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return records
-        consumer.assign(tps)
-        if group is None:
-            await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
-            if not batch:
-                break
-            for tp, messages in batch.items():
-                for msg in messages:
-                    letter = decode_as(DeadLetter, msg.value)
-                    if stage is None or letter.stage == stage:
-                        records.append(DeadLetterRecord(msg.partition, msg.offset, letter))
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-            if limit is not None and len(records) >= limit:
-                records = records[:limit]
-                break
-    finally:
-        await consumer.stop()
+    async with aclosing(read_to_end(settings, DLQ, group=group, timeout_s=timeout_s)) as messages:
+        async for msg in messages:
+            letter = decode_as(DeadLetter, msg.value)
+            if stage is None or letter.stage == stage:
+                records.append(DeadLetterRecord(msg.partition, msg.offset, letter))
+                if limit is not None and len(records) >= limit:
+                    break
     return records
 
 

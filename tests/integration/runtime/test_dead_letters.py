@@ -5,8 +5,6 @@ dead letters once the fix is in."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,14 +21,9 @@ from newswire.topics import ARTICLES_NORMALISED, DLQ, PAGES
 from tests.conftest import REPO
 from tests.factories import fetched_page
 from tests.integration.kafka_io import produce, read_until
+from tests.integration.stage_process import StageProcess
 
 GARBAGE = b"\xff\xfe<html> not json at all"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _page(html: str, n: int) -> bytes:
@@ -40,32 +33,13 @@ def _page(html: str, n: int) -> bytes:
 
 @pytest.fixture
 def probe(own_topics: KafkaSettings, tmp_path: Path) -> Iterator[dict[str, object]]:
-    port = _free_port()
     env = {
-        **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_topics.topic_prefix,
-        "NEWSWIRE_STORE": "memory://",
-        "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
-        "NEWSWIRE_WEB_PORT": str(port),
         "NEWSWIRE_RETRY__BASE_DELAY_S": "0.2",
-        "NEWSWIRE_LOG_FORMAT": "json",
         "PROBE_FIX": str(tmp_path / "fixed"),
         "PROBE_FLAKY_DIR": str(tmp_path),
     }
-    log = open(tmp_path / "probe.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.stages.probe_stage", "worker"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        yield {"settings": own_topics, "port": port, "fix": tmp_path / "fixed", "env": env, "log": tmp_path / "probe.log"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with StageProcess("probe", own_topics, tmp_path, env, module="tests.integration.stages.probe_stage") as p:
+        yield {"settings": own_topics, "port": p.port, "fix": tmp_path / "fixed", "env": p.env, "log": p.log_path}
 
 
 def _articles(records: list) -> set[str]:  # type: ignore[type-arg]
