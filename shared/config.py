@@ -53,6 +53,11 @@ class RetrySettings(BaseModel):
     base_delay_s: PositiveFloat = 1.0
     max_delay_s: PositiveFloat = 300.0
     jitter: float = Field(0.2, ge=0.0, le=1.0, description="Relative jitter of each delay.")
+    concurrency: PositiveInt = Field(
+        32,
+        description="Retry messages handled at once: many deferred messages (e.g. a host backing "
+        "off) wait side by side instead of one after another.",
+    )
 
 
 class CommonSettings(BaseSettings):

@@ -287,7 +287,14 @@ class Stage:
             async for event in stream.events():
                 await self._process_retry(event.message.value)
 
-        self.app.agent(retry_source, name=f"{self.name}.retry")(retry_agent)
+        # Order does not matter on the retry topic (a retry is already out of order with its
+        # source partition), so its messages wait side by side; Faust commits only the acked
+        # prefix of the partition, so a crash re-delivers rather than loses a waiting message.
+        self.app.agent(
+            retry_source,
+            name=f"{self.name}.retry",
+            concurrency=self.settings.retry.concurrency,
+        )(retry_agent)
 
     async def _process_retry(self, raw: bytes | None) -> None:
         try:
@@ -303,7 +310,8 @@ class Stage:
         if letter.retry_at is not None:
             wait = (letter.retry_at - utcnow()).total_seconds()
             if wait > RETRY_POLL_S:
-                # Not due yet: wait a bounded moment, then re-queue behind the others.
+                # Not due yet: wait a bounded moment, then re-queue behind the others, so that
+                # no message holds a retry slot for its whole backoff.
                 await asyncio.sleep(RETRY_POLL_S)
                 await self.topic(self._retry_spec).send(
                     key=encode_key(self.name), value=letter.to_bytes()
