@@ -4,7 +4,7 @@ server to a read that ends)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -20,7 +20,7 @@ async def read_to_end(
     *,
     group: str | None = None,
     timeout_s: float = 5.0,
-) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+) -> AsyncGenerator[ConsumerRecord[bytes, bytes], None]:
     """Yield every record of `spec`'s topic that exists now, partition by partition in offset
     order, then stop.
 
