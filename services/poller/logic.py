@@ -1,210 +1,49 @@
-"""The poller's pure logic: feed parsing, item identity and dedupe, scheduling and backoff, and
-building FetchRequest / FeedStatus messages from a poll's outcome.
+"""The poller's pure logic: item identity and dedupe, the poll state of a feed, and turning a
+poll's (or a WebSub push's) outcome into FetchRequests, a FeedStatus and the next state.
 
 Feed records (the values of the `feeds` table) are JSON-able dicts:
-``{"config": FeedConfig as JSON, "partition": int, "etag": str|None, "last_modified": str|None,
-"next_poll_at": epoch seconds, "consecutive_failures": int}``.
+``{"config": FeedConfig as JSON, "partition": int, "url": the URL polled (after permanent
+redirects), "etag", "last_modified", "next_poll_at": epoch s, "consecutive_failures": int,
+"rate": new items/s | None, "interval_s", "last_ok_at", "polls": int, "content_hash",
+"content_etag", "content_lm", "last_304_at", "validators_trusted": bool, "validator_problem",
+"disabled": bool, "disabled_reason", "websub": {"hub", "topic", "lease_until"} | None}``.
+Parsing lives in `parsing`, interval arithmetic in `scheduling`, feed lists in `feedlist`.
 """
 
 from __future__ import annotations
 
-import calendar
-import html
-import re
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
-
-import feedparser
 
 from newswire.contracts import FeedConfig, FeedItemHint, FeedStatus, FetchRequest
 from newswire.contracts.feeds import FeedErrorClass
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.net.addresses import parse_retry_after
+from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.poller.parsing import ParsedFeed, ParsedItem, html_to_text, parse_feed
+from newswire.poller.scheduling import (
+    Bounds,
+    adaptive_interval,
+    asked_delay,
+    backoff_s,
+    bounds_for,
+    next_delay,
+    poll_interval,
+    rate_from_dates,
+    update_rate,
+)
+
+__all__ = [
+    "FeedEntry", "FeedResponse", "ParsedFeed", "ParsedItem", "PollOutcome", "PollPolicy",
+    "backoff_s", "conditional_headers", "evaluate_poll", "evaluate_push", "html_to_text",
+    "is_due", "item_identity", "new_items", "new_record", "parse_feed", "parse_feed_list",
+    "poll_interval", "render_opml", "seen_expired", "seen_key", "validator_used", "with_state",
+]
 
 Validator = Literal["etag", "last-modified", "both", "none"]
-SUMMARY_MAX_CHARS = 2000
-
-# -- parsing ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedItem:
-    """One feed entry, as far as the poller cares."""
-
-    guid: str | None
-    link: str | None
-    title: str | None = None
-    published: datetime | None = None
-    updated: datetime | None = None
-    authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    summary: str | None = None
-    image_url: str | None = None
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    """A parsed feed document: its items, or why there are none."""
-
-    items: tuple[ParsedItem, ...] = ()
-    version: str = ""
-    error_class: FeedErrorClass | None = None
-    error_message: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error_class is None
-
-
-_TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
-
-
-def html_to_text(fragment: str | None) -> str | None:
-    """Plain text of an HTML fragment (tags dropped, entities decoded, spaces collapsed)."""
-    if not fragment:
-        return None
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
-    return text or None
-
-
-def _when(entry: Mapping[str, Any], key: str) -> datetime | None:
-    parsed = entry.get(f"{key}_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    except (OverflowError, ValueError, TypeError):
-        return None
-
-
-def _http_url(url: str | None, base_url: str) -> str | None:
-    if not url or not isinstance(url, str):
-        return None
-    absolute = urljoin(base_url, url.strip())
-    try:
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
-
-
-def _text(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    return value or None
-
-
-def _authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
-    names: list[str] = []
-    for author in entry.get("authors") or ():
-        name = _text(author.get("name")) if isinstance(author, Mapping) else None
-        if name and name not in names:
-            names.append(name)
-    if not names:
-        single = _text(entry.get("author"))
-        if single:
-            names.append(single)
-    return tuple(names)
-
-
-def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
-    out: list[str] = []
-    for tag in entry.get("tags") or ():
-        term = _text(tag.get("term")) if isinstance(tag, Mapping) else None
-        if term and term not in out:
-            out.append(term)
-    return tuple(out)
-
-
-def _image(entry: Mapping[str, Any], base_url: str) -> str | None:
-    for media in list(entry.get("media_content") or ()) + list(entry.get("media_thumbnail") or ()):
-        if isinstance(media, Mapping):
-            medium = str(media.get("medium") or media.get("type") or "image")
-            if medium.startswith("image"):
-                url = _http_url(media.get("url"), base_url)
-                if url:
-                    return url
-    for link in entry.get("links") or ():
-        if isinstance(link, Mapping) and link.get("rel") == "enclosure":
-            if str(link.get("type") or "").startswith("image/"):
-                url = _http_url(link.get("href"), base_url)
-                if url:
-                    return url
-    return None
-
-
-def _looks_like_html(body: bytes) -> bool:
-    head = body[:2048].lower()
-    return b"<html" in head or b"<!doctype html" in head
-
-
-_CLOSING_ROOT = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>\s*$")
-
-
-def _truncated(body: bytes) -> bool:
-    """True if the document does not end with the closing tag of a feed's root element."""
-    return _CLOSING_ROOT.search(body[-1024:].rstrip(b"\x00")) is None
-
-
-def parse_feed(body: bytes, base_url: str) -> ParsedFeed:
-    """Parse an RSS/Atom/RDF document.
-
-    Lenient like feedparser where the document is complete but sloppy (undefined entities, bare
-    ampersands): its items are kept. A document that is not well-formed *and* cut short is
-    'malformed' with no items (its last item may be cut mid-link). A document with no
-    recognisable feed and no entries is 'not_a_feed' (e.g. an HTML page) or 'malformed'.
-    """
-    try:
-        parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    except Exception as exc:  # feedparser is lenient, but never let a document crash a poll
-        return ParsedFeed(error_class="malformed", error_message=f"{type(exc).__name__}: {exc}")
-    entries = parsed.get("entries") or []
-    version = str(parsed.get("version") or "")
-    if not entries and (parsed.get("bozo") or not version):
-        problem = parsed.get("bozo_exception")
-        detail = f"{type(problem).__name__}: {problem}" if problem else "no feed found"
-        if not version and _looks_like_html(body):
-            return ParsedFeed(version=version, error_class="not_a_feed", error_message=detail[:500])
-        if parsed.get("bozo"):
-            return ParsedFeed(version=version, error_class="malformed", error_message=detail[:500])
-        if not version:
-            return ParsedFeed(version=version, error_class="not_a_feed", error_message=detail[:500])
-    if parsed.get("bozo") and _truncated(body):
-        problem = parsed.get("bozo_exception")
-        return ParsedFeed(
-            version=version,
-            error_class="malformed",
-            error_message=f"document truncated ({type(problem).__name__}: {problem})"[:500],
-        )
-    items: list[ParsedItem] = []
-    for entry in entries:
-        link = _http_url(entry.get("link"), base_url)
-        guid = _text(entry.get("id"))
-        if link is None and guid is not None and guid.startswith(("http://", "https://")):
-            link = _http_url(guid, base_url)
-        summary = html_to_text(entry.get("summary"))
-        items.append(
-            ParsedItem(
-                guid=guid,
-                link=link,
-                title=html_to_text(entry.get("title")),
-                published=_when(entry, "published") or _when(entry, "created"),
-                updated=_when(entry, "updated"),
-                authors=_authors(entry),
-                categories=_categories(entry),
-                summary=summary[:SUMMARY_MAX_CHARS] if summary else None,
-                image_url=_image(entry, base_url),
-            )
-        )
-    return ParsedFeed(items=tuple(items), version=version)
-
 
 # -- identity and dedupe ----------------------------------------------------------------------
 
@@ -243,8 +82,62 @@ def new_items(
 
 
 def seen_expired(first_seen: float, now: float, ttl_s: float) -> bool:
-    """True if a seen entry may be dropped."""
+    """True if a seen (or recently requested URL) entry may be dropped."""
     return now - first_seen > ttl_s
+
+
+def seen_digest(key: str) -> str:
+    """The compact form of a seen key kept in a feed's seen set (64 bits: collisions within
+    one feed's few thousand identities are negligible)."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def merge_seen(
+    current: Mapping[str, float] | None, keys: Sequence[str], now: float, ttl_s: float, cap: int
+) -> dict[str, float]:
+    """A feed's seen set ({digest: first seen}) with `keys` added, entries older than `ttl_s`
+    dropped and at most `cap` entries kept (the newest): bounded memory per feed, and one table
+    write per poll instead of one per item."""
+    merged = {d: t for d, t in (current or {}).items() if now - t <= ttl_s}
+    for key in keys:
+        merged.setdefault(seen_digest(key), now)
+    if len(merged) > cap:
+        merged = dict(sorted(merged.items(), key=lambda kv: kv[1])[-cap:])
+    return merged
+
+
+class RecentUrls:
+    """Article ids requested within a window, across every feed of this process: an item listed
+    by two feeds is requested once. In memory and bounded (oldest forgotten first); a restart
+    forgets it, which costs at most a repeated, idempotent fetch request."""
+
+    def __init__(self, window_s: float, cap: int = 500_000) -> None:
+        self.window_s = window_s
+        self.cap = cap
+        self._at: dict[str, float] = {}
+
+    def recent(self, aid: str, now: float) -> bool:
+        at = self._at.get(aid)
+        return at is not None and now - at <= self.window_s
+
+    def add(self, aids: Sequence[str], now: float) -> None:
+        for aid in aids:
+            self._at.pop(aid, None)
+            self._at[aid] = now  # dicts keep insertion order: oldest first
+        while len(self._at) > self.cap:
+            del self._at[next(iter(self._at))]
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
+def content_fingerprint(items: Sequence[ParsedItem]) -> str:
+    """A hash of what a document says (its items' identities, titles and dates), insensitive to
+    item order and to churn outside the items (e.g. `lastBuildDate`)."""
+    parts = sorted(
+        f"{item_identity(i)}\x1f{i.title or ''}\x1f{i.updated or i.published or ''}" for i in items
+    )
+    return hashlib.blake2b("\x1e".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -279,25 +172,22 @@ def fetch_request(feed_id: str, item: ParsedItem, now: datetime) -> FetchRequest
         return None
 
 
-# -- scheduling -------------------------------------------------------------------------------
+# -- state ------------------------------------------------------------------------------------
 
 
-def poll_interval(default_s: float, config: FeedConfig) -> float:
-    """The feed's interval: the poller's, raised to the feed's minimum, capped by its maximum."""
-    interval = default_s
-    if config.max_interval_s is not None:
-        interval = min(interval, float(config.max_interval_s))
-    if config.min_interval_s is not None:
-        interval = max(interval, float(config.min_interval_s))
-    return interval
+@dataclass(frozen=True)
+class PollPolicy:
+    """The poller's scheduling and health settings, as the pure logic needs them."""
 
-
-def backoff_s(interval_s: float, failures: int, cap_s: float) -> float:
-    """Delay after `failures` failures in a row: interval * 2**failures, capped (never below
-    the normal interval)."""
-    if failures <= 0:
-        return interval_s
-    return max(interval_s, min(cap_s, interval_s * 2.0 ** min(failures, 32)))
+    default_interval_s: float = 300.0
+    bounds: Bounds = Bounds(120.0, 86400.0)
+    max_backoff_s: float = 3600.0
+    max_failures: int = 10
+    jitter: float = 0.1
+    hint_cap_s: float = 86400.0
+    websub_interval_s: float = 6 * 3600.0
+    unconditional_every: int = 12
+    url_window_s: float = 86400.0
 
 
 def validator_used(etag: str | None, last_modified: str | None) -> Validator:
@@ -311,24 +201,47 @@ def validator_used(etag: str | None, last_modified: str | None) -> Validator:
     return "none"
 
 
-def new_record(config: FeedConfig, partition: int, previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The table record of a (re)configured feed, keeping the poll state of an existing one."""
+def new_record(
+    config: FeedConfig, partition: int, previous: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The table record of a (re)configured feed, keeping the poll state of an existing one.
+    Re-publishing a feed's config re-enables a feed the poller disabled and forgets its stored
+    redirect only if the configured URL changed."""
     state = dict(previous or {})
+    url = str(config.url)
+    if state.get("config", {}).get("url") == url and state.get("url"):
+        url = str(state["url"])
     return {
+        **state,
         "config": config.model_dump(mode="json"),
         "partition": partition,
+        "url": url,
         "etag": state.get("etag"),
         "last_modified": state.get("last_modified"),
-        "next_poll_at": float(state.get("next_poll_at") or 0.0),
-        "consecutive_failures": int(state.get("consecutive_failures") or 0),
+        "next_poll_at": 0.0 if state.get("disabled") else float(state.get("next_poll_at") or 0.0),
+        "consecutive_failures": 0 if state.get("disabled") else int(state.get("consecutive_failures") or 0),
+        "disabled": False,
+        "disabled_reason": None,
     }
 
 
 def is_due(record: Mapping[str, Any], now: float) -> bool:
     """True if the feed should be polled now."""
-    return bool(record.get("config", {}).get("enabled", True)) and float(
-        record.get("next_poll_at") or 0.0
-    ) <= now
+    if record.get("disabled") or not bool(record.get("config", {}).get("enabled", True)):
+        return False
+    return float(record.get("next_poll_at") or 0.0) <= now
+
+
+def conditional_headers(record: Mapping[str, Any], policy: PollPolicy) -> tuple[str | None, str | None]:
+    """The (ETag, Last-Modified) validators the next poll sends: none once they were caught
+    lying, and none on every `unconditional_every`-th poll (which checks that they still tell
+    the truth)."""
+    if record.get("validators_trusted") is False:
+        return None, None
+    polls = int(record.get("polls") or 0)
+    if record.get("content_hash") and policy.unconditional_every > 0 and polls % policy.unconditional_every == policy.unconditional_every - 1:
+        return None, None
+    return record.get("etag"), record.get("last_modified")
 
 
 @dataclass(frozen=True)
@@ -343,6 +256,16 @@ class FeedResponse:
     error_class: FeedErrorClass | None = None
     error_message: str | None = None
     duration_ms: int = 0
+    permanent_url: str | None = None
+    """Where every hop of the redirect chain was permanent (301/308): the new feed URL."""
+
+
+@dataclass(frozen=True)
+class WebSubHint:
+    """A feed's advertised hub and the topic URL to subscribe to."""
+
+    hub: str
+    topic: str
 
 
 @dataclass(frozen=True)
@@ -353,6 +276,11 @@ class PollOutcome:
     seen_keys: tuple[str, ...]
     state: dict[str, Any]
     status: FeedStatus
+    url_keys: tuple[str, ...] = ()
+    """Article ids requested now (the cross-feed dedupe window)."""
+    host_retry_until: float | None = None
+    """Set when the host answered Retry-After: no feed of that host is polled before it."""
+    websub: WebSubHint | None = None
 
 
 def _status_error(status: int) -> FeedErrorClass | None:
@@ -369,27 +297,82 @@ def _status_error(status: int) -> FeedErrorClass | None:
     return "other"
 
 
+def _select_new(
+    feed_id: str,
+    parsed: ParsedFeed,
+    now: float,
+    seen: Callable[[str], bool],
+    url_recent: Callable[[str], bool],
+) -> tuple[list[FetchRequest], list[str], list[str], list[ParsedItem]]:
+    """Requests, seen keys and article ids of the new items; an item whose URL another feed had
+    requested within the window is marked seen but not requested again."""
+    when = datetime.fromtimestamp(now, UTC)
+    requests: list[FetchRequest] = []
+    keys: list[str] = []
+    url_keys: list[str] = []
+    fresh: list[ParsedItem] = []
+    for key, item in new_items(feed_id, parsed.items, seen):
+        req = fetch_request(feed_id, item, when)
+        if req is None:
+            continue
+        keys.append(key)
+        fresh.append(item)
+        if req.article_id in url_keys or url_recent(req.article_id):
+            continue
+        requests.append(req)
+        url_keys.append(req.article_id)
+    return requests, keys, url_keys, fresh
+
+
+def _validator_check(
+    record: Mapping[str, Any],
+    fingerprint: str,
+    etag: str | None,
+    last_modified: str | None,
+    fresh: Sequence[ParsedItem],
+) -> str | None:
+    """Why the feed's validators cannot be trusted, judged from a full (200) response; None if
+    nothing is wrong. Two lies are caught: the same validator as the last content but different
+    content; and content that changed before a 304 the server answered since (seen by the
+    occasional unconditional poll, from the new items' dates)."""
+    previous = record.get("content_hash")
+    if not previous or previous == fingerprint:
+        return None
+    if etag and etag == record.get("content_etag"):
+        return f"same ETag {etag} for changed content"
+    if not etag and last_modified and last_modified == record.get("content_lm"):
+        return f"same Last-Modified {last_modified} for changed content"
+    last_304 = record.get("last_304_at")
+    if last_304:
+        dated = [i.published or i.updated for i in fresh if (i.published or i.updated)]
+        if dated and min(d.timestamp() for d in dated if d) < float(last_304) - 60:
+            return "304 Not Modified answered although the content had changed"
+    return None
+
+
 def evaluate_poll(
     record: Mapping[str, Any],
     response: FeedResponse,
     *,
     started_at: float,
     now: float,
-    interval_default_s: float,
-    max_backoff_s: float,
+    policy: PollPolicy,
     seen: Callable[[str], bool],
+    url_recent: Callable[[str], bool] = lambda _: False,
+    draw: float = 0.5,
+    parsed: ParsedFeed | None = None,
 ) -> PollOutcome:
     """Turn a poll's response into fetch requests, seen keys, new poll state and a FeedStatus.
 
     Never raises for a bad response: a malformed feed or a dead host is a FeedStatus with an
-    error class and a backoff.
+    error class and a backoff; 410 Gone, or `max_failures` failures in a row, disable the feed.
+    `parsed` is the already parsed body (the service parses off the event loop with a time
+    limit); None parses here. `draw` in [0, 1) is the jitter's random draw.
     """
     config = FeedConfig.model_validate(record["config"])
     feed_id = config.feed_id
-    etag, last_modified = record.get("etag"), record.get("last_modified")
-    interval = poll_interval(interval_default_s, config)
-    polled_at = datetime.fromtimestamp(started_at, UTC)
-    when = datetime.fromtimestamp(now, UTC)
+    sent_etag, sent_lm = conditional_headers(record, policy)
+    bounds = bounds_for(policy.bounds, config)
     headers = {k.lower(): v for k, v in response.headers.items()}
     status = response.status
     error_class: FeedErrorClass | None = response.error_class
@@ -402,51 +385,161 @@ def evaluate_poll(
     items_total = 0
     requests: list[FetchRequest] = []
     keys: list[str] = []
+    url_keys: list[str] = []
+    websub: WebSubHint | None = None
+    state: dict[str, Any] = {
+        "polls": int(record.get("polls") or 0) + 1,
+        "validators_trusted": record.get("validators_trusted") is not False,
+        "validator_problem": record.get("validator_problem"),
+    }
+    doc: ParsedFeed | None = None
     if error_class is None and not not_modified:
-        parsed = parse_feed(response.body or b"", response.final_url or response.url)
-        if not parsed.ok:
-            error_class, error_message = parsed.error_class, parsed.error_message
+        doc = parsed or parse_feed(
+            response.body or b"", response.final_url or response.url,
+            content_type=headers.get("content-type"),
+        )
+        if not doc.ok:
+            error_class, error_message = doc.error_class, doc.error_message
+            doc = None
+    # rate and interval
+    rate = record.get("rate")
+    last_ok = record.get("last_ok_at")
+    if doc is not None:
+        items_total = len(doc.items)
+        requests, keys, url_keys, fresh = _select_new(feed_id, doc, now, seen, url_recent)
+        if last_ok is None and rate is None:
+            rate = rate_from_dates([d for d in (i.published or i.updated for i in doc.items) if d])
         else:
-            items_total = len(parsed.items)
-            for key, item in new_items(feed_id, parsed.items, seen):
-                req = fetch_request(feed_id, item, when)
-                if req is not None:
-                    requests.append(req)
-                    keys.append(key)
-    new_etag, new_lm = etag, last_modified
+            rate = update_rate(rate, len(keys), now - float(last_ok or started_at))
+        fingerprint = content_fingerprint(doc.items)
+        new_etag, new_lm = headers.get("etag"), headers.get("last-modified")
+        problem = _validator_check(record, fingerprint, new_etag, new_lm, fresh)
+        if problem and state["validators_trusted"]:
+            state["validators_trusted"], state["validator_problem"] = False, problem
+        state.update(
+            content_hash=fingerprint, content_etag=new_etag, content_lm=new_lm, last_304_at=None
+        )
+        if doc.hints.hub:
+            websub = WebSubHint(doc.hints.hub, doc.hints.self_url or response.final_url or response.url)
+    elif not_modified:
+        rate = update_rate(rate, 0, now - float(last_ok or started_at))
+        state["last_304_at"] = record.get("last_304_at") or started_at
+    interval = adaptive_interval(rate, poll_interval(policy.default_interval_s, config), bounds)
+    if record.get("websub") and (record["websub"].get("lease_until") or 0) > now:
+        interval = max(interval, min(policy.websub_interval_s, bounds.max_s))
+    # validators kept for the next poll
+    etag, last_modified = record.get("etag"), record.get("last_modified")
     if error_class is None:
-        new_etag = headers.get("etag") or (etag if not_modified else None)
-        new_lm = headers.get("last-modified") or (last_modified if not_modified else None)
+        etag = headers.get("etag") or (etag if not_modified else None)
+        last_modified = headers.get("last-modified") or (last_modified if not_modified else None)
     failures = int(record.get("consecutive_failures") or 0) + 1 if error_class else 0
-    delay = backoff_s(interval, failures, max(max_backoff_s, interval))
-    if error_class is not None:
+    host_retry_until: float | None = None
+    if error_class is None:
+        asked = asked_delay(
+            headers, now,
+            ttl_s=doc.hints.ttl_s if doc else None,
+            update_period_s=doc.hints.update_period_s if doc else None,
+        )
+        delay = next_delay(interval, asked_s=asked, hint_cap_s=policy.hint_cap_s, jitter=policy.jitter, draw=draw)
+        state["last_ok_at"] = now
+    else:
+        cap = max(policy.max_backoff_s, interval)
+        delay = backoff_s(interval, failures, cap)
         retry_after = parse_retry_after(headers.get("retry-after"), datetime.fromtimestamp(now, UTC))
         if retry_after is not None:
-            delay = max(delay, min(retry_after, max(max_backoff_s, interval)))
+            delay = max(delay, min(retry_after, cap))
+            if status in (429, 503):
+                host_retry_until = now + min(retry_after, cap)
+        delay = next_delay(delay, asked_s=None, hint_cap_s=0.0, jitter=policy.jitter, draw=draw)
+    disabled, disabled_reason = False, None
+    if error_class == "gone":
+        disabled, disabled_reason = True, "410 Gone"
+    elif error_class is not None and failures >= policy.max_failures:
+        disabled = True
+        disabled_reason = f"{failures} failures in a row (last: {error_class}: {error_message or ''})"[:500]
+    redirected_to = None
+    polled_url = str(record.get("url") or config.url)
+    if response.permanent_url and response.permanent_url != polled_url and error_class is None:
+        redirected_to = response.permanent_url
+        state["url"] = redirected_to
     next_poll_at = now + delay
-    state = {
-        "etag": new_etag,
-        "last_modified": new_lm,
-        "next_poll_at": next_poll_at,
-        "consecutive_failures": failures,
-    }
+    state.update(
+        etag=etag,
+        last_modified=last_modified,
+        next_poll_at=next_poll_at,
+        consecutive_failures=failures,
+        rate=rate,
+        interval_s=interval,
+        disabled=disabled,
+        disabled_reason=disabled_reason,
+    )
     feed_status = FeedStatus(
         feed_id=feed_id,
-        feed_url=config.url,
-        polled_at=polled_at,
+        feed_url=polled_url,  # type: ignore[arg-type]
+        polled_at=datetime.fromtimestamp(started_at, UTC),
         status_code=status,
         duration_ms=max(0, response.duration_ms),
         bytes=len(response.body or b""),
         items_total=items_total,
-        items_new=len(requests),
-        validator=validator_used(etag, last_modified),
+        items_new=len(keys),
+        validator=validator_used(sent_etag, sent_lm),
         not_modified=not_modified,
         error_class=error_class,
         error_message=(error_message or None) if error_class else None,
         consecutive_failures=failures,
-        next_poll_at=datetime.fromtimestamp(next_poll_at, UTC),
+        next_poll_at=None if disabled else datetime.fromtimestamp(next_poll_at, UTC),
+        disabled=disabled,
+        disabled_reason=disabled_reason,
+        interval_s=round(interval, 3),
+        validators_trusted=state["validators_trusted"],
+        validator_problem=state["validator_problem"],
+        redirected_to=redirected_to,  # type: ignore[arg-type]
+        websub_hub=websub.hub if websub else None,  # type: ignore[arg-type]
     )
-    return PollOutcome(tuple(requests), tuple(keys), state, feed_status)
+    return PollOutcome(
+        tuple(requests), tuple(keys), state, feed_status, tuple(url_keys), host_retry_until, websub
+    )
+
+
+def evaluate_push(
+    record: Mapping[str, Any],
+    body: bytes,
+    *,
+    content_type: str | None,
+    received_at: float,
+    seen: Callable[[str], bool],
+    url_recent: Callable[[str], bool] = lambda _: False,
+    parsed: ParsedFeed | None = None,
+) -> PollOutcome:
+    """Content a WebSub hub pushed: new items become fetch requests as on a poll; the poll state
+    (validators, schedule, failures) is left alone, polling being the safety net."""
+    config = FeedConfig.model_validate(record["config"])
+    url = str(record.get("url") or config.url)
+    doc = parsed or parse_feed(body, url, content_type=content_type)
+    requests: list[FetchRequest] = []
+    keys: list[str] = []
+    url_keys: list[str] = []
+    if doc.ok:
+        requests, keys, url_keys, _ = _select_new(config.feed_id, doc, received_at, seen, url_recent)
+    status = FeedStatus(
+        feed_id=config.feed_id,
+        feed_url=url,  # type: ignore[arg-type]
+        polled_at=datetime.fromtimestamp(received_at, UTC),
+        status_code=200,
+        duration_ms=0,
+        bytes=len(body),
+        items_total=len(doc.items),
+        items_new=len(keys),
+        error_class=doc.error_class,
+        error_message=doc.error_message,
+        consecutive_failures=int(record.get("consecutive_failures") or 0),
+        next_poll_at=datetime.fromtimestamp(float(record.get("next_poll_at") or received_at), UTC),
+        source="push",
+        interval_s=record.get("interval_s"),
+        validators_trusted=record.get("validators_trusted") is not False,
+        validator_problem=record.get("validator_problem"),
+    )
+    return PollOutcome(tuple(requests), tuple(keys), {}, status, tuple(url_keys))
 
 
 def with_state(record: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
@@ -454,44 +547,18 @@ def with_state(record: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str,
     return {**record, **state}
 
 
-# -- feed lists (OPML or plain text) ----------------------------------------------------------
+# -- WebSub -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    """A feed named by a feed list."""
-
-    url: str
-    title: str | None = None
-    outlet: str | None = None
-
-
-def parse_feed_list(text: str) -> list[FeedEntry]:
-    """Feeds of an OPML document (every outline with an xmlUrl) or of a plain text list (one URL
-    per line; blank lines and '#' comments ignored). Duplicates and non-http(s) URLs dropped."""
-    import xml.etree.ElementTree as ET
-
-    entries: list[FeedEntry] = []
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("<"):
-        if "<!DOCTYPE" in stripped[:2048] or "<!ENTITY" in stripped:
-            raise ValueError("OPML with a DOCTYPE or entities is refused")
-        root = ET.fromstring(stripped)
-        for outline in root.iter("outline"):
-            url = outline.get("xmlUrl") or outline.get("xmlurl")
-            if url:
-                title = outline.get("title") or outline.get("text")
-                entries.append(FeedEntry(url.strip(), title.strip() if title else None))
-    else:
-        for line in text.splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                entries.append(FeedEntry(line.split()[0]))
-    out: list[FeedEntry] = []
-    urls: set[str] = set()
-    for entry in entries:
-        if _http_url(entry.url, entry.url) is None or entry.url in urls:
-            continue
-        urls.add(entry.url)
-        out.append(entry)
-    return out
+def websub_due(
+    record: Mapping[str, Any], hint: WebSubHint, now: float, renew_before_s: float, key_id: str
+) -> bool:
+    """True if the feed should (re)subscribe: no subscription, another hub, topic or secret key,
+    or a lease ending within `renew_before_s`."""
+    sub = record.get("websub") or {}
+    if sub.get("hub") != hint.hub or sub.get("topic") != hint.topic or sub.get("key_id") != key_id:
+        return True
+    pending = float(sub.get("requested_at") or 0.0)
+    if not sub.get("lease_until"):
+        return now - pending > renew_before_s  # asked, never verified: ask again later
+    return float(sub["lease_until"]) - now < renew_before_s and now - pending > 60.0

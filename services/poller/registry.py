@@ -9,13 +9,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from newswire.config import KafkaSettings
-from newswire.contracts import FeedConfig, utcnow
+from newswire.contracts import FeedConfig, FeedStatus, utcnow
 from newswire.contracts.ids import feed_id
 from newswire.kafka.admin import ensure_topics
 from newswire.kafka.clients import aiokafka_kwargs
-from newswire.poller.logic import FeedEntry
+from newswire.poller.feedlist import FeedEntry
 from newswire.runtime.codec import decode_as, encode, encode_key
-from newswire.topics import FEEDS
+from newswire.topics import FEED_STATUS, FEEDS
 
 
 def feed_config(
@@ -135,3 +135,49 @@ async def remove_feeds(settings: KafkaSettings, urls: Sequence[str]) -> list[Fee
     ]
     await publish(settings, configs)
     return configs
+
+
+async def read_statuses(
+    settings: KafkaSettings, *, tail: int = 20000, timeout_s: float = 10.0
+) -> dict[str, FeedStatus]:
+    """The latest FeedStatus of every feed seen in the last `tail` messages of each partition of
+    the feed-status topic (the topic keeps days of history: the tail is enough for health)."""
+    topic = FEED_STATUS.full_name(settings.topic_prefix)
+    consumer = AIOKafkaConsumer(
+        **aiokafka_kwargs(settings), group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    latest: dict[str, FeedStatus] = {}
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return latest
+        consumer.assign(tps)
+        begins = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, max(begins[tp], ends[tp] - tail))
+        remaining = {tp for tp in tps if ends[tp] > begins[tp]}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
+            if not batch:
+                break
+            for tp, messages in batch.items():
+                for msg in messages:
+                    try:
+                        status = decode_as(FeedStatus, msg.value)
+                    except Exception:  # a bad record must not hide the others
+                        continue
+                    previous = latest.get(status.feed_id)
+                    if previous is None or status.polled_at >= previous.polled_at:
+                        latest[status.feed_id] = status
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return latest

@@ -1,43 +1,85 @@
 """The poller stage: the feed registry in, fetch requests and feed statuses out.
 
 Feeds live in the `feeds` table (co-partitioned with the feeds topic); a timer polls the due
-feeds of this instance's partitions, each poll in its own task so that a slow host never holds
-up the others.
+feeds of this instance's active partitions, each poll in its own task so that a slow host never
+holds up the others. WebSub callbacks are routes on the stage's (Faust) web server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
+import secrets
 import time
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any, cast
+from urllib.parse import urlsplit
+
+from faust.web import Request, Response, View
 
 from newswire.contracts import FeedConfig
-from newswire.poller.adapters import AiohttpFeedClient, FeedClient
-from newswire.runtime.tables import partition_scope
+from newswire.poller.adapters import AiohttpFeedClient, AiohttpHubClient, FeedClient, HubClient
 from newswire.poller.logic import (
+    FeedResponse,
+    PollOutcome,
+    WebSubHint,
+    conditional_headers,
     evaluate_poll,
+    evaluate_push,
+    RecentUrls,
     is_due,
+    merge_seen,
     new_record,
-    seen_expired,
+    seen_digest,
+    websub_due,
     with_state,
 )
+from newswire.poller.parsing import ParsedFeed, parse_feed
+from newswire.poller.scheduling import host_deferred
 from newswire.poller.settings import PollerSettings
+from newswire.poller.websub import (
+    CALLBACK_PATH,
+    callback_url,
+    signature_valid,
+    subscription_secret,
+    verify_intent,
+)
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
+from newswire.runtime.tables import partition_scope
 from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
 
 log = get_logger("newswire.poller")
 
 
-def build(settings: PollerSettings, client: FeedClient | None = None) -> Stage:
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def build(
+    settings: PollerSettings, client: FeedClient | None = None, hub_client: HubClient | None = None
+) -> Stage:
     """The poller stage, polling with `client` (the aiohttp one by default)."""
     stage = Stage("poller", settings)
     feeds = stage.table("feeds", source=FEEDS, default=None)
+    # feed id -> {digest of seen key: first seen}: one record per feed (see `merge_seen`)
     seen = stage.table("seen", source=FEEDS, default=None)
-    http: FeedClient = client or AiohttpFeedClient(settings)
+    aio = AiohttpFeedClient(settings) if client is None else None
+    http: FeedClient = client or cast(FeedClient, aio)
+    hubs: HubClient | None = hub_client or (AiohttpHubClient(aio, settings) if aio else None)
+    policy = settings.policy()
     feeds_topic = FEEDS.full_name(stage.prefix)
     in_flight: set[str] = set()
+    host_load: Counter[str] = Counter()
     tasks: set[asyncio.Task[None]] = set()
+    deferred_hosts: dict[str, float] = {}
+    pending_subs: dict[str, dict[str, str]] = {}
+    rng = random.Random()
+    # Without a configured key, a random one per process: subscriptions made by an earlier
+    # process are then renewed on the next poll (their key id differs).
+    websub_key = settings.websub_secret.get_secret_value() or secrets.token_hex(32)
+    key_id = subscription_secret(websub_key, "key-id")[:16]
 
     @stage.handler(FEEDS)
     async def on_feed(config: FeedConfig, ctx: Context) -> None:
@@ -48,51 +90,117 @@ def build(settings: PollerSettings, client: FeedClient | None = None) -> Stage:
             if not config.enabled:
                 if current is not None:
                     del feeds[config.feed_id]
+                if seen.get(config.feed_id) is not None:
+                    del seen[config.feed_id]
                 log.info("feed_removed", feed_id=config.feed_id, url=str(config.url))
                 return
             feeds[config.feed_id] = new_record(config, partition, current)
         log.info("feed_added" if current is None else "feed_updated", feed_id=config.feed_id)
 
-    async def poll(feed_id: str, record: dict[str, Any]) -> None:
+    recent_urls = RecentUrls(settings.url_window_s)
+
+    def url_recent(now: float) -> Callable[[str], bool]:
+        return lambda aid: recent_urls.recent(aid, now)
+
+    def seen_check(feed_id: str) -> Callable[[str], bool]:
+        current = seen.get(feed_id) or {}
+        return lambda key: seen_digest(key) in current
+
+    async def parse_off_loop(response: FeedResponse) -> ParsedFeed | None:
+        """Parse a full response in a worker thread with a time limit (the loop keeps serving
+        other polls; a pathological document fails with 'timeout')."""
+        if response.error_class or response.status is None or not 200 <= response.status < 300:
+            return None
+        content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type")
         try:
-            url = record["config"]["url"]
-            started = time.time()
-            response = await http.get(
-                url, etag=record.get("etag"), last_modified=record.get("last_modified")
+            return await asyncio.wait_for(
+                asyncio.to_thread(
+                    parse_feed, response.body or b"", response.final_url or response.url,
+                    content_type=content_type, max_bytes=settings.max_feed_bytes,
+                ),
+                timeout=settings.parse_timeout_s,
             )
+        except TimeoutError:
+            return ParsedFeed(
+                error_class="timeout", error_message=f"parsing took over {settings.parse_timeout_s}s"
+            )
+
+    async def publish(outcome: PollOutcome, partition: int) -> None:
+        for request in outcome.requests:
+            await stage.send(Emit(FETCH_REQUESTS, request.host, request))
+        now = time.time()
+        recent_urls.add(outcome.url_keys, now)
+        if outcome.seen_keys:
+            feed_id = outcome.status.feed_id
+            with partition_scope(feeds_topic, partition):
+                seen[feed_id] = merge_seen(
+                    seen.get(feed_id), outcome.seen_keys, now, settings.seen_ttl_s,
+                    settings.max_seen_per_feed,
+                )
+        await stage.send(Emit(FEED_STATUS, outcome.status.feed_id, outcome.status))
+
+    async def poll(feed_id: str, record: dict[str, Any], host: str) -> None:
+        try:
+            url = str(record.get("url") or record["config"]["url"])
+            etag, last_modified = conditional_headers(record, policy)
+            started = time.time()
+            response = await http.get(url, etag=etag, last_modified=last_modified)
+            parsed = await parse_off_loop(response)
             partition = int(record["partition"])
             with partition_scope(feeds_topic, partition):
+                now = time.time()
                 outcome = evaluate_poll(
-                    record,
-                    response,
-                    started_at=started,
-                    now=time.time(),
-                    interval_default_s=settings.poll_interval_s,
-                    max_backoff_s=settings.max_backoff_s,
-                    seen=lambda key: seen.get(key) is not None,
+                    record, response, started_at=started, now=now, policy=policy,
+                    seen=seen_check(feed_id), url_recent=url_recent(now),
+                    draw=rng.random(), parsed=parsed,
                 )
-            for request in outcome.requests:
-                await stage.send(Emit(FETCH_REQUESTS, request.host, request))
+            if outcome.host_retry_until is not None:
+                host = _host(response.final_url or url)
+                deferred_hosts[host] = max(deferred_hosts.get(host, 0.0), outcome.host_retry_until)
+            await publish(outcome, partition)
             with partition_scope(feeds_topic, partition):
-                first_seen = time.time()
-                for key in outcome.seen_keys:
-                    seen[key] = [first_seen, partition]
                 current = feeds.get(feed_id)
-                if current is not None and current["config"]["url"] == url:
+                if current is not None and current["config"]["url"] == record["config"]["url"]:
                     feeds[feed_id] = with_state(current, outcome.state)
-            await stage.send(Emit(FEED_STATUS, feed_id, outcome.status))
+            if outcome.websub is not None:
+                await maybe_subscribe(feed_id, outcome.websub, partition)
+            status = outcome.status
             log.info(
-                "feed_polled",
-                feed_id=feed_id,
-                status=outcome.status.status_code,
-                items_new=outcome.status.items_new,
-                not_modified=outcome.status.not_modified,
-                error_class=outcome.status.error_class,
+                "feed_polled", feed_id=feed_id, status=status.status_code,
+                items_new=status.items_new, not_modified=status.not_modified,
+                error_class=status.error_class, interval_s=status.interval_s,
+                disabled=status.disabled or None, redirected_to=status.redirected_to and str(status.redirected_to),
             )
         except Exception:  # one feed must never take the poller down
             log.exception("poll_failed", feed_id=feed_id)
         finally:
             in_flight.discard(feed_id)
+            host_load[host] -= 1
+            if host_load[host] <= 0:
+                del host_load[host]
+            poll_finished()
+
+    async def maybe_subscribe(feed_id: str, hint: WebSubHint, partition: int) -> None:
+        base = settings.websub_callback_url
+        if not base or hubs is None:
+            return
+        with partition_scope(feeds_topic, partition):
+            record = feeds.get(feed_id)
+        now = time.time()
+        if record is None or not websub_due(record, hint, now, settings.websub_renew_before_s, key_id):
+            return
+        sub = {"hub": hint.hub, "topic": hint.topic, "requested_at": now, "lease_until": None,
+               "key_id": key_id}
+        if (record.get("websub") or {}).get("topic") == hint.topic:
+            sub["lease_until"] = record["websub"].get("lease_until")  # renewal keeps the old lease
+        pending_subs[feed_id] = {"hub": hint.hub, "topic": hint.topic}
+        with partition_scope(feeds_topic, partition):
+            feeds[feed_id] = {**record, "websub": sub}
+        ok, detail = await hubs.subscribe(
+            hint.hub, topic=hint.topic, callback=callback_url(base, feed_id),
+            secret=subscription_secret(websub_key, feed_id), lease_s=settings.websub_lease_s,
+        )
+        log.info("websub_subscribe", feed_id=feed_id, hub=hint.hub, accepted=ok, detail=detail)
 
     def active_partitions() -> set[int]:
         # The in-memory store also holds standby copies of other instances' partitions: only
@@ -100,37 +208,172 @@ def build(settings: PollerSettings, client: FeedClient | None = None) -> Stage:
         actives = stage.app.assignor.assigned_actives()
         return {tp.partition for tp in actives if tp.topic == feeds_topic}
 
-    @stage.timer(settings.poll_tick_s)
-    async def poll_due() -> None:
+    scan_state = {"backlog": False, "pending": False}
+
+    def producer_backlog() -> int:
+        buffer = getattr(getattr(stage.app, "producer", None), "buffer", None)
+        return int(getattr(buffer, "size", 0) or 0)
+
+    def start_due() -> None:
+        """Start the polls of due feeds, most overdue first, at most as many as the process can
+        have in flight (plus a queue as deep) and never more than a host's limit at once: an
+        overloaded poller stays fair instead of re-polling the same feeds."""
         now = time.time()
         mine = active_partitions()
+        for host in [h for h, until in deferred_hosts.items() if until <= now]:
+            del deferred_hosts[host]
+        room = settings.global_concurrency * 2 - len(in_flight)
+        if producer_backlog() > settings.max_producer_backlog:
+            # Table writes wait in Faust's producer buffer: polling faster than Kafka takes
+            # them would only grow memory (and starve the feeds topic's consumer).
+            scan_state["backlog"] = True
+            return
+        due: list[tuple[float, str, dict[str, Any]]] = []
         for feed_id, record in list(feeds.items()):
             if record is None or feed_id in in_flight or not is_due(record, now):
                 continue
             if int(record.get("partition", -1)) not in mine:
                 continue
+            if host_deferred(deferred_hosts, _host(str(record.get("url") or record["config"]["url"])), now):
+                continue
+            due.append((float(record.get("next_poll_at") or 0.0), feed_id, record))
+        due.sort(key=lambda d: d[0])
+        started = 0
+        for _, feed_id, record in due:
+            if room <= 0:
+                break
+            host = _host(str(record.get("url") or record["config"]["url"]))
+            if host_load[host] >= settings.per_host_concurrency:
+                continue  # its host is busy: feeds of idle hosts go first
+            room -= 1
+            started += 1
+            host_load[host] += 1
             in_flight.add(feed_id)
-            task = asyncio.ensure_future(poll(feed_id, dict(record)))
+            task = asyncio.ensure_future(poll(feed_id, dict(record), host))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        scan_state["backlog"] = started < len(due)
+
+    def poll_finished() -> None:
+        """With feeds left waiting, look again soon after polls finish (not only on the tick)."""
+        if not scan_state["backlog"] or scan_state["pending"]:
+            return
+        scan_state["pending"] = True
+
+        async def rescan() -> None:
+            await asyncio.sleep(0.05)  # let a few more polls finish: one scan starts them all
+            scan_state["pending"] = False
+            try:
+                start_due()
+            except Exception:  # the tick will try again
+                log.exception("rescan_failed")
+
+        task = asyncio.ensure_future(rescan())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    @stage.timer(settings.poll_tick_s)
+    async def poll_due() -> None:
+        start_due()
 
     @stage.timer(settings.seen_sweep_s)
     async def sweep_seen() -> None:
+        """Drop expired identities of feeds that have had no new item for a while (a feed's set
+        is otherwise pruned whenever it is written) and the sets of removed feeds."""
         now = time.time()
         dropped = 0
         mine = active_partitions()
-        for key, value in list(seen.items()):
-            if not value or int(value[1]) not in mine:
+        for n, (fid, current) in enumerate(list(seen.items())):
+            record = feeds.get(fid)
+            if current is None or (record is not None and int(record["partition"]) not in mine):
                 continue
-            if not seen_expired(float(value[0]), now, settings.seen_ttl_s):
-                continue
-            with partition_scope(feeds_topic, int(value[1])):
-                del seen[key]
-            dropped += 1
-            if dropped % 1000 == 0:
+            partition = int(record["partition"]) if record is not None else None
+            if partition is None:
+                continue  # a removed feed: its partition's owner cannot be known here
+            kept = merge_seen(current, (), now, settings.seen_ttl_s, settings.max_seen_per_feed)
+            if len(kept) != len(current):
+                dropped += len(current) - len(kept)
+                with partition_scope(feeds_topic, partition):
+                    seen[fid] = kept
+            if n % 500 == 0:
                 await asyncio.sleep(0)
         if dropped:
             log.info("seen_swept", dropped=dropped)
+
+    # -- WebSub callback --------------------------------------------------------------------
+
+    def owned_record(feed_id: str) -> dict[str, Any] | None:
+        record = feeds.get(feed_id)
+        if record is None or int(record.get("partition", -1)) not in active_partitions():
+            return None
+        return cast(dict[str, Any], record)
+
+    async def on_verify(feed_id: str, params: Mapping[str, str]) -> tuple[int, str]:
+        record = owned_record(feed_id)
+        known = ((record or {}).get("websub") or {}).get("topic")
+        answer = verify_intent(params, pending_subs.get(feed_id), known)
+        if record is not None and (answer.lease_s is not None or answer.denied):
+            partition = int(record["partition"])
+            sub = dict(record.get("websub") or {})
+            if answer.lease_s is not None:
+                sub["lease_until"] = time.time() + (answer.lease_s or settings.websub_lease_s)
+                sub["topic"] = params.get("hub.topic")
+            else:
+                sub["lease_until"] = None
+                sub["denied"] = answer.denied
+            with partition_scope(feeds_topic, partition):
+                feeds[feed_id] = {**record, "websub": sub}
+            pending_subs.pop(feed_id, None)
+        log.info("websub_verify", feed_id=feed_id, mode=params.get("hub.mode"), status=answer.status)
+        return answer.status, answer.body
+
+    async def on_push(feed_id: str, body: bytes, signature: str | None, content_type: str | None) -> None:
+        record = owned_record(feed_id)
+        if record is None:
+            log.info("websub_push_ignored", feed_id=feed_id, reason="feed not polled here")
+            return
+        if not signature_valid(subscription_secret(websub_key, feed_id), body, signature):
+            # The spec: ignore content with a bad signature, but still answer 2xx.
+            log.warning("websub_bad_signature", feed_id=feed_id)
+            return
+        url = str(record.get("url") or record["config"]["url"])
+        parsed = await parse_off_loop(
+            FeedResponse(url=url, final_url=url, status=200, body=body,
+                         headers={"content-type": content_type or ""})
+        )
+        partition = int(record["partition"])
+        with partition_scope(feeds_topic, partition):
+            now = time.time()
+            outcome = evaluate_push(
+                record, body, content_type=content_type, received_at=now,
+                seen=seen_check(feed_id), url_recent=url_recent(now), parsed=parsed,
+            )
+        await publish(outcome, partition)
+        log.info("websub_push", feed_id=feed_id, items_new=outcome.status.items_new,
+                 error_class=outcome.status.error_class)
+
+    class WebSubCallback(View):
+        """`/websub/{feed_id}/`: GET verification of intent, POST content distribution."""
+
+        async def get(self, request: Request, feed_id: str) -> Response:
+            params = {k: v for k, v in cast(Any, request).query.items()}
+            status, body = await on_verify(feed_id, params)
+            return self.text(body, status=status)
+
+        async def post(self, request: Request, feed_id: str) -> Response:
+            raw = cast(Any, request)
+            if (raw.content_length or 0) > settings.max_push_bytes:
+                return self.text("too large", status=413)
+            body = await raw.content.read(settings.max_push_bytes + 1)
+            if len(body) > settings.max_push_bytes:
+                return self.text("too large", status=413)
+            try:
+                await on_push(feed_id, body, raw.headers.get("X-Hub-Signature"), raw.headers.get("Content-Type"))
+            except Exception:  # a push must never take the poller down; polling catches up
+                log.exception("websub_push_failed", feed_id=feed_id)
+            return self.text("", status=202)
+
+    stage.app.page(CALLBACK_PATH)(WebSubCallback)
 
     async def close_client(sender: Any, **kwargs: Any) -> None:
         for task in list(tasks):

@@ -1,17 +1,24 @@
-"""`newswire feeds`: the feed registry (add, import, list, remove)."""
+"""`newswire feeds`: the feed registry (add, remove, import, export, list), feed health
+(status) and the poller's parser on a file (parse)."""
 
 from __future__ import annotations
 
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import orjson
 import typer
 from rich.table import Table
 
 from newswire.cli._common import console, err_console, run_async
 from newswire.config import CommonSettings
 from newswire.contracts.ids import feed_id
-from newswire.poller.logic import FeedEntry, parse_feed_list
-from newswire.poller.registry import add_feeds, read_feeds, remove_feeds
+from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.poller.parsing import MAX_PARSE_BYTES, parse_feed
+from newswire.poller.registry import add_feeds, read_feeds, read_statuses, remove_feeds
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -78,3 +85,112 @@ def remove(url: str = typer.Argument(..., help="The feed URL, as added.")) -> No
     """Remove a feed (it is disabled in the registry; the poller stops polling it)."""
     (config,) = run_async(remove_feeds(CommonSettings().kafka, [url]))
     console.print(f"removed {config.feed_id} {config.url}")
+
+
+@app.command("export")
+def export(
+    out: Path = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    show_disabled: bool = typer.Option(False, "--all", help="Also export disabled feeds."),
+) -> None:
+    """Export the registry as OPML 2.0 (readable back by `feeds import`)."""
+    feeds = run_async(read_feeds(CommonSettings().kafka))
+    entries = [
+        FeedEntry(str(c.url), c.title, c.outlet)
+        for c in sorted(feeds.values(), key=lambda c: str(c.url))
+        if c.enabled or show_disabled
+    ]
+    text = render_opml(entries)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"exported {len(entries)} feed(s) to {out}")
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    seconds = (when - now).total_seconds()
+    span = abs(seconds)
+    text = f"{span:.0f}s" if span < 120 else f"{span / 60:.0f}m" if span < 7200 else f"{span / 3600:.1f}h"
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+@app.command("status")
+def status(
+    problems: bool = typer.Option(False, "--problems", help="Only feeds failing or disabled."),
+    tail: int = typer.Option(20000, "--tail", help="Status messages read per partition."),
+) -> None:
+    """Health of every feed: the latest poll outcome from the feed-status topic."""
+    settings = CommonSettings().kafka
+    feeds = run_async(read_feeds(settings))
+    latest = run_async(read_statuses(settings, tail=tail))
+    now = datetime.now(UTC)
+    table = Table("feed", "url", "health", "last poll", "http", "items new/total", "interval",
+                  "next poll", "fails", "note")
+    shown = 0
+    for fid, config in sorted(feeds.items(), key=lambda kv: str(kv[1].url)):
+        if not config.enabled:
+            continue
+        st = latest.get(fid)
+        if st is None:
+            health, row = "[dim]never polled[/dim]", ["", "", "", "", "", "", ""]
+        else:
+            if st.disabled:
+                health = "[red]disabled[/red]"
+            elif st.error_class:
+                health = f"[yellow]{st.error_class}[/yellow]"
+            else:
+                health = "[green]ok[/green]"
+            notes = [st.disabled_reason or st.error_message or ""]
+            if not st.validators_trusted:
+                notes.append(f"validators untrusted: {st.validator_problem}")
+            if st.websub_hub:
+                notes.append("websub")
+            row = [
+                _ago(st.polled_at, now) + (" (push)" if st.source == "push" else ""),
+                "304" if st.not_modified else str(st.status_code or ""),
+                f"{st.items_new}/{st.items_total}",
+                f"{st.interval_s:.0f}s" if st.interval_s is not None else "",
+                _ago(st.next_poll_at, now),
+                str(st.consecutive_failures),
+                "; ".join(n for n in notes if n)[:80],
+            ]
+        if problems and st is not None and not (st.disabled or st.error_class):
+            continue
+        shown += 1
+        table.add_row(fid[:12], str(st.feed_url if st else config.url), health, *row)
+    console.print(table)
+    console.print(f"{shown} feed(s)")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@app.command("parse")
+def parse(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A feed document."),
+    url: str = typer.Option("http://localhost/feed", "--url", help="The feed URL (base of relative links)."),
+    content_type: str = typer.Option("", "--content-type", help="Content-Type it was served with."),
+) -> None:
+    """Parse a feed file with the poller's own parser; print the feed, then each item, as JSON
+    lines. A document it cannot parse prints an error object (and still exits 0)."""
+    with file.open("rb") as handle:
+        body = handle.read(MAX_PARSE_BYTES + 1)
+    feed = parse_feed(body, url, content_type=content_type or None)
+    out = sys.stdout.buffer
+    if not feed.ok:
+        error = {"type": "error", "error_class": feed.error_class, "error_message": feed.error_message}
+        out.write(orjson.dumps(error) + b"\n")
+        return
+    header = {"type": "feed", "version": feed.version, "title": feed.title, "items": len(feed.items),
+              **asdict(feed.hints)}
+    out.write(orjson.dumps(header) + b"\n")
+    for item in feed.items:
+        line = {"type": "item", **{k: _jsonable(v) for k, v in asdict(item).items()}}
+        out.write(orjson.dumps(line) + b"\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field, NonNegativeInt, PositiveInt
+from pydantic import AnyHttpUrl, Field, NonNegativeFloat, NonNegativeInt, PositiveInt
 
 from newswire.contracts.base import Contract, FeedId, UtcDatetime
 
@@ -71,3 +71,21 @@ class FeedStatus(Contract):
     next_poll_at: UtcDatetime | None = Field(None, description="When the feed is due again.")
     disabled: bool = Field(False, description="The feed has been disabled (see disabled_reason).")
     disabled_reason: str | None = Field(None, description="Why the feed was disabled.")
+    source: Literal["poll", "push"] = Field(
+        "poll", description="'push' for content delivered by a WebSub hub, else 'poll'."
+    )
+    interval_s: NonNegativeFloat | None = Field(
+        None, description="The feed's current adaptive poll interval, seconds."
+    )
+    validators_trusted: bool = Field(
+        True, description="False once the feed's ETag/Last-Modified were caught lying."
+    )
+    validator_problem: str | None = Field(
+        None, description="Why the validators are no longer trusted."
+    )
+    redirected_to: AnyHttpUrl | None = Field(
+        None, description="New feed URL after a permanent redirect (301/308), now stored."
+    )
+    websub_hub: AnyHttpUrl | None = Field(
+        None, description="The WebSub hub the feed advertises, if any."
+    )

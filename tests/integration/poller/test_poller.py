@@ -4,10 +4,6 @@ feed is a 304 that requests nothing again."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,77 +14,27 @@ from newswire.config import KafkaSettings
 from newswire.contracts import FeedConfig, FeedStatus, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, feed_id
 from newswire.farm import Assign, FarmConfig, run_farm
-from newswire.kafka.admin import ensure_topics
 from newswire.runtime.codec import encode
-from newswire.topics import all_topics, FEED_STATUS, FEEDS, FETCH_REQUESTS
-from tests.conftest import REPO
+from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
 from tests.integration.kafka_io import produce, read_until
+from tests.integration.stage_process import StageProcess
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Service:
-    """The poller as a subprocess that can be restarted (its state lives in Kafka)."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env, self.log_path = env, log_path
-        self.log = open(log_path, "ab")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli.main", "run", "poller"],
-            cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.proc = None
-
-    def tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:]
+FAST_POLLING = {
+    "NEWSWIRE_POLL_TICK_S": "0.5",
+    "NEWSWIRE_POLL_INTERVAL_S": "3",
+    "NEWSWIRE_MIN_INTERVAL_S": "1",
+    "NEWSWIRE_MAX_INTERVAL_S": "3",
+    "NEWSWIRE_MAX_HINT_S": "3",  # the farm feeds ask for <ttl>5</ttl> (minutes)
+    "NEWSWIRE_MIN_HOST_DELAY_S": "0",
+    "NEWSWIRE_UNCONDITIONAL_EVERY": "0",
+    "NEWSWIRE_REQUEST_TIMEOUT_S": "5",
+}
 
 
 @pytest.fixture
-async def own_kafka(kafka_settings: KafkaSettings, topics: list[str]) -> KafkaSettings:
-    """This test's own topics (under the session prefix, so the session deletes them): other
-    tests' messages on the shared topics must not reach this stage."""
-    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}poller."})
-    await ensure_topics(settings, all_topics())
-    return settings
-
-
-@pytest.fixture
-def poller(own_kafka: KafkaSettings, tmp_path: Path) -> Iterator[Service]:
-    env = {
-        **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_kafka.topic_prefix,
-        "NEWSWIRE_STORE": "memory://",
-        "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
-        "NEWSWIRE_WEB_PORT": str(_free_port()),
-        "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
-        "NEWSWIRE_POLL_TICK_S": "0.5",
-        "NEWSWIRE_POLL_INTERVAL_S": "3",
-        "NEWSWIRE_REQUEST_TIMEOUT_S": "5",
-        "NEWSWIRE_LOG_FORMAT": "json",
-    }
-    service = Service(env, tmp_path / "poller.log")
-    service.start()
-    try:
+def poller(own_topics: KafkaSettings, tmp_path: Path) -> Iterator[StageProcess]:
+    with StageProcess("poller", own_topics, tmp_path, env=FAST_POLLING) as service:
         yield service
-    finally:
-        service.stop()
-        service.log.close()
 
 
 def _requests(records: list) -> list[FetchRequest]:  # type: ignore[type-arg]
@@ -99,17 +45,19 @@ def _statuses(records: list) -> list[FeedStatus]:  # type: ignore[type-arg]
     return [FeedStatus.model_validate_json(r.value) for r in records]
 
 
-async def test_poller_against_the_farm(own_kafka: KafkaSettings, poller: Service) -> None:
+async def test_poller_against_the_farm(own_topics: KafkaSettings, poller: StageProcess) -> None:
+    own_kafka = own_topics
     prefix = own_kafka.topic_prefix
     config = FarmConfig(
-        outlets=5, port=0,
+        outlets=6, port=0,
         behaviours=(
-            Assign("truncated-feed", indexes=(2,)), Assign("dead", indexes=(3,)), Assign("no-304", indexes=(4,))
+            Assign("truncated-feed", indexes=(2,)), Assign("dead", indexes=(3,)), Assign("no-304", indexes=(4,)),
+            Assign("html-feed", indexes=(5,)),
         ),
     )
     async with run_farm(config) as farm:
         urls = farm.feed_urls()
-        healthy, broken, dead, no304 = urls[:2], urls[2], urls[3], urls[4]
+        healthy, broken, dead, no304, html = urls[:2], urls[2], urls[3], urls[4], urls[5]
         expected = Counter(article_id(a.link) for a in farm.articles() if a.outlet in (0, 1, 4))
         assert expected and all(n == 1 for n in expected.values())
         configs = [
@@ -126,12 +74,12 @@ async def test_poller_against_the_farm(own_kafka: KafkaSettings, poller: Service
             statuses = _statuses(records)
             return all(
                 any(s.feed_id == ids[u] and s.not_modified for s in statuses) for u in healthy
-            ) and all(sum(s.feed_id == ids[u] for s in statuses) >= 2 for u in (broken, dead, no304))
+            ) and all(sum(s.feed_id == ids[u] for s in statuses) >= 2 for u in (broken, dead, no304, html))
 
         status_records = await read_until(
             own_kafka, FEED_STATUS.full_name(prefix), polled_twice, timeout_s=45
         )
-        log = poller.tail()
+        log = poller.log()[-3000:]
         assert polled_twice(status_records), log
         statuses = _statuses(status_records)
         for u in healthy:
@@ -145,7 +93,7 @@ async def test_poller_against_the_farm(own_kafka: KafkaSettings, poller: Service
         assert [s.status_code for s in mine[:2]] == [200, 200] and mine[0].items_new > 0
         assert mine[1].items_new == 0 and mine[1].items_total == mine[0].items_total
         assert all(s.validator == "none" and not s.not_modified for s in mine)
-        for u, error in ((dead, "connect"), (broken, "malformed")):
+        for u, error in ((dead, "connect"), (broken, "malformed"), (html, "not_a_feed")):
             mine = [s for s in statuses if s.feed_id == ids[u]]
             assert mine[0].error_class == error, (u, mine[0])
             assert [s.consecutive_failures for s in mine[:2]] == [1, 2]
@@ -178,7 +126,7 @@ async def test_poller_against_the_farm(own_kafka: KafkaSettings, poller: Service
         status_records = await read_until(
             own_kafka, FEED_STATUS.full_name(prefix), polled_after_restart, timeout_s=45
         )
-        assert polled_after_restart(status_records), poller.tail()
+        assert polled_after_restart(status_records), poller.log()[-3000:]
         later = [s for s in _statuses(status_records)[polls_before:] if s.feed_id == ids[no304]]
         assert all(s.status_code == 200 and s.items_new == 0 for s in later), later
         request_records = await read_until(

@@ -11,6 +11,7 @@ from newswire.contracts.ids import article_id, feed_id
 from newswire.poller.logic import (
     FeedResponse,
     ParsedItem,
+    PollPolicy,
     backoff_s,
     evaluate_poll,
     is_due,
@@ -25,6 +26,12 @@ from newswire.poller.logic import (
     validator_used,
 )
 
+from newswire.poller.scheduling import Bounds
+
+POLICY = PollPolicy(
+    default_interval_s=300, bounds=Bounds(1, 86400), max_backoff_s=3600, jitter=0.0,
+    unconditional_every=0,
+)
 FEED = "http://news.example.com/feed.xml"
 FID = feed_id(FEED)
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -158,8 +165,7 @@ def test_evaluate_poll_new_items_then_304() -> None:
         headers={"ETag": '"v1"', "Last-Modified": "Wed, 01 May 2024 10:00:00 GMT"}, duration_ms=12,
     )
     out = evaluate_poll(
-        _record(), response, started_at=1000.0, now=1001.0, interval_default_s=300,
-        max_backoff_s=3600, seen=lambda k: k in seen,
+        _record(), response, started_at=1000.0, now=1001.0, policy=POLICY, seen=lambda k: k in seen,
     )
     assert [str(r.url) for r in out.requests] == [
         "http://news.example.com/news/storm?utm_source=rss", "http://news.example.com/news/relative",
@@ -178,15 +184,14 @@ def test_evaluate_poll_new_items_then_304() -> None:
 
     # the same document again: nothing new
     again = evaluate_poll(
-        _record(**out.state), response, started_at=1400.0, now=1400.0, interval_default_s=300,
-        max_backoff_s=3600, seen=lambda k: k in seen,
+        _record(**out.state), response, started_at=1400.0, now=1400.0, policy=POLICY, seen=lambda k: k in seen,
     )
     assert again.requests == () and again.status.items_new == 0 and again.status.validator == "both"
 
     # 304: validators kept
     not_modified = evaluate_poll(
         _record(**out.state), FeedResponse(url=FEED, final_url=FEED, status=304), started_at=1400.0,
-        now=1400.0, interval_default_s=300, max_backoff_s=3600, seen=lambda k: k in seen,
+        now=1400.0, policy=POLICY, seen=lambda k: k in seen,
     )
     assert not_modified.status.not_modified and not_modified.status.bytes == 0
     assert not_modified.state["etag"] == '"v1"' and not_modified.requests == ()
@@ -207,7 +212,7 @@ def test_evaluate_poll_new_items_then_304() -> None:
 def test_evaluate_poll_failures_back_off(response: FeedResponse, error: str) -> None:
     out = evaluate_poll(
         _record(consecutive_failures=2, etag='"old"'), response, started_at=0.0, now=0.0,
-        interval_default_s=300, max_backoff_s=3600, seen=lambda k: False,
+        policy=POLICY, seen=lambda k: False,
     )
     assert out.status.error_class == error and out.status.consecutive_failures == 3
     assert out.state["next_poll_at"] == 2400.0 and out.state["etag"] == '"old"'
@@ -217,7 +222,7 @@ def test_evaluate_poll_failures_back_off(response: FeedResponse, error: str) -> 
 def test_retry_after_extends_backoff() -> None:
     response = FeedResponse(url=FEED, final_url=FEED, status=429, headers={"Retry-After": "1800"})
     out = evaluate_poll(
-        _record(), response, started_at=0.0, now=0.0, interval_default_s=300, max_backoff_s=3600,
+        _record(), response, started_at=0.0, now=0.0, policy=POLICY,
         seen=lambda k: False,
     )
     assert out.status.error_class == "rate_limited" and out.state["next_poll_at"] == 1800.0
@@ -243,3 +248,24 @@ def test_truncated_feed_is_malformed_but_sloppy_feed_is_kept() -> None:
     feed = parse_feed(sloppy, FEED)
     assert feed.ok and len(feed.items) == 3
     assert feed.items[0].title is not None and feed.items[0].title.startswith("Storm hits")
+
+
+def test_seen_set_is_bounded_and_expires() -> None:
+    from newswire.poller.logic import merge_seen, seen_digest
+
+    merged = merge_seen(None, ["a", "b"], 100.0, ttl_s=50, cap=3)
+    assert merged == {seen_digest("a"): 100.0, seen_digest("b"): 100.0}
+    merged = merge_seen(merged, ["b", "c", "d"], 120.0, ttl_s=50, cap=3)
+    assert len(merged) == 3 and merged[seen_digest("b")] == 100.0  # first seen kept
+    assert seen_digest("a") not in merged or seen_digest("b") not in merged
+    assert merge_seen(merged, [], 200.0, ttl_s=50, cap=3) == {}
+
+
+def test_recent_urls_window_and_cap() -> None:
+    from newswire.poller.logic import RecentUrls
+
+    recent = RecentUrls(window_s=10, cap=2)
+    recent.add(["x", "y"], 100.0)
+    assert recent.recent("x", 105.0) and not recent.recent("x", 111.0) and not recent.recent("z", 100.0)
+    recent.add(["z"], 101.0)
+    assert len(recent) == 2 and not recent.recent("x", 101.0) and recent.recent("z", 101.0)
