@@ -1,5 +1,6 @@
-"""The fetcher's pure logic: status classification, charset choice and decoding, and building
-FetchedPage messages (the SSRF guard and redirect checks are `newswire.net.addresses`).
+"""The fetcher's pure logic: status classification, charset choice and decoding, content
+sniffing (binary bodies, PDF, AMP) and building FetchedPage messages (the SSRF guard and redirect
+checks are `newswire.net.addresses`; politeness is `politeness`, walls are `walls`).
 
 No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
 """
@@ -7,17 +8,19 @@ No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`
 from __future__ import annotations
 
 import codecs
+import html as html_lib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from charset_normalizer import from_bytes
 
 from newswire.contracts import FetchedPage, FetchRequest
 from newswire.contracts.fetch import FetchFailure
+from newswire.fetcher.walls import CLEAR, detect_walls
 from newswire.net.addresses import REDIRECT_STATUSES, TransportError, parse_retry_after
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -65,6 +68,70 @@ def media_type(content_type: str | None) -> str:
 def is_html(content_type: str | None) -> bool:
     """True for text/html and application/xhtml+xml."""
     return media_type(content_type) in HTML_TYPES
+
+
+def may_be_html(content_type: str | None) -> bool:
+    """Whether a body is worth reading: declared HTML, or undeclared (then sniffed)."""
+    return not media_type(content_type) or is_html(content_type)
+
+
+# -- sniffing ---------------------------------------------------------------------------------
+
+#: Magic numbers of formats that turn up behind article links (WHATWG MIME Sniffing, 6).
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive (or office document)"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"RIFF", "RIFF media"),
+    (b"\x00\x00\x00", "binary data"),
+    (b"ID3", "MP3 audio"),
+    (b"OggS", "Ogg media"),
+)
+_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<!--|<meta|<title|<div|<p\b)", re.I)
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """What a body is if it is not text (a known magic number, or NUL bytes near the start),
+    else None. Servers label PDFs and files as text/html more often than one would hope."""
+    head = body[:1024].lstrip()
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if b"\x00" in body[:1024]:
+        return "binary data"
+    return None
+
+
+def looks_like_html(body: bytes) -> bool:
+    """An undeclared body that starts like an HTML document."""
+    return bool(_HTML_START.match(body[:1024].removeprefix(codecs.BOM_UTF8)))
+
+
+_AMP_HTML = re.compile(r"<html\b[^>]*?\s(amp|\u26a1)(\s|=|>|/)", re.IGNORECASE)
+_CANONICAL = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_REL_CANONICAL = re.compile(r"""rel\s*=\s*["']?canonical\b""", re.IGNORECASE)
+
+
+def is_amp(html: str) -> bool:
+    """An AMP document (`<html amp>` or `<html ⚡>`)."""
+    return bool(_AMP_HTML.search(html[:4096]))
+
+
+def canonical_link(html: str, base_url: str) -> str | None:
+    """The absolute http(s) URL of the page's rel=canonical link, if any."""
+    head_end = html.find("</head>")
+    for match in _CANONICAL.finditer(html, 0, head_end if head_end > 0 else min(len(html), 65536)):
+        tag = match.group(0)
+        if _REL_CANONICAL.search(tag):
+            href = _HREF.search(tag)
+            if href:
+                url = urljoin(base_url, html_lib.unescape(href.group(1)).strip())
+                return url if _is_http(url) else None
+    return None
 
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -139,20 +206,23 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
             return body.decode(charset), charset
         except (UnicodeDecodeError, LookupError):
             continue
-    if candidates[-1] == "utf-8" and len(candidates) > 1:
-        # Every declared charset failed: ask the detector before replacing characters.
-        detected = detect_charset(body)
-        if detected:
-            try:
-                return body.decode(detected), detected
-            except (UnicodeDecodeError, LookupError):
-                pass
+    # Every declared charset failed (a header and a meta tag can both lie): ask the detector
+    # before replacing characters.
+    detected = detect_charset(body)
+    if detected and detected not in candidates:
+        try:
+            return body.decode(detected), detected
+        except (UnicodeDecodeError, LookupError):
+            pass
     return body.decode(candidates[0], "replace"), candidates[0]
 
 
 # -- the fetch result and the decision --------------------------------------------------------
 
 TRANSIENT_ERRORS: frozenset[str] = frozenset({"timeout", "connect", "dns"})
+#: Outcomes of the fetcher's own checks before any request: refused by robots.txt, or deferred
+#: (host backed off, robots.txt unreachable, host backlog too long).
+GateError = Literal["robots_disallowed", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -165,10 +235,14 @@ class FetchResult:
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
-    error: TransportError | None = None
+    error: TransportError | GateError | None = None
     detail: str | None = None
     elapsed_ms: int = 0
     byte_size: int = 0
+    retry_after_s: float | None = None
+    """For 'deferred', 429 and 503: when to try again (the host's back-off)."""
+    defer_failure: FetchFailure = "other"
+    """For 'deferred': the failure reported if this was the last attempt."""
 
 
 @dataclass(frozen=True)
@@ -187,29 +261,70 @@ _FAILURE_OF_STATUS: dict[str, FetchFailure] = {
 }
 
 
-def decide(request: FetchRequest, result: FetchResult, now: datetime) -> FetchedPage | Retry:
+def decide(
+    request: FetchRequest, result: FetchResult, now: datetime, *, last_attempt: bool = False
+) -> FetchedPage | Retry:
     """The FetchedPage for a fetch, or Retry for a transient failure (timeouts, connection
-    errors, 429 and 5xx)."""
+    errors, 429 and 5xx, deferrals). On the `last_attempt` a transient failure becomes a failed
+    page of its class instead, so every request ends as exactly one FetchedPage."""
+    if result.error == "deferred":
+        if last_attempt:
+            return _page(request, result, now, failure=result.defer_failure, detail=result.detail)
+        return Retry(f"deferred: {result.detail or ''}".strip(), result.retry_after_s)
     if result.error is not None:
-        if result.error in TRANSIENT_ERRORS:
+        if result.error in TRANSIENT_ERRORS and not last_attempt:
             return Retry(f"{result.error}: {result.detail or ''}".strip())
-        return _page(request, result, now, failure=result.error, detail=result.detail)
+        detail = result.detail
+        if result.error == "not_html":
+            detail = not_html_detail(result.headers.get("content-type"))
+        return _page(request, result, now, failure=result.error, detail=detail)
     status = result.status or 0
     kind = classify_status(status)
     headers = kept_headers(result.headers)
     if kind in ("rate_limited", "http_5xx"):
-        return Retry(f"HTTP {status}", parse_retry_after(headers.get("retry-after"), now))
+        if last_attempt:
+            return _page(request, result, now, failure=kind, detail=f"HTTP {status}")
+        waits = [parse_retry_after(headers.get("retry-after"), now), result.retry_after_s]
+        known = [w for w in waits if w is not None]
+        return Retry(f"HTTP {status}", max(known) if known else None)
     if kind == "not_modified":
         return _page(request, result, now, outcome="not_modified")
     if kind != "ok":
         return _page(request, result, now, failure=_FAILURE_OF_STATUS[kind], detail=f"HTTP {status}")
     content_type = headers.get("content-type")
-    if not is_html(content_type):
+    body = result.body or b""
+    if not may_be_html(content_type):
+        return _page(request, result, now, failure="not_html", detail=not_html_detail(content_type))
+    binary = sniff_binary(body)
+    if binary is not None:
         return _page(
-            request, result, now, failure="not_html", detail=f"content type {media_type(content_type)!r}"
+            request, result, now, failure="not_html",
+            detail=f"body is {binary} although labelled {media_type(content_type) or 'nothing'!r}",
         )
-    html, charset = decode_body(result.body or b"", content_type)
-    return _page(request, result, now, outcome="ok", html=html, charset=charset)
+    if not is_html(content_type) and not looks_like_html(body):
+        return _page(request, result, now, failure="not_html", detail="no content type, not HTML")
+    html, charset = decode_body(body, content_type)
+    walls = detect_walls(html) if html else CLEAR
+    final = result.final_url if _is_http(result.final_url) else str(request.url)
+    canonical = canonical_link(html, final)
+    return _page(
+        request, result, now, outcome="ok", html=html, charset=charset,
+        extra={
+            "bot_challenge": walls.bot_challenge,
+            "paywalled": walls.paywalled,
+            "wall_reason": walls.reason,
+            "amp": is_amp(html),
+            "canonical_url": canonical if canonical and canonical != final else None,
+        },
+    )
+
+
+def not_html_detail(content_type: str | None) -> str:
+    """Why a body of this content type is refused. PDFs are named: a link to a PDF is usually a
+    report or a press release, worth a look by hand, but not an article page to extract."""
+    kind = media_type(content_type)
+    what = "PDF document, not extracted" if kind == "application/pdf" else "not HTML"
+    return f"content type {kind or 'missing'!r} ({what})"
 
 
 def _page(
@@ -222,6 +337,7 @@ def _page(
     detail: str | None = None,
     html: str | None = None,
     charset: str | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> FetchedPage:
     headers = kept_headers(result.headers)
     final_url = result.final_url if _is_http(result.final_url) else str(request.url)
@@ -244,6 +360,7 @@ def _page(
         content_type=media_type(headers.get("content-type")) or None,
         byte_size=result.byte_size,
         elapsed_ms=max(0, result.elapsed_ms),
+        **(extra or {}),  # type: ignore[arg-type]
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from prometheus_client import Counter
+
 from newswire.contracts import FetchRequest, utcnow
 from newswire.fetcher.adapters import AiohttpPageClient, PageClient
 from newswire.fetcher.logic import Retry, decide
@@ -18,17 +20,36 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
     stage = Stage("fetcher", settings)
     pages: PageClient = client or AiohttpPageClient(settings)
 
+    pages_total = Counter(
+        "newswire_fetcher_pages_total",
+        "Fetched pages by outcome and failure class (walls count as ok).",
+        ["outcome", "failure"],
+        registry=stage.metrics.registry,
+    )
+    walls_total = Counter(
+        "newswire_fetcher_walls_total",
+        "Pages flagged as bot challenge or paywall.",
+        ["kind"],
+        registry=stage.metrics.registry,
+    )
+
+    # Many fetches at once (a host's politeness is enforced by the client's limiter, and hosts
+    # that must wait long are deferred through the retry topic instead of holding a slot).
     @stage.handler(FETCH_REQUESTS, concurrency=settings.concurrency)
     async def fetch(request: FetchRequest, ctx: Context) -> list[Emit]:
         result = await pages.fetch(
             str(request.url), etag=request.etag, last_modified=request.last_modified
         )
-        outcome = decide(request, result, utcnow())
+        last = ctx.origin.attempts >= settings.retry.max_attempts
+        outcome = decide(request, result, utcnow(), last_attempt=last)
         if isinstance(outcome, Retry):
             raise TransientError(
                 f"fetch of {request.url} failed: {outcome.reason}",
                 retry_after_s=outcome.retry_after_s,
             )
+        pages_total.labels(outcome.outcome, outcome.failure or "").inc()
+        if outcome.bot_challenge or outcome.paywalled:
+            walls_total.labels("bot_challenge" if outcome.bot_challenge else "paywall").inc()
         return [Emit(PAGES, outcome.article_id, outcome)]
 
     async def close_client(sender: Any, **kwargs: Any) -> None:

@@ -94,3 +94,10 @@ class FetchedPage(Contract):
     elapsed_ms: NonNegativeInt = Field(0, description="Wall time of the fetch, milliseconds.")
     bot_challenge: bool = Field(False, description="The page is a bot wall / challenge, not content.")
     paywalled: bool = Field(False, description="The page shows a hard paywall.")
+    wall_reason: str | None = Field(
+        None, description="Why bot_challenge or paywalled is set (the marker found)."
+    )
+    amp: bool = Field(False, description="The page is an AMP document (kept: it holds the text).")
+    canonical_url: AnyHttpUrl | None = Field(
+        None, description="The page's declared rel=canonical URL, when it differs from final_url."
+    )

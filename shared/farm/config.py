@@ -19,6 +19,8 @@ __all__ = [
     "MIXES",
     "OutletBehaviour",
     "PRESETS",
+    "PageFault",
+    "RobotsFault",
     "assign_behaviours",
     "combine",
     "parse_assign",
@@ -28,6 +30,14 @@ __all__ = [
 FeedFormat = Literal["rss", "atom"]
 FeedFault = Literal["truncated", "html", "bad_entities"]
 CharsetFault = Literal["header_utf8_body_cp1252", "meta_latin1_only"]
+#: Article-page misbehaviours (see :mod:`newswire.farm.misbehaviours`).
+PageFault = Literal[
+    "slowloris", "no_answer", "endless_chunked", "lying_length", "lying_length_stall",
+    "gzip_bomb", "brotli_bomb", "binary_as_html", "octet_stream", "pdf", "bot_challenge",
+    "js_shell", "consent_wall", "paywall", "amp",
+]
+#: robots.txt misbehaviours (see :mod:`newswire.farm.misbehaviours`).
+RobotsFault = Literal["disallow_all", "server_error", "not_found", "no_answer"]
 ALL_KINDS: frozenset[str] = frozenset({"feed", "article", "robots", "home", "private", "other"})
 FIXTURE_OUTLETS = 5  # outlets 0..4 carry the real texts; shares avoid them when they can
 
@@ -67,6 +77,10 @@ class OutletBehaviour:
     """Override of whether JSON-LD carries ``articleBody``."""
     crawl_delay: float | None = None
     """Override of the farm-wide robots.txt Crawl-delay."""
+    page_fault: PageFault | None = None
+    """How article pages misbehave (slow drip, bombs, walls, ...); see misbehaviours."""
+    robots_fault: RobotsFault | None = None
+    """How robots.txt misbehaves."""
 
     @property
     def faults(self) -> tuple[str, ...]:
@@ -84,6 +98,10 @@ class OutletBehaviour:
             out.append("huge_page")
         if self.charset_fault is not None:
             out.append(f"charset_{self.charset_fault}")
+        if self.page_fault is not None:
+            out.append(f"page_{self.page_fault}")
+        if self.robots_fault is not None:
+            out.append(f"robots_{self.robots_fault}")
         return tuple(out)
 
 

@@ -23,6 +23,7 @@ from newswire.farm.catalogue import Catalogue
 from newswire.farm.config import FarmConfig
 from newswire.farm.content import outlet_name, outlet_slug
 from newswire.farm.fixtures import FixtureSet, load_fixtures
+from newswire.farm.misbehaviours import misbehave
 from newswire.farm.model import ArticleRecord, Outlet, iso, outlet_address
 from newswire.farm.routes import outlet_routes
 
@@ -159,7 +160,7 @@ class Farm:
                 rt = OutletRuntime(o, cfg.seed, self._clock, self.started_at)
                 routes = outlet_routes(o, self._catalogue, self._clock, cfg.feed_items)
                 self._runtimes[o.host] = rt
-                self._chains[o.host] = build_chain(rt, routes)
+                self._chains[o.host] = build_chain(rt, misbehave(o.behaviour, rt, routes))
             control = web.Application()
             self._add_control_routes(control)
             outlets_app = web.Application()

@@ -34,6 +34,10 @@ class RefusedAddress(OSError):
     """A host name resolved only to addresses the SSRF guard refuses."""
 
 
+class DecompressionBomb(ValueError):
+    """A compressed body inflates far beyond what came over the wire."""
+
+
 class GuardedResolver(AbstractResolver):
     """Resolves with aiohttp's default resolver, then drops every non-public address (unless
     allow-listed); a host left with none is refused."""
@@ -63,6 +67,8 @@ def transport_error(exc: BaseException) -> tuple[TransportError, str]:
         return "refused_address", str(exc.os_error)
     if isinstance(exc, RefusedAddress):
         return "refused_address", str(exc)
+    if isinstance(exc, DecompressionBomb):
+        return "too_large", f"decompression bomb: {exc}"
     if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)):
         return "tls", detail
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
@@ -71,6 +77,9 @@ def transport_error(exc: BaseException) -> tuple[TransportError, str]:
         return "timeout", detail
     if isinstance(exc, aiohttp.InvalidURL):
         return "bad_url", detail
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        # A lying Content-Length, a connection cut mid-body, broken chunking or compression.
+        return "connect", f"incomplete or malformed body: {detail}"[:500]
     return "connect", detail
 
 
@@ -80,11 +89,13 @@ class _HostSlot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     users: int = 0
+    delay_s: float | None = None
 
 
 class HostLimiter:
     """Per-host politeness: at most `per_host` requests at once to a host, their starts at least
-    `min_delay_s` apart; optionally a global limit on top."""
+    `min_delay_s` apart (or a host's own delay, e.g. its robots.txt Crawl-delay, see
+    `set_delay`); optionally a global limit on top."""
 
     def __init__(self, per_host: int, min_delay_s: float = 0.0, global_limit: int | None = None):
         self._per_host = per_host
@@ -92,26 +103,47 @@ class HostLimiter:
         self._global = asyncio.Semaphore(global_limit) if global_limit else None
         self._hosts: dict[str, _HostSlot] = {}
 
+    @property
+    def per_host(self) -> int:
+        """Requests at once to one host."""
+        return self._per_host
+
     def in_use(self, host: str) -> int:
         """Requests to `host` holding or waiting for a slot (for tests and metrics)."""
         slot = self._hosts.get(host)
         return slot.users if slot else 0
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    def _entry(self, host: str) -> _HostSlot:
         entry = self._hosts.get(host)
         if entry is None:
             entry = self._hosts[host] = _HostSlot(asyncio.Semaphore(self._per_host))
+        return entry
+
+    def set_delay(self, host: str, delay_s: float | None) -> None:
+        """Give `host` its own minimum delay between request starts (never below the limiter's
+        `min_delay_s`); None goes back to the default."""
+        entry = self._entry(host)
+        entry.delay_s = None if delay_s is None else max(self._min_delay_s, delay_s)
+
+    def delay_of(self, host: str) -> float:
+        """The minimum delay between two request starts to `host`."""
+        entry = self._hosts.get(host)
+        return entry.delay_s if entry is not None and entry.delay_s is not None else self._min_delay_s
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        entry = self._entry(host)
         entry.users += 1
         try:
             async with entry.semaphore:
-                if self._min_delay_s > 0:
+                delay = entry.delay_s if entry.delay_s is not None else self._min_delay_s
+                if delay > 0:
                     async with entry.lock:
                         loop = asyncio.get_running_loop()
                         wait = entry.next_start - loop.time()
                         if wait > 0:
                             await asyncio.sleep(wait)
-                        entry.next_start = loop.time() + self._min_delay_s
+                        entry.next_start = loop.time() + delay
                 if self._global is not None:
                     async with self._global:
                         yield
@@ -152,8 +184,20 @@ def make_session(
     )
 
 
-async def read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
-    """The (decompressed) body, streamed; (partial body, True) once it exceeds `max_bytes`."""
+#: Below this many decompressed bytes the compression ratio is not checked (small, very
+#: repetitive pages compress well and are harmless).
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+async def read_limited(
+    resp: aiohttp.ClientResponse, max_bytes: int, max_ratio: float | None = None
+) -> tuple[bytes, bool]:
+    """The (decompressed) body, streamed; (partial body, True) once it exceeds `max_bytes`, or,
+    when `max_ratio` is set, once beyond `RATIO_FLOOR_BYTES` it is more than `max_ratio` times
+    the bytes that came over the wire (a gzip/brotli bomb).
+
+    aiohttp decompresses transparently and in bounded steps, so counting what it hands out is
+    counting decompressed bytes; `total_raw_bytes` is what it read from the socket."""
     if resp.content_length is not None and resp.content_length > max_bytes:
         return b"", True
     parts: list[bytes] = []
@@ -162,6 +206,10 @@ async def read_limited(resp: aiohttp.ClientResponse, max_bytes: int) -> tuple[by
         size += len(chunk)
         if size > max_bytes:
             return b"".join(parts), True
+        if max_ratio is not None and size > RATIO_FLOOR_BYTES:
+            raw = max(1, int(getattr(resp.content, "total_raw_bytes", size)))  # aiohttp >= 3.12
+            if size > max_ratio * raw:
+                raise DecompressionBomb(f"decompressed {size} bytes from {raw} (ratio > {max_ratio:g})")
         parts.append(chunk)
     return b"".join(parts), False
 
@@ -192,12 +240,14 @@ async def guarded_get(
     max_bytes: int,
     headers: Mapping[str, str] | None = None,
     accept_body: Any = None,
+    max_ratio: float | None = None,
 ) -> HttpResponse:
     """GET `url`, following redirects by hand (every hop checked, loops detected, the chain
     recorded), politely per host, reading at most `max_bytes` of a 2xx body.
 
     `accept_body(content_type) -> bool` may refuse a 2xx body before it is read (failure
-    'not_html'); None reads every 2xx body.
+    'not_html'); None reads every 2xx body. `max_ratio` caps the compression ratio of the body
+    (failure 'too_large'; see `read_limited`).
     """
     allow = tuple(allowlist)
     started = time.monotonic()
@@ -243,7 +293,7 @@ async def guarded_get(
                             status=status, headers=resp_headers, error="not_html",
                             detail=f"content type {resp_headers.get('content-type')!r}",
                         )
-                    body, too_large = await read_limited(resp, max_bytes)
+                    body, too_large = await read_limited(resp, max_bytes, max_ratio)
                     if too_large:
                         return done(
                             status=status, headers=resp_headers, error="too_large",

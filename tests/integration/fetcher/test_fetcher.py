@@ -1,74 +1,34 @@
 """The real fetcher, as its own process, against a local news farm and the real Kafka: article
-pages come back ok with their HTML, permanent failures as failed pages of the right class."""
+pages come back ok with their HTML; permanent failures, robots.txt refusals and exhausted
+transient failures come back as failed pages of the right class (exactly one page per request,
+nothing dead-lettered); a throttled host is backed off and fetched later; walls are flagged."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
 from newswire.contracts import DeadLetter, FetchedPage, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, host_of
-from newswire.farm import Assign, FarmConfig, outlet_address, run_farm
-from newswire.kafka.admin import ensure_topics
+from newswire.farm import Assign, FarmConfig, OutletBehaviour, outlet_address, run_farm
 from newswire.runtime.codec import encode
-from newswire.topics import all_topics, DLQ, FETCH_REQUESTS, PAGES
-from tests.conftest import REPO
+from newswire.topics import DLQ, FETCH_REQUESTS, PAGES
 from tests.integration.kafka_io import produce, read_until
+from tests.integration.stage_process import StageProcess
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def own_kafka(kafka_settings: KafkaSettings, topics: list[str]) -> KafkaSettings:
-    """This test's own topics (under the session prefix, so the session deletes them): other
-    tests' messages on the shared topics must not reach this stage."""
-    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}fetcher."})
-    await ensure_topics(settings, all_topics())
-    return settings
-
-
-@pytest.fixture
-def fetcher(own_kafka: KafkaSettings, tmp_path: Path) -> Iterator[Path]:
-    env = {
-        **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": own_kafka.topic_prefix,
-        "NEWSWIRE_STORE": "memory://",
-        "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
-        "NEWSWIRE_WEB_PORT": str(_free_port()),
-        "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
-        "NEWSWIRE_MIN_HOST_DELAY_S": "0",
-        "NEWSWIRE_TOTAL_TIMEOUT_S": "10",
-        "NEWSWIRE_MAX_BODY_BYTES": str(1024 * 1024),
-        "NEWSWIRE_RETRY__MAX_ATTEMPTS": "2",
-        "NEWSWIRE_RETRY__BASE_DELAY_S": "0.2",
-        "NEWSWIRE_LOG_FORMAT": "json",
-    }
-    log_path = tmp_path / "fetcher.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newswire.cli.main", "run", "fetcher"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        yield log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+ENV = {
+    "NEWSWIRE_MIN_HOST_DELAY_S": "0",
+    "NEWSWIRE_CONNECT_TIMEOUT_S": "2",
+    "NEWSWIRE_READ_TIMEOUT_S": "2",
+    "NEWSWIRE_TOTAL_TIMEOUT_S": "3",
+    "NEWSWIRE_FETCH_BUDGET_S": "4",
+    "NEWSWIRE_MAX_BODY_BYTES": str(1024 * 1024),
+    "NEWSWIRE_RETRY__MAX_ATTEMPTS": "3",
+    "NEWSWIRE_RETRY__BASE_DELAY_S": "0.2",
+    "NEWSWIRE_HOST_BACKOFF_BASE_S": "0.5",
+}
 
 
 def _request(url: str) -> FetchRequest:
@@ -77,80 +37,103 @@ def _request(url: str) -> FetchRequest:
     )
 
 
-async def test_fetcher_against_the_farm(own_kafka: KafkaSettings, fetcher: Path) -> None:
-    prefix = own_kafka.topic_prefix
+def _pages(records: list[ConsumerRecord]) -> dict[str, list[FetchedPage]]:
+    out: dict[str, list[FetchedPage]] = {}
+    for r in records:
+        page = FetchedPage.model_validate_json(r.value)
+        out.setdefault(page.article_id, []).append(page)
+    return out
+
+
+async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Path) -> None:
+    prefix = own_topics.topic_prefix
     config = FarmConfig(
-        outlets=5, port=0,
+        outlets=10, port=0,
         behaviours=(
-            Assign("redirect-loop", indexes=(2,)),
             Assign("redirecting", indexes=(1,)),
+            Assign("redirect-loop", indexes=(2,)),
             Assign("huge", indexes=(3,)),
             Assign("broken", indexes=(4,)),
+            Assign(OutletBehaviour(robots_fault="disallow_all"), indexes=(5,)),
+            Assign(OutletBehaviour(page_fault="bot_challenge"), indexes=(6,)),
+            Assign(OutletBehaviour(throttle_requests=1, retry_after_s=1), indexes=(7,)),
+            Assign(OutletBehaviour(page_fault="slowloris"), indexes=(8,)),
+            Assign(OutletBehaviour(page_fault="paywall"), indexes=(9,)),
         ),
     )
     async with run_farm(config) as farm:
         articles = farm.articles()
+
+        def first(outlet: int) -> str:
+            return next(a.link for a in articles if a.outlet == outlet)
+
         good = [a for a in articles if a.outlet in (0, 1)]
-        looping = next(a for a in articles if a.outlet == 2)
-        huge = next(a for a in articles if a.outlet == 3)
-        broken = next(a for a in articles if a.outlet == 4)
         base = f"http://{outlet_address(0)}:{farm.port}"
         failures = {
             f"{base}/news/no-such-article": "not_found",
-            looping.link: "redirect_loop",
-            huge.link: "too_large",
+            first(2): "redirect_loop",
+            first(3): "too_large",
             f"{base}/robots.txt": "not_html",
             "http://10.1.2.3/news/internal": "refused_address",
             f"http://127.0.0.1:{farm.port}/_farm/stats": "not_html",
+            first(5): "robots_disallowed",
+            first(4): "http_5xx",  # a 500 every time: retried, then reported
+            first(8): "timeout",  # slowloris: the fetch budget ends it, every attempt
         }
-        requests = [_request(a.link) for a in good] + [_request(u) for u in failures]
-        transient = _request(broken.link)
-        await produce(
-            own_kafka, FETCH_REQUESTS.full_name(prefix),
-            [(r.host.encode(), encode(FETCH_REQUESTS, r)) for r in [*requests, transient]],
-        )
-        wanted = {r.article_id for r in requests}
+        throttled = [a.link for a in articles if a.outlet == 7][:3]
+        walls = {first(6): "bot_challenge", first(9): "paywalled"}
+        urls = [a.link for a in good] + list(failures) + throttled + list(walls)
+        requests = [_request(u) for u in urls]
+        with StageProcess("fetcher", own_topics, tmp_path, env=ENV) as proc:
+            await produce(
+                own_topics, FETCH_REQUESTS.full_name(prefix),
+                [(r.host.encode(), encode(FETCH_REQUESTS, r)) for r in requests],
+            )
+            wanted = {r.article_id for r in requests}
+            records = await read_until(
+                own_topics, PAGES.full_name(prefix), lambda rs: wanted <= set(_pages(rs)), timeout_s=90
+            )
+            pages = _pages(records)
+            assert wanted <= set(pages), proc.log()[-3000:]
+            assert all(len(v) == 1 for v in pages.values())  # exactly one page per request
+            stats = farm.stats()
 
-        def pages_of(records: list) -> dict[str, FetchedPage]:  # type: ignore[type-arg]
-            pages = [FetchedPage.model_validate_json(r.value) for r in records]
-            return {p.article_id: p for p in pages}
+    def page(url: str) -> FetchedPage:
+        return pages[article_id(url)][0]
 
-        records = await read_until(
-            own_kafka, PAGES.full_name(prefix), lambda rs: wanted <= set(pages_of(rs)), timeout_s=45
-        )
-        pages = pages_of(records)
-        assert wanted <= set(pages), fetcher.read_text()[-3000:]
-        assert len(records) == len(requests)  # exactly one page per request
+    for a in good:
+        p = page(a.link)
+        assert p.outcome == "ok" and p.status == 200 and p.failure is None, p
+        assert p.html is not None and a.title.split()[0] in p.html
+        assert p.charset == "utf-8" and p.content_type == "text/html"
+        assert str(p.requested_url) == a.link and p.byte_size > 0
+        assert not p.bot_challenge and not p.paywalled
+        if a.outlet == 1:  # /news/... redirects to the canonical /story/...
+            assert p.redirect_chain == (a.link,) and "/story/" in str(p.final_url)
+        else:
+            assert p.redirect_chain == () and str(p.final_url) == a.link
 
-        for a in good:
-            page = pages[article_id(a.link)]
-            assert page.outcome == "ok" and page.status == 200 and page.failure is None, page
-            assert page.html is not None and a.title.split()[0] in page.html
-            assert page.charset == "utf-8" and page.content_type == "text/html"
-            assert str(page.requested_url) == a.link and page.byte_size > 0
-            assert {k for k in page.headers} <= {"etag", "last-modified", "content-type", "content-language", "cache-control", "retry-after"}
-            if a.outlet == 1:  # /news/... redirects to the canonical /story/...
-                assert page.redirect_chain == (a.link,) and "/story/" in str(page.final_url)
-            else:
-                assert page.redirect_chain == () and str(page.final_url) == a.link
+    for url, failure in failures.items():
+        p = page(url)
+        assert p.outcome == "failed" and p.failure == failure, (url, p.failure, p.failure_detail)
+        assert p.html is None and p.failure_detail
+    loop_page = page(first(2))
+    assert 2 <= len(loop_page.redirect_chain) <= 10 and loop_page.redirect_chain[0] == first(2)
+    assert page(f"{base}/news/no-such-article").status == 404
+    assert page(first(4)).status == 500
 
-        for url, failure in failures.items():
-            page = pages[article_id(url)]
-            assert page.outcome == "failed" and page.failure == failure, (url, page.failure, page.failure_detail)
-            assert page.html is None
-        loop_page = pages[article_id(looping.link)]
-        assert 2 <= len(loop_page.redirect_chain) <= 10 and loop_page.redirect_chain[0] == looping.link
-        assert pages[article_id(f"{base}/news/no-such-article")].status == 404
+    # the throttled host answered 429 once, was backed off, then served every page
+    for url in throttled:
+        assert page(url).outcome == "ok", page(url).failure_detail
+    throttled_host = stats["per_outlet"][outlet_address(7)]
+    assert throttled_host["throttled"] == 1
+    # the disallowed host saw robots.txt only, never its article
+    assert stats["per_outlet"][outlet_address(5)]["requests"].get("article", 0) == 0
+    assert max(s["max_concurrent"] for s in stats["per_outlet"].values()) <= 2
 
-        # a 500 every time: retried by the runtime, then dead-lettered with the original bytes
-        def fetcher_letters(rs: list) -> list[DeadLetter]:  # type: ignore[type-arg]
-            letters = [DeadLetter.model_validate_json(r.value) for r in rs]
-            return [d for d in letters if d.stage == "fetcher"]
+    assert page(first(6)).bot_challenge and page(first(6)).outcome == "ok" and page(first(6)).wall_reason
+    assert page(first(9)).paywalled and not page(first(9)).bot_challenge
 
-        dlq = await read_until(
-            own_kafka, DLQ.full_name(prefix), lambda rs: bool(fetcher_letters(rs)), timeout_s=30
-        )
-        (letter,) = fetcher_letters(dlq)
-        assert letter.error_class == "transient" and letter.attempts == 2
-        assert letter.value == encode(FETCH_REQUESTS, transient) and "HTTP 500" in letter.error_message
-        assert article_id(broken.link) not in pages
+    dlq = await read_until(own_topics, DLQ.full_name(prefix), lambda rs: False, timeout_s=3)
+    letters = [DeadLetter.model_validate_json(r.value) for r in dlq]
+    assert not [d for d in letters if d.stage == "fetcher"]

@@ -7,11 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newswire.contracts import FetchRequest
+from newswire.contracts import FetchedPage, FetchRequest
 from newswire.contracts.ids import article_id
 from newswire.fetcher.logic import (
     FetchResult,
     Retry,
+    canonical_link,
+    is_amp,
+    may_be_html,
+    sniff_binary,
     charset_from_header,
     charset_from_meta,
     classify_status,
@@ -114,3 +118,82 @@ def test_decide_ok_and_failures() -> None:
 def test_decide_transient(result: FetchResult, retry_after: float | None) -> None:
     outcome = decide(_request(), result, NOW)
     assert isinstance(outcome, Retry) and outcome.retry_after_s == retry_after
+
+
+def _ok(body: bytes, content_type: str | None = "text/html; charset=utf-8", final: str = URL) -> object:
+    headers = {"content-type": content_type} if content_type else {}
+    return decide(
+        _request(),
+        FetchResult(requested_url=URL, final_url=final, status=200, headers=headers, body=body, byte_size=len(body)),
+        NOW,
+    )
+
+
+def test_binary_pdf_and_undeclared_bodies() -> None:
+    assert sniff_binary(b"%PDF-1.7\n...") == "PDF document"
+    assert sniff_binary(b"\x89PNG\r\n") == "PNG image"
+    assert sniff_binary(b"<html>\x00</html>") == "binary data"
+    assert sniff_binary(b"<!DOCTYPE html><p>fine</p>") is None
+    pdf = _ok(b"%PDF-1.4 ...", "application/pdf")
+    assert isinstance(pdf, FetchedPage) and pdf.failure == "not_html" and "PDF" in (pdf.failure_detail or "")
+    assert pdf.content_type == "application/pdf"
+    lying = _ok(b"%PDF-1.4 ...", "text/html")
+    assert isinstance(lying, FetchedPage) and lying.failure == "not_html" and "PDF" in (lying.failure_detail or "")
+    binary = _ok(bytes(range(256)) * 4, "text/html")
+    assert isinstance(binary, FetchedPage) and binary.failure == "not_html"
+    undeclared = _ok(b"<!DOCTYPE html><html><body><p>Hi</p></body></html>", None)
+    assert isinstance(undeclared, FetchedPage) and undeclared.outcome == "ok"
+    text = _ok(b"just some text", None)
+    assert isinstance(text, FetchedPage) and text.failure == "not_html"
+    assert may_be_html(None) and may_be_html("text/html") and not may_be_html("image/png")
+
+
+def test_amp_canonical_and_walls_on_the_page() -> None:
+    amp_page = (
+        b'<!doctype html><html amp lang="en"><head><link rel="canonical" href="/story/a">'
+        b"</head><body><p>Text</p></body></html>"
+    )
+    assert is_amp(amp_page.decode()) and is_amp("<html \u26a1>") and not is_amp("<html lang=en>")
+    page = _ok(amp_page, final="http://news.example.com/amp/a")
+    assert isinstance(page, FetchedPage) and page.outcome == "ok" and page.amp
+    assert str(page.canonical_url) == "http://news.example.com/story/a"
+    assert canonical_link('<link href="javascript:x" rel="canonical">', URL) is None
+    same = _ok(b'<html><head><link rel="canonical" href="' + URL.encode() + b'"></head></html>')
+    assert isinstance(same, FetchedPage) and same.canonical_url is None
+    wall = _ok(
+        b"<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+    )
+    assert isinstance(wall, FetchedPage) and wall.outcome == "ok" and wall.bot_challenge and wall.wall_reason
+
+
+def test_last_attempt_and_deferrals() -> None:
+    def run(result: FetchResult, last: bool) -> object:
+        return decide(_request(), result, NOW, last_attempt=last)
+
+    r503 = FetchResult(requested_url=URL, final_url=URL, status=503)
+    assert isinstance(run(r503, False), Retry)
+    failed = run(r503, True)
+    assert isinstance(failed, FetchedPage) and failed.failure == "http_5xx"
+    r429 = FetchResult(requested_url=URL, final_url=URL, status=429)
+    failed = run(r429, True)
+    assert isinstance(failed, FetchedPage) and failed.failure == "rate_limited"
+    timeout = run(FetchResult(requested_url=URL, final_url=URL, error="timeout", detail="slow"), True)
+    assert isinstance(timeout, FetchedPage) and timeout.failure == "timeout" and timeout.failure_detail == "slow"
+    deferred = FetchResult(
+        requested_url=URL, final_url=URL, error="deferred", retry_after_s=42.0,
+        defer_failure="rate_limited", detail="host backed off",
+    )
+    retry = run(deferred, False)
+    assert isinstance(retry, Retry) and retry.retry_after_s == 42.0
+    final = run(deferred, True)
+    assert isinstance(final, FetchedPage) and final.failure == "rate_limited"
+    robots = run(FetchResult(requested_url=URL, final_url=URL, error="robots_disallowed"), False)
+    assert isinstance(robots, FetchedPage) and robots.failure == "robots_disallowed"
+
+
+def test_retry_waits_for_the_hosts_backoff() -> None:
+    result = FetchResult(
+        requested_url=URL, final_url=URL, status=503, headers={"retry-after": "2"}, retry_after_s=9.5
+    )
+    retry = decide(_request(), result, NOW)
+    assert isinstance(retry, Retry) and retry.retry_after_s == 9.5

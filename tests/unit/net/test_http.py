@@ -71,3 +71,34 @@ async def test_host_limiter_caps_concurrency_and_spaces_starts() -> None:
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     assert all(g >= 0.045 for g in gaps), gaps
     assert limiter.in_use("a") == 0
+
+
+async def test_host_limiter_own_delay_per_host() -> None:
+    limiter = HostLimiter(per_host=2, min_delay_s=0.01)
+    assert limiter.per_host == 2 and limiter.delay_of("a") == 0.01
+    limiter.set_delay("a", 0.08)
+    limiter.set_delay("b", 0.0)  # never below the limiter's floor
+    assert limiter.delay_of("a") == 0.08 and limiter.delay_of("b") == 0.01
+    starts: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def job() -> None:
+        async with limiter.slot("a"):
+            starts.append(loop.time())
+
+    await asyncio.gather(*(job() for _ in range(3)))
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert all(g >= 0.075 for g in gaps), gaps
+    limiter.set_delay("a", None)
+    assert limiter.delay_of("a") == 0.01
+
+
+def test_transport_error_bombs_and_broken_bodies() -> None:
+    import aiohttp
+
+    from newswire.net.http import DecompressionBomb
+
+    error, detail = transport_error(DecompressionBomb("decompressed 2000000 bytes from 10"))
+    assert error == "too_large" and "bomb" in detail
+    error, detail = transport_error(aiohttp.ClientPayloadError("Not enough data to satisfy content length"))
+    assert error == "connect" and "incomplete" in detail

@@ -1,0 +1,84 @@
+"""Bot walls, consent walls and hard paywalls served with 200, told from articles."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from newswire.farm.misbehaviours import paywalled, wall_page
+from newswire.fetcher.walls import detect_walls, visible_words
+
+# The evaluation set lives next to the repository (see shared/eval/README.md).
+EVAL_HTML = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "extraction-dev" / "html"
+STORY = " ".join(f"Sentence {i} of a real report about the harbour council vote." for i in range(60))
+COOKIE_BANNER = (
+    '<div id="cookie-consent"><p>We use cookies to improve your experience. Accept all or '
+    "manage preferences.</p><button>Accept all</button></div>"
+)
+
+
+def article(body: str, head: str = "", extra: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html><head><title>Harbour vote | Daily</title>{head}</head><body>"
+        f"{COOKIE_BANNER}<article><h1>Harbour vote</h1>{body}</article>{extra}</body></html>"
+    )
+
+
+@pytest.mark.parametrize("kind", ["bot_challenge", "js_shell", "consent_wall"])
+def test_walls_are_flagged_as_bot_challenges(kind: str) -> None:
+    verdict = detect_walls(wall_page(kind))
+    assert verdict.bot_challenge and not verdict.paywalled and verdict.reason
+
+
+def test_captcha_and_interstitial_markers() -> None:
+    captcha = '<html><head><title>Security check</title></head><body><div class="g-recaptcha"></div></body></html>'
+    assert detect_walls(captcha).bot_challenge
+    unusual = "<html><body><p>Our systems have detected unusual traffic from your network.</p></body></html>"
+    assert detect_walls(unusual).bot_challenge
+
+
+def test_articles_are_not_flagged() -> None:
+    paragraphs = "".join(f"<p>{STORY[i:i + 400]}</p>" for i in range(0, len(STORY), 400))
+    assert detect_walls(article(paragraphs)) == detect_walls("")
+    # an article about captchas, with a cookie banner and a noscript notice, is still an article
+    noisy = article(
+        paragraphs + "<p>Users must verify you are human captchas, the g-recaptcha widget.</p>",
+        extra="<noscript>Please enable JavaScript for comments.</noscript>",
+    )
+    verdict = detect_walls(noisy)
+    assert not verdict.bot_challenge and not verdict.paywalled
+    # a soft (metered) paywall with the whole text present is not a hard paywall
+    metered = article(paragraphs, head='<script type="application/ld+json">{"isAccessibleForFree": false}</script>')
+    assert not detect_walls(metered).paywalled
+
+
+def test_hard_paywalls() -> None:
+    teaser = "<p>The harbour council voted on Tuesday to close the old pier.</p>"
+    prompt = '<div class="paywall"><h2>Subscribe to continue reading</h2><p>Already a subscriber? Log in.</p></div>'
+    verdict = detect_walls(article(teaser + prompt))
+    assert verdict.paywalled and not verdict.bot_challenge and "paywall" in (verdict.reason or "")
+    schema = '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": "False"}</script>'
+    assert detect_walls(article(teaser, head=schema)).paywalled
+    # the farm's paywalled page: first paragraph kept, the rest behind the prompt
+    page = article("".join(f"<p>{STORY[i:i + 400]}</p>" for i in range(0, len(STORY), 400)))
+    page = page.replace("<title>", '<script type="application/ld+json">{"@type": "NewsArticle"}</script><title>')
+    assert detect_walls(paywalled(page.encode()).decode()).paywalled
+
+
+def test_visible_words_ignore_scripts_and_styles() -> None:
+    html = "<html><head><title>T</title><style>p{}</style></head><body><script>var a = 1 2 3;</script><p>one two</p><!-- three --></body></html>"
+    assert visible_words(html) == 2
+
+
+@pytest.mark.skipif(not EVAL_HTML.is_dir(), reason="extraction-dev pages not present")
+def test_no_false_positives_on_real_article_pages() -> None:
+    files = sorted(EVAL_HTML.iterdir())[::7]
+    flagged = []
+    for f in files:
+        html = gzip.decompress(f.read_bytes()).decode("utf-8", "replace")
+        verdict = detect_walls(html)
+        if verdict.bot_challenge or verdict.paywalled:
+            flagged.append((f.name, verdict.reason))
+    assert len(files) > 50 and not flagged, flagged
