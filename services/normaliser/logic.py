@@ -1,127 +1,162 @@
 """Pure normalisation: a fetched HTML page to clean text and metadata (no Kafka, no I/O).
 
-`extract` runs trafilatura on the page (CPU only); `build_article` turns what it found, plus
-what the fetch and the feed said, into a `NormalisedArticle`. `content_hash` hashes a folded
-form of title and paragraphs so that only real edits change it.
+`extract` parses the page once and reads its body (`extract.extract_body`), metadata
+(`metadata.read_metadata`), cleans the body (`cleanup`) and lifts datelines and wire credits
+(`newsfields`); `build_article` turns that, plus what the fetch and the feed said, into a
+`NormalisedArticle`. `normalise_page` is both in one call (the stage and the CLI use it).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from ipaddress import ip_address
+from statistics import median
 from urllib.parse import urlsplit
 
 import py3langid
-import trafilatura
 
 from newswire.contracts import ArticleFlags, FetchedPage, NormalisedArticle
-from newswire.contracts.articles import Provenance
+from newswire.contracts.articles import Dateline, Provenance
 from newswire.contracts.ids import article_id, host_of, normalise_url
+from newswire.normaliser.cleanup import clean_lines, promote_headline
+from newswire.normaliser.extract import NotExtractable, extract_body, parse_html
+from newswire.normaliser.metadata import TITLE_SEPARATORS, read_metadata
+from newswire.normaliser.metadata import parse_date as _parse_date
+from newswire.normaliser.newsfields import lift_news_fields
+from newswire.normaliser.settings import NormaliserSettings
 from newswire.text import content_hash, fold_text, word_count
 
-#: Separators between a headline and the site name in <title> ("Headline | Site").
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " : ")
-_WS = re.compile(r"\s+")
+__all__ = [
+    "Extraction", "NotExtractable", "build_article", "choose_canonical", "content_hash", "detect_language",
+    "extract", "fold_text", "normalise_page", "parse_date", "strip_site_suffix",
+]
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+# ItemList is left out: listicles declare it next to their Article
+_NON_ARTICLE_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "LiveBlogPosting", "ProfilePage"})
 
 
 @dataclass(frozen=True)
 class Extraction:
-    """What the extractor found on a page (raw strings; `build_article` interprets them)."""
+    """What was found on a page (`build_article` interprets it)."""
 
     title: str | None
     paragraphs: tuple[str, ...]
     authors: tuple[str, ...]
-    date: str | None
+    date: str | None  # ISO 8601 publication time (UTC)
     url: str | None
     sitename: str | None
     description: str | None
     image: str | None
     tags: tuple[str, ...]
     categories: tuple[str, ...]
+    modified: str | None = None
+    published_local: str | None = None  # YYYY-MM-DD in the page's own time zone
+    html_lang: str | None = None
+    dateline: Dateline | None = None
+    wire_source: str | None = None
+    listing: bool = False
+    body_source: str = "trafilatura"
+    provenance: dict[str, Provenance] = field(default_factory=dict)
 
 
 def extract(html: str, url: str) -> Extraction | None:
-    """Main text and metadata of an HTML page, or None when there is no text. CPU-bound."""
+    """Main text and metadata of an HTML page, or None when there is no text (NotExtractable
+    when the page is refused, e.g. too large). CPU-bound."""
     if not html.strip():
         return None
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        deduplicate=False,
-        date_extraction_params={
-            "extensive_search": True,
-            "original_date": True,
-            "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-        },
+    tree = parse_html(html)
+    if tree is None:
+        return None
+    meta = read_metadata(tree, url)
+    body = extract_body(tree, html, url)
+    lines = clean_lines(body.lines, meta.title)
+    if meta.h1 and meta.h1 != meta.title:
+        lines = clean_lines(lines, meta.h1)
+    title, lines = promote_headline(lines, meta.title)
+    if title != meta.title:
+        meta.title = title
+        meta.provenance["title"] = "heuristic"
+        if title is None:
+            meta.provenance.pop("title", None)
+    lifted = lift_news_fields(lines)
+    if not lifted.lines:
+        return None
+    dateline = (
+        Dateline(place=lifted.place, date_text=lifted.date_text, raw=lifted.raw) if lifted.raw else None
     )
-    if doc is None or isinstance(doc, dict):  # a dict only with as_dict=True
-        return None
-    title = _clean(doc.title)
-    lines = tuple(p for p in (_clean(line) for line in (doc.text or "").split("\n")) if p)
-    # trafilatura keeps the <h1> as the first line of the text (or, on its fallback path for
-    # tiny pages, as the start of it): it is the title, not body.
-    if lines and title:
-        first, folded_title = fold_text(lines[0]), fold_text(title)
-        if first == folded_title:
-            lines = lines[1:]
-        elif first.startswith(folded_title + " "):
-            lines = (first[len(folded_title) + 1 :], *lines[1:])
-    if not lines:
-        return None
+    provenance = dict(meta.provenance)
+    if dateline is not None:
+        provenance["dateline"] = "heuristic"
+    if lifted.wire:
+        provenance["wire_source"] = "heuristic"
     return Extraction(
-        title=title,
-        paragraphs=lines,
-        authors=split_authors(doc.author),
-        date=_clean(doc.date),
-        url=_clean(doc.url),
-        sitename=_clean(doc.sitename),
-        description=_clean(doc.description),
-        image=_clean(doc.image),
-        tags=tuple(t for t in (_clean(x) for x in doc.tags or ()) if t),
-        categories=tuple(c for c in (_clean(x) for x in doc.categories or ()) if c),
+        title=meta.title,
+        paragraphs=lifted.lines,
+        authors=meta.authors,
+        date=meta.published.isoformat() if meta.published else None,
+        url=meta.canonical,
+        sitename=meta.sitename,
+        description=meta.description,
+        image=meta.image,
+        tags=meta.tags,
+        categories=(meta.section,) if meta.section else (),
+        modified=meta.modified.isoformat() if meta.modified else None,
+        published_local=meta.published_local,
+        html_lang=meta.html_lang,
+        dateline=dateline,
+        wire_source=lifted.wire,
+        listing=_looks_like_listing(url, lifted.lines, meta.page_types),
+        body_source=body.source,
+        provenance=provenance,
     )
 
 
 def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> NormalisedArticle:
     """The normalised article of a page, from its extraction and what fetch and feed said."""
+    found = ex.provenance
     provenance: dict[str, Provenance] = {}
     final_url = str(page.final_url)
 
     canonical, from_page = choose_canonical(ex.url, final_url)
-    provenance["canonical_url"] = "extractor" if from_page else "url"
+    provenance["canonical_url"] = found.get("canonical_url", "extractor") if from_page else "url"
     host = host_of(canonical)
     outlet = ex.sitename or host
+    provenance["outlet"] = found.get("outlet", "extractor") if ex.sitename else "url"
 
     title = strip_site_suffix(ex.title, ex.sitename) if ex.title else None
     if title:
-        provenance["title"] = "extractor"
+        provenance["title"] = found.get("title", "extractor")
     elif page.item is not None and page.item.title:
-        title, provenance["title"] = _clean(page.item.title), "feed"
+        title, provenance["title"] = " ".join(page.item.title.split()), "feed"
 
     authors = ex.authors
     if authors:
-        provenance["authors"] = "extractor"
+        provenance["authors"] = found.get("authors", "extractor")
     elif page.item is not None and page.item.authors:
         authors, provenance["authors"] = page.item.authors, "feed"
 
     published = parse_date(ex.date)
     if published is not None:
-        provenance["published"] = "extractor"
+        provenance["published"] = found.get("published", "extractor")
     elif page.item is not None and page.item.published is not None:
         published, provenance["published"] = page.item.published, "feed"
+    modified = parse_date(ex.modified)
+    if modified is not None:
+        provenance["modified"] = found.get("modified", "extractor")
+
+    for key in ("section", "description", "image_url", "tags", "dateline", "wire_source"):
+        if key in found:
+            provenance[key] = found[key]
 
     paragraphs = ex.paragraphs
     text = "\n\n".join(paragraphs)
     words = word_count(text)
+    language = detect_language(text, ex.html_lang)
+    if language:
+        provenance["language"] = "heuristic" if len(text) >= 200 or not ex.html_lang else "html"
     return NormalisedArticle(
         article_id=article_id(canonical),
         canonical_url=canonical,
@@ -133,17 +168,21 @@ def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> 
         text=text,
         authors=authors,
         published=published,
-        language=detect_language(text),
+        modified=modified,
+        language=language,
         section=ex.categories[0] if ex.categories else None,
         description=ex.description,
         image_url=ex.image if ex.image and _is_http_url(ex.image) else None,
         tags=ex.tags,
+        dateline=ex.dateline,
+        wire_source=ex.wire_source,
         content_hash=content_hash(title, paragraphs),
         word_count=words,
         flags=ArticleFlags(
             paywalled=page.paywalled,
             bot_challenge=page.bot_challenge,
             too_short=words < min_words,
+            not_an_article=ex.listing,
         ),
         provenance=provenance,
         fetched_at=page.fetched_at,
@@ -152,6 +191,14 @@ def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> 
         etag=page.headers.get("etag"),
         last_modified=page.headers.get("last-modified"),
     )
+
+
+def normalise_page(page: FetchedPage, settings: NormaliserSettings) -> NormalisedArticle:
+    """`extract` + `build_article` of a fetched page; NotExtractable when it has no text."""
+    ex = extract(page.html or "", str(page.final_url))
+    if ex is None:
+        raise NotExtractable("no article text")
+    return build_article(page, ex, min_words=settings.min_article_words)
 
 
 # -- pieces --------------------------------------------------------------------------------------
@@ -163,7 +210,7 @@ def strip_site_suffix(title: str, sitename: str | None) -> str:
     if not sitename:
         return title
     site = fold_text(sitename).casefold()
-    for sep in _TITLE_SEPARATORS:
+    for sep in TITLE_SEPARATORS:
         head, found, tail = title.rpartition(sep)
         if found and head.strip() and fold_text(tail).casefold() == site:
             return head.strip()
@@ -173,43 +220,16 @@ def strip_site_suffix(title: str, sitename: str | None) -> str:
     return title
 
 
-def split_authors(raw: str | None) -> tuple[str, ...]:
-    """trafilatura joins authors with "; "."""
-    if not raw:
-        return ()
-    out: list[str] = []
-    for name in raw.split(";"):
-        name = _clean(name) or ""
-        if name and name not in out:
-            out.append(name)
-    return tuple(out)
-
-
 def parse_date(raw: str | None) -> datetime | None:
-    """An aware UTC datetime from an extractor date string (a bare date is midnight UTC)."""
-    if not raw:
-        return None
-    value: datetime | None = None
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            value = datetime.strptime(raw, fmt)
-            break
-        except ValueError:
-            continue
-    if value is None:
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """An aware UTC datetime from a date string (a bare date is midnight UTC)."""
+    parsed = _parse_date(raw)
+    return parsed[0] if parsed else None
 
 
 def choose_canonical(candidate: str | None, final_url: str) -> tuple[str, bool]:
-    """The canonical URL and whether it is the page's own: the page's (rel=canonical / og:url,
-    via the extractor) when it is a sane absolute http(s) URL, else the final URL; tracking
-    parameters removed either way."""
+    """The canonical URL and whether it is the page's own: the page's (rel=canonical / og:url)
+    when it is a sane absolute http(s) URL, else the final URL; tracking parameters removed
+    either way (`normalise_url`, courlan-based)."""
     if candidate and _is_sane_canonical(candidate, final_url):
         try:
             return normalise_url(candidate), True
@@ -218,12 +238,33 @@ def choose_canonical(candidate: str | None, final_url: str) -> tuple[str, bool]:
     return normalise_url(final_url), False
 
 
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid), None for too little text."""
-    if len(text.strip()) < 20:
-        return None
-    lang, _score = py3langid.classify(text)
-    return str(lang) or None
+def detect_language(text: str, html_lang: str | None = None) -> str | None:
+    """ISO 639-1 code of the body's language (py3langid); the page's `lang` attribute when the
+    body is too short to classify."""
+    declared = html_lang.split("-")[0].split("_")[0].lower() if html_lang else None
+    if declared is not None and not re.fullmatch(r"[a-z]{2}", declared):
+        declared = None
+    if len(text.strip()) < 200:
+        if declared:
+            return declared
+        if len(text.strip()) < 20:
+            return None
+    # the first few thousand characters decide as well as the whole text, at a fraction of the cost
+    lang, _score = py3langid.classify(text[:3000])
+    return str(lang) or declared
+
+
+def _looks_like_listing(url: str, lines: tuple[str, ...], page_types: tuple[str, ...]) -> bool:
+    """An index, listing or live blog rather than one article: declared so, a site's front page,
+    or a body of many short link-like lines."""
+    if any(t in _NON_ARTICLE_TYPES for t in page_types):
+        return True
+    if urlsplit(url).path in ("", "/"):
+        return True
+    if len(lines) < 20 or median(len(line.split()) for line in lines) >= 5:
+        return False
+    prose = sum(line.rstrip().endswith((".", "!", "?", '"', "”")) for line in lines)
+    return prose < 0.2 * len(lines)
 
 
 def _is_http_url(url: str) -> bool:
@@ -259,10 +300,3 @@ def _sane_host(host: str) -> bool:
     if host == "localhost":
         return True
     return "." in host and bool(_HOSTNAME.match(host)) and not host.endswith(".")
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = _WS.sub(" ", value).strip()
-    return cleaned or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from newswire.contracts import FetchedPage
-from newswire.normaliser.logic import build_article, extract
+from newswire.normaliser.logic import NotExtractable, build_article, extract
 from newswire.normaliser.settings import NormaliserSettings
 from newswire.runtime.errors import PermanentError
 from newswire.runtime.logging import get_logger
@@ -40,6 +40,8 @@ def build(settings: NormaliserSettings) -> Stage:
             raise PermanentError(
                 f"extraction took longer than {settings.extract_timeout_s:g} s"
             ) from exc
+        except NotExtractable as exc:
+            raise PermanentError(str(exc)) from exc
         if extraction is None:
             raise PermanentError("no article text")
         article = build_article(page, extraction, min_words=settings.min_article_words)

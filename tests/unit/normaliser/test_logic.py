@@ -102,7 +102,8 @@ def test_extracts_clean_body_and_metadata() -> None:
     assert not a.flags.too_short
     assert a.etag == '"abc"' and a.http_status == 200
     assert a.provenance == {
-        "canonical_url": "extractor", "title": "extractor", "authors": "extractor", "published": "extractor",
+        "canonical_url": "html", "title": "html", "authors": "meta", "published": "meta", "outlet": "meta",
+        "language": "heuristic",
     }
 
 

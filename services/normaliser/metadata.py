@@ -1,0 +1,419 @@
+"""Page metadata from structured data first (JSON-LD, meta tags), heuristics after.
+
+Each value comes with where it was found (`json-ld`, `meta`, `html`, `heuristic`, `url`), so the
+article can say how far to trust it. Reads an lxml tree; no I/O.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import htmldate
+from lxml.html import HtmlElement
+
+from newswire.contracts.articles import Provenance
+from newswire.text import fold_text
+
+#: Separators between a headline and the site name in <title> ("Headline | Site").
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " : ", " // ", " « ", " » ")
+_WS = re.compile(r"\s+")
+_ALNUM = re.compile(r"[^0-9a-z]+")
+_ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|Posting|Review|Recipe|HowTo)$", re.I)
+_NOT_PEOPLE = re.compile(
+    r"\b(staff|editor(?:ial)?s?|team|desk|newsroom|reporters?|correspondents?|agenc(?:y|ies)|admin(?:istrator)?|"
+    r"contributors?|guest|media|news|press|wire|inc|ltd|llc|group|company|online|web|digital)\b",
+    re.I,
+)
+_JOB = re.compile(
+    r"\b(director|manager|expert|officer|founder|ceo|cto|president|head of|senior|sr|dietitian|"
+    r"writer|author|contributor|specialist|consultant|analyst|md|phd|rd|ms|msc|mba)\b\.?",
+    re.I,
+)
+_BYLINE_PREFIX = re.compile(r"^(?:written\s+|posted\s+|reviewed\s+|words\s+|story\s+)?by\s*:?\s+", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&)\s*", re.I)
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "article:published", "datepublished",
+    "publish-date", "publish_date", "publishdate", "pubdate", "date", "dc.date", "dc.date.issued",
+    "dcterms.date", "dcterms.created", "parsely-pub-date", "sailthru.date", "citation_publication_date",
+    "article.published", "published_time", "og:published_time", "cxenseparse:recs:publishtime",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
+    "dcterms.modified", "last-modified", "article.updated", "modified_time",
+)
+
+
+@dataclass
+class Found:
+    """Metadata found on a page; `provenance` names the source of each field."""
+
+    title: str | None = None
+    h1: str | None = None
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    published_local: str | None = None  # the date as the page states it (YYYY-MM-DD, its own zone)
+    modified: datetime | None = None
+    canonical: str | None = None
+    sitename: str | None = None
+    section: str | None = None
+    description: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    html_lang: str | None = None
+    article_body: str | None = None
+    page_types: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+
+
+def clean(value: Any) -> str | None:
+    """A string with entities decoded and whitespace folded, or None when empty."""
+    if not isinstance(value, str):
+        return None
+    cleaned = _WS.sub(" ", htmllib.unescape(value)).strip()
+    return cleaned or None
+
+
+def _compact(text: str) -> str:
+    return _ALNUM.sub("", fold_text(text).casefold())
+
+
+# -- JSON-LD ---------------------------------------------------------------------------------------
+
+
+def _jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:  # trailing commas and stray control characters are common
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ").replace("\t", " ")))
+            except ValueError:
+                continue
+        stack: list[Any] = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                    if isinstance(item.get(key), dict | list):
+                        stack.append(item[key])
+
+
+def _types(obj: dict[str, Any]) -> list[str]:
+    t = obj.get("@type")
+    return [str(x) for x in t] if isinstance(t, list) else [str(t)] if t else []
+
+
+def _names(value: Any, *, people_only: bool) -> list[str]:
+    out: list[str] = []
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, dict):
+            if people_only and any(t.casefold() == "organization" for t in _types(v)):
+                continue
+            name = clean(v.get("name"))
+        else:
+            name = clean(v)
+        if name:
+            out.append(name)
+    return out
+
+
+def _text_of(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("name") or value.get("@id")
+    return clean(value)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def parse_date(raw: str | None) -> tuple[datetime, str] | None:
+    """An aware UTC datetime and the local date (YYYY-MM-DD) from a date string (ISO 8601 and
+    common variants; a bare date is midnight UTC)."""
+    if not raw:
+        return None
+    text = raw.strip()
+    if re.fullmatch(r"\d{10}(\d{3})?", text):  # epoch seconds or milliseconds
+        stamp = int(text[:10])
+        value = datetime.fromtimestamp(stamp, UTC)
+        return value, value.date().isoformat()
+    text = re.sub(r"(\d)\s*(?:UTC|GMT|Z)$", r"\1+00:00", text)
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    text = text.replace(" ", "T", 1) if re.match(r"\d{4}-\d{2}-\d{2} \d", text) else text
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text) or re.match(r"(\d{4})/(\d{2})/(\d{2})", text)
+        if not m:
+            return None
+        try:
+            value = datetime(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    if not 1990 <= value.year <= 2100:
+        return None
+    local = value.date().isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC), local
+
+
+def split_author_names(raw: str) -> list[str]:
+    """People's names from a credit line ("By A, B and C"), without titles or outlets."""
+    raw = _BYLINE_PREFIX.sub("", raw.strip())
+    out: list[str] = []
+    for part in _AUTHOR_SPLIT.split(raw):
+        name = clean(part)
+        if not name or not is_person_name(name):
+            continue
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def is_person_name(name: str) -> bool:
+    """Plausibly a person's name: 1-5 words, letters, not an URL, handle, desk or job title."""
+    if _JOB.search(name) or (name.isupper() and len(name) <= 6):
+        return False
+    if "://" in name or "@" in name or "/" in name or any(ch.isdigit() for ch in name):
+        return False
+    words = name.split()
+    if not 1 <= len(words) <= 5 or len(name) > 60 or not any(w[0].isupper() for w in words):
+        return False
+    if re.search(r"[a-z]\.[a-z]", name) or "_" in name:  # handles such as "jane.doe"
+        return False
+    return not _NOT_PEOPLE.search(name)
+
+
+def strip_site(title: str, site_names: list[str]) -> str:
+    """`title` without a leading or trailing segment that names the site (or its host)."""
+    sites = {c for c in (_compact(s) for s in site_names) if len(c) >= 3}
+    if not sites:
+        return title
+
+    def is_site(segment: str) -> bool:
+        c = _compact(segment)
+        return bool(c) and len(segment.split()) <= 6 and any(c == s or (len(c) >= 4 and (c in s or s in c)) for s in sites)
+
+    changed = True
+    while changed:
+        changed = False
+        for sep in TITLE_SEPARATORS:
+            head, found, tail = title.rpartition(sep)
+            if found and head.strip() and is_site(tail):
+                title, changed = head.strip(), True
+                break
+            head, found, tail = title.partition(sep)
+            if found and tail.strip() and is_site(head):
+                title, changed = tail.strip(), True
+                break
+    return title
+
+
+def _title_variants(title: str) -> list[str]:
+    """A title and its forms with trailing/leading segments cut at separators."""
+    out = [title]
+    for sep in TITLE_SEPARATORS:
+        if sep in title:
+            parts = title.split(sep)
+            for i in range(1, len(parts)):
+                out.append(sep.join(parts[:i]).strip())
+                out.append(sep.join(parts[i:]).strip())
+    return [o for o in out if o]
+
+
+def _shown(tree: HtmlElement, day: str) -> bool:
+    """Whether the page's visible text states the date `day` (YYYY-MM-DD) in a common form."""
+    try:
+        d = datetime.strptime(day, "%Y-%m-%d")
+    except ValueError:
+        return False
+    body = tree.find("body")
+    text = " ".join((body if body is not None else tree).text_content().split())
+    forms = {
+        d.strftime("%B %-d, %Y"), d.strftime("%b %-d, %Y"), d.strftime("%b. %-d, %Y"), d.strftime("%B %d, %Y"),
+        d.strftime("%-d %B %Y"), d.strftime("%-d %b %Y"), d.strftime("%d %B %Y"), d.strftime("%d/%m/%Y"),
+        d.strftime("%m/%d/%Y"), d.strftime("%d.%m.%Y"), d.strftime("%B %-d %Y"), d.strftime("%-d. %B %Y"),
+    }
+    return any(form in text for form in forms)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", fold_text(text).casefold()) if len(w) >= 4}
+
+
+def _choose_title(
+    h1s: list[str], metas: list[tuple[Provenance, str]], site_names: list[str]
+) -> tuple[str | None, Provenance]:
+    """The headline: the page's visible <h1> unless it names the site (a logo heading) or has
+    nothing in common with the titles the page declares; else og:title / JSON-LD headline /
+    twitter:title / <title>, site name stripped."""
+    sites = {c for c in (_compact(s) for s in site_names) if len(c) >= 4}
+    tails = {
+        _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
+    }
+    meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
+    for h1 in h1s:
+        c = _compact(h1)
+        if not c or c in tails or any(c in s or s in c for s in sites):
+            continue
+        if metas and not (_content_words(h1) & meta_words):
+            continue
+        # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
+        head = h1.split(" | ")[0].strip()
+        return (head if len(head.split()) >= 3 else h1), "html"
+    if metas:
+        prov, best = metas[0]
+        return strip_site(best, site_names), prov
+    return None, "html"
+
+
+# -- the whole page --------------------------------------------------------------------------------
+
+
+def read_metadata(tree: HtmlElement, url: str) -> Found:
+    """Everything the page says about itself."""
+    f = Found()
+    meta: dict[str, str] = {}
+    for el in tree.xpath("//meta[@content]"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().casefold()
+        value = clean(el.get("content"))
+        if key and value and key not in meta:
+            meta[key] = value
+    article: dict[str, Any] = {}
+    others: list[dict[str, Any]] = []
+    types: list[str] = []
+    for obj in _jsonld_objects(tree):
+        types += _types(obj)
+        if not article and any(_ARTICLE_TYPES.search(t) for t in _types(obj)):
+            article = obj
+        else:
+            others.append(obj)
+    site_obj = next((o for o in others if any(t in ("WebSite", "Organization", "NewsMediaOrganization") for t in _types(o))), {})
+
+    # site name and host, used to strip titles and reject "authors" that are the outlet
+    f.sitename = meta.get("og:site_name") or clean(site_obj.get("name")) or _text_of(article.get("publisher"))
+    if f.sitename:
+        f.provenance["outlet"] = "meta" if meta.get("og:site_name") else "json-ld"
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    site_names = [n for n in (f.sitename, host.split(".")[0] if host else None, host) if n]
+
+    # headline
+    h1s = [t for t in (clean(h.text_content()) for h in tree.xpath("//h1")[:5]) if t and len(t.split()) <= 40]
+    f.h1 = h1s[0] if h1s else None
+    title_tag = clean(tree.findtext(".//title"))
+    declared: list[tuple[Provenance, str | None]] = [
+        ("meta", meta.get("og:title")),
+        ("json-ld", clean(article.get("headline") or article.get("name"))),
+        ("meta", meta.get("twitter:title")),
+        ("html", title_tag),
+    ]
+    metas = [(p, t) for p, t in declared if t]
+    f.title, f.provenance["title"] = _choose_title(h1s, metas, site_names)
+
+    # authors: structured data, then meta, then byline markup
+    names = _names(article.get("author"), people_only=True)
+    authors = [n for raw in names for n in split_author_names(raw)]
+    prov_a: Provenance = "json-ld"
+    if not authors:
+        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author"):
+            if key in meta:
+                authors, prov_a = split_author_names(meta[key]), "meta"
+                if authors:
+                    break
+    if not authors:
+        # byline markup; hand-written because trafilatura's equivalent copies the whole tree
+        for el in tree.xpath(
+            '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
+            'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+        )[:6]:
+            text = " ".join(el.text_content().split())
+            if 2 < len(text) <= 80:
+                authors += [n for n in split_author_names(text) if n not in authors]
+            if authors:
+                break
+        prov_a = "heuristic"
+    site_c = {_compact(s) for s in site_names}
+    authors = [a for a in authors if _compact(a) not in site_c]
+    if authors:
+        f.authors, f.provenance["authors"] = tuple(authors[:8]), prov_a
+
+    # dates: structured first; htmldate (fast mode) when the page declares nothing
+    published = parse_date(clean(article.get("datePublished")) or clean(article.get("dateCreated")))
+    prov_d: Provenance = "json-ld"
+    if published is None:
+        for key in _PUBLISHED_META:
+            if key in meta and (published := parse_date(meta[key])):
+                prov_d = "meta"
+                break
+    if published is None:
+        for node in tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]:
+            if published := parse_date(str(node)):
+                prov_d = "html"
+                break
+    # a declared date the page never shows may be a template's; htmldate reads the page itself
+    # (original_date: the publication, not the update)
+    if published is None or not _shown(tree, published[1]):
+        try:
+            found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
+        except Exception:  # noqa: BLE001 - htmldate fails on odd trees; a missing date is fine
+            found = None
+        seen = parse_date(str(found)) if found else None
+        if seen is not None and (published is None or seen[1] != published[1]):
+            published, prov_d = seen, "heuristic"
+    if published is not None:
+        f.published, f.published_local = published
+        f.provenance["published"] = prov_d
+    modified = parse_date(clean(article.get("dateModified")))
+    prov_m: Provenance = "json-ld"
+    if modified is None:
+        for key in _MODIFIED_META:
+            if key in meta and (modified := parse_date(meta[key])):
+                prov_m = "meta"
+                break
+    if modified is not None:
+        f.modified, f.provenance["modified"] = modified[0], prov_m
+
+    # the rest
+    canonical = tree.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
+    if canonical:
+        f.canonical, f.provenance["canonical_url"] = clean(str(canonical[0])), "html"
+    elif meta.get("og:url"):
+        f.canonical, f.provenance["canonical_url"] = meta["og:url"], "meta"
+    section = meta.get("article:section") or _text_of(article.get("articleSection"))
+    if section:
+        f.section, f.provenance["section"] = section, "meta" if meta.get("article:section") else "json-ld"
+    desc = meta.get("og:description") or meta.get("description") or clean(article.get("description"))
+    if desc:
+        f.description, f.provenance["description"] = desc, "meta" if desc != clean(article.get("description")) else "json-ld"
+    image = meta.get("og:image") or meta.get("twitter:image") or _text_of(article.get("image"))
+    if image:
+        f.image, f.provenance["image_url"] = image, "meta" if image != _text_of(article.get("image")) else "json-ld"
+    tags: list[str] = [clean(t.get("content")) or "" for t in tree.xpath('//meta[@property="article:tag"]')]
+    if not any(tags):
+        kw = article.get("keywords") or meta.get("keywords") or meta.get("news_keywords")
+        items = kw if isinstance(kw, list) else str(kw or "").split(",")
+        tags = [clean(str(t)) or "" for t in items]
+    tags = [t for t in dict.fromkeys(tags) if t and len(t) <= 60]
+    if tags:
+        f.tags, f.provenance["tags"] = tuple(tags[:30]), "meta"
+    lang = tree.xpath("/html/@lang")
+    f.html_lang = clean(str(lang[0])) if lang else None
+    f.page_types = tuple(dict.fromkeys(types))
+    body = article.get("articleBody")
+    f.article_body = clean(body) if isinstance(body, str) else None
+    return f

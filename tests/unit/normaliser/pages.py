@@ -1,0 +1,30 @@
+"""Rendering real seed texts as simple news pages (for golden and integration tests)."""
+
+from __future__ import annotations
+
+import html
+
+from newswire.farm.fixtures import SeedArticle
+
+
+def render_seed(seed: SeedArticle, *, site: str = "Example News", canonical: str | None = None) -> str:
+    """A plain article page around a seed text: headline, byline, paragraphs as they stand in
+    the file (its own boilerplate included), and site chrome around them."""
+    e = html.escape
+    body = "\n".join(f"<p>{e(p)}</p>" for p in seed.paragraphs)
+    link = f'<link rel="canonical" href="{e(canonical)}">' if canonical else ""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{e(seed.title)} | {e(site)}</title>{link}
+<meta property="og:site_name" content="{e(site)}">
+<meta property="og:title" content="{e(seed.title)}">
+<meta property="article:published_time" content="2016-08-27T10:00:00+00:00">
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world/">World</a></li>
+<li><a href="/business/">Business</a></li></ul></nav></header>
+<main><article><h1>{e(seed.title)}</h1>
+{body}
+</article>
+<aside class="related"><h2>Related stories</h2><ul><li><a href="/a">Markets rally on hopes of a deal</a></li>
+<li><a href="/b">Opposition groups react to the plan</a></li></ul></aside></main>
+<footer><p>&copy; 2016 {e(site)}. All rights reserved.</p></footer>
+</body></html>"""
