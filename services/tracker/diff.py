@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
 from newswire.contracts import ParagraphChange, WordOp
 from newswire.text import fold_text
@@ -61,7 +62,10 @@ def diff_versions(
     new_label: str = "new",
 ) -> VersionDiff:
     """The full diff of two versions (title and body)."""
-    changes = diff_paragraphs(old_paragraphs, new_paragraphs)
+    folded_old = [fold_text(p) for p in old_paragraphs]
+    folded_new = [fold_text(p) for p in new_paragraphs]
+    pairs = _align_folded(folded_old, folded_new)
+    changes = _changes(old_paragraphs, new_paragraphs, folded_old, folded_new, pairs)
     added = sum(1 for c in changes if c.op == "added")
     removed = sum(1 for c in changes if c.op == "removed")
     changed = sum(1 for c in changes if c.op == "changed")
@@ -83,14 +87,14 @@ def diff_versions(
     return VersionDiff(
         changes=changes,
         unified=unified_diff(old_paragraphs, new_paragraphs, old_label=old_label, new_label=new_label),
-        html=html_diff(old_paragraphs, new_paragraphs, changes),
+        html=html_diff(old_paragraphs, new_paragraphs, changes, pairs=pairs),
         words_added=words_added,
         words_removed=words_removed,
         paragraphs_added=added,
         paragraphs_removed=removed,
         paragraphs_changed=changed,
-        similarity=similarity(
-            "\n".join([old_title or "", *old_paragraphs]), "\n".join([new_title or "", *new_paragraphs])
+        similarity=_aligned_similarity(
+            fold_text(old_title or ""), fold_text(new_title or ""), folded_old, folded_new, pairs
         ),
         title_changed=fold_text(old_title or "") != fold_text(new_title or ""),
         lede_changed=lede_changed,
@@ -103,8 +107,10 @@ def diff_versions(
 def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
     """Every paragraph of both versions, in reading order, as (old_index, new_index): both set
     for an equal or changed pair, one None for a removed or added paragraph."""
-    a = [fold_text(p) for p in old]
-    b = [fold_text(p) for p in new]
+    return _align_folded([fold_text(p) for p in old], [fold_text(p) for p in new])
+
+
+def _align_folded(a: Sequence[str], b: Sequence[str]) -> list[tuple[int | None, int | None]]:
     out: list[tuple[int | None, int | None]] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -121,10 +127,21 @@ def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int 
 
 def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[ParagraphChange, ...]:
     """The paragraph-level changes (equal paragraphs are left out), with word ops for changed ones."""
+    a, b = [fold_text(p) for p in old], [fold_text(p) for p in new]
+    return _changes(old, new, a, b, _align_folded(a, b))
+
+
+def _changes(
+    old: Sequence[str],
+    new: Sequence[str],
+    a: Sequence[str],
+    b: Sequence[str],
+    pairs: Sequence[tuple[int | None, int | None]],
+) -> tuple[ParagraphChange, ...]:
     changes: list[ParagraphChange] = []
-    for i, j in align(old, new):
+    for i, j in pairs:
         if i is not None and j is not None:
-            if fold_text(old[i]) == fold_text(new[j]):
+            if a[i] == b[j]:
                 continue
             changes.append(
                 ParagraphChange(op="changed", old_index=i, new_index=j, words=word_ops(old[i], new[j]))
@@ -233,13 +250,20 @@ def unified_diff(
     )
 
 
-def html_diff(old: Sequence[str], new: Sequence[str], changes: Sequence[ParagraphChange]) -> str:
+def html_diff(
+    old: Sequence[str],
+    new: Sequence[str],
+    changes: Sequence[ParagraphChange],
+    *,
+    pairs: Sequence[tuple[int | None, int | None]] | None = None,
+) -> str:
     """The new version as HTML paragraphs, with <del>/<ins> marking what changed (escaped)."""
     by_new = {c.new_index: c for c in changes if c.new_index is not None}
     removed_before: dict[int, list[int]] = {}
     out: list[str] = []
     # Removed paragraphs are shown where they stood: before the next surviving paragraph.
-    pairs = align(old, new)
+    if pairs is None:
+        pairs = align(old, new)
     pending: list[int] = []
     for i, j in pairs:
         if j is None and i is not None:
@@ -274,6 +298,33 @@ def similarity(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
     return round(float(fuzz.ratio(a, b)) / 100.0, 4)
+
+
+def _aligned_similarity(
+    old_title: str,
+    new_title: str,
+    a: Sequence[str],
+    b: Sequence[str],
+    pairs: Sequence[tuple[int | None, int | None]],
+) -> float:
+    """`similarity` of the whole versions, computed over the aligned paragraphs: equal ones match
+    whole, changed pairs by their own common subsequence, added and removed ones not at all. A
+    whole-text ratio is quadratic in the article's length; this is linear in the unchanged part."""
+    total = len(old_title) + len(new_title) + sum(map(len, a)) + sum(map(len, b))
+    if total == 0:
+        return 1.0
+    matched = _common(old_title, new_title)
+    for i, j in pairs:
+        if i is not None and j is not None:
+            matched += len(a[i]) if a[i] == b[j] else _common(a[i], b[j])
+    return round(2.0 * matched / total, 4)
+
+
+def _common(x: str, y: str) -> int:
+    """Length of the longest common subsequence of two strings."""
+    if x == y:
+        return len(x)
+    return (len(x) + len(y) - Indel.distance(x, y)) // 2
 
 
 def _words(text: str) -> int:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, NonNegativeFloat, NonNegativeInt, PositiveInt
 
+from newswire.contracts.articles import ArticleStatus
 from newswire.contracts.base import ArticleId, Contract, UtcDatetime
 
 RevisionKind = Literal[
@@ -78,3 +79,10 @@ class RevisionEvent(Contract):
     first_seen: UtcDatetime
     previous_observed_at: UtcDatetime
     detected_at: UtcDatetime
+    status: ArticleStatus = Field("live", description="The article's state after this revision.")
+    redirected_to: AnyHttpUrl | None = Field(
+        None, description="Where the article's URL now redirects (kind 'redirected')."
+    )
+    corrections: tuple[str, ...] = Field(
+        (), description="Correction or update notes this revision appended (kind 'correction_appended')."
+    )

@@ -1,43 +1,45 @@
-"""Through the real Kafka: the real tracker process turns the Guardian article's observations into
-versions 1 and 2 and exactly one revision event, and schedules a re-check.
+"""Through the real Kafka, the real tracker process (StageProcess):
 
-The run's topics get a sub-prefix of the session prefix (so other tests reading the shared
-topics never see these messages; the session fixture still deletes them at the end).
+1. the Guardian article's observations give versions 1 and 2 and exactly one revision event,
+   a re-check request keyed by host, and a failed re-check (404 on the pages topic) gives the
+   'deleted' version 3;
+2. killed with SIGKILL mid-stream and restarted, the tracker recovers its table from the
+   changelog: replayed messages make no duplicate versions and the next edit is the next number.
+
+Each test runs on its own topics (`own_topics`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
+import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
-from newswire.contracts import ArticleVersion, FetchRequest, NormalisedArticle, RevisionEvent, utcnow
+from newswire.contracts import (
+    ArticleVersion,
+    FetchedPage,
+    FetchRequest,
+    NormalisedArticle,
+    RevisionEvent,
+    utcnow,
+)
 from newswire.contracts.ids import article_id
 from newswire.farm.fixtures import RevisionArticle, load_revision, locate_fixtures
-from newswire.kafka.admin import ensure_topics
-from newswire.normaliser.logic import content_hash
 from newswire.runtime.codec import encode
-from newswire.topics import (
-    ARTICLES_NORMALISED,
-    ARTICLES_REVISIONS,
-    ARTICLES_VERSIONS,
-    FETCH_REQUESTS,
-    all_topics,
-)
-from tests.conftest import REPO
+from newswire.text import content_hash
+from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VERSIONS, FETCH_REQUESTS, PAGES
 from tests.integration.kafka_io import produce, read_until
+from tests.integration.stage_process import StageProcess
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+ENV = {
+    "NEWSWIRE_RECHECK_TICK_S": "1",
+    "NEWSWIRE_RECHECK_INITIAL_S": "3",
+    "NEWSWIRE_RECHECK_HORIZON_S": "600",
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,105 +51,131 @@ def guardian() -> RevisionArticle:
     return load_revision(path)
 
 
-@pytest.fixture(scope="module")
-async def kafka(kafka_settings: KafkaSettings, topics: list[str]) -> KafkaSettings:
-    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}trk-"})
-    await ensure_topics(settings, all_topics())
-    return settings
-
-
-@pytest.fixture
-def tracker(kafka: KafkaSettings, tmp_path: Path) -> Iterator[Path]:
-    env = {
-        **os.environ,
-        "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka.topic_prefix,
-        "NEWSWIRE_STORE": os.environ.get("NEWSWIRE_IT_STORE", "memory://"),
-        "NEWSWIRE_DATA_DIR": str(tmp_path / "data"),
-        "NEWSWIRE_WEB_PORT": str(_free_port()),
-        "NEWSWIRE_LOG_FORMAT": "json",
-        "NEWSWIRE_RECHECK_TICK_S": "1",
-        "NEWSWIRE_RECHECK_INITIAL_S": "3",
-        "NEWSWIRE_RECHECK_HORIZON_S": "600",
-    }
-    log_path = tmp_path / "tracker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli.main", "run", "tracker"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            yield log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _article(guardian: RevisionArticle, paragraphs: tuple[str, ...]) -> NormalisedArticle:
+def _article(guardian: RevisionArticle, paragraphs: tuple[str, ...], at: datetime) -> NormalisedArticle:
     url = guardian.url
     return NormalisedArticle(
         article_id=article_id(url), canonical_url=url, url=url, host="www.theguardian.com",
         outlet="The Guardian", title=guardian.title, paragraphs=paragraphs, text="\n\n".join(paragraphs),
         content_hash=content_hash(guardian.title, paragraphs), word_count=len(" ".join(paragraphs).split()),
-        language="en", fetched_at=utcnow(),
+        language="en", fetched_at=at,
     )
 
 
-async def test_versions_revision_and_recheck(
-    kafka: KafkaSettings, guardian: RevisionArticle, tracker: Path
+async def _send(kafka: KafkaSettings, articles: list[NormalisedArticle]) -> None:
+    source = ARTICLES_NORMALISED.full_name(kafka.topic_prefix)
+    await produce(kafka, source, [(a.article_id.encode(), encode(ARTICLES_NORMALISED, a)) for a in articles])
+
+
+def _versions(records: list[ConsumerRecord], aid: str) -> list[ArticleVersion]:
+    out = [ArticleVersion.model_validate_json(r.value) for r in records]
+    return [v for v in out if v.article_id == aid]
+
+
+async def test_versions_revision_recheck_and_deletion(
+    own_topics: KafkaSettings, guardian: RevisionArticle, tmp_path: Path
 ) -> None:
+    kafka = own_topics
     aid = article_id(guardian.url)
     v0, v1 = guardian.versions[0], guardian.versions[1]
-    key = aid.encode()
-    source = ARTICLES_NORMALISED.full_name(kafka.topic_prefix)
-    await produce(kafka, source, [(key, encode(ARTICLES_NORMALISED, _article(guardian, v0)))])
-    await produce(kafka, source, [(key, encode(ARTICLES_NORMALISED, _article(guardian, v0)))])
-    await produce(kafka, source, [(key, encode(ARTICLES_NORMALISED, _article(guardian, v1)))])
+    t0 = utcnow()
+    with StageProcess("tracker", kafka, tmp_path, env=ENV) as tracker:
+        await _send(kafka, [
+            _article(guardian, v0, t0),
+            _article(guardian, v0, t0 + timedelta(seconds=1)),  # the same text again
+            _article(guardian, v1, t0 + timedelta(seconds=2)),
+        ])
+        versions_topic = ARTICLES_VERSIONS.full_name(kafka.topic_prefix)
+        records = await read_until(kafka, versions_topic, lambda rs: len(_versions(rs, aid)) >= 2, timeout_s=60)
+        found = _versions(records, aid)
+        assert [v.version for v in found] == [1, 2], tracker.log()[-4000:]
+        assert found[0].article.paragraphs == v0 and found[1].article.paragraphs == v1
+        assert found[1].first_seen == found[0].first_seen
 
-    def versions(records: list) -> list[ArticleVersion]:  # type: ignore[type-arg]
-        out = [ArticleVersion.model_validate_json(r.value) for r in records]
-        return [v for v in out if v.article_id == aid]
+        revisions_topic = ARTICLES_REVISIONS.full_name(kafka.topic_prefix)
+        revisions = [
+            RevisionEvent.model_validate_json(r.value)
+            for r in await read_until(kafka, revisions_topic, lambda rs: len(rs) >= 1, timeout_s=10)
+        ]
+        assert len(revisions) == 1, tracker.log()[-4000:]
+        rev = revisions[0]
+        assert rev.article_id == aid and (rev.previous_version, rev.version) == (1, 2)
+        assert [c.old_index for c in rev.changes] == [5, 6, 7] == list(guardian.changed_paragraph_indexes)
+        assert {c.op for c in rev.changes} == {"changed"} and rev.kinds == ("body_edited",)
+        assert "<del>Fatah</del><ins>Fateh</ins>" in rev.diff_html
 
-    def log_tail() -> str:
-        return tracker.read_text(errors="replace")[-4000:]
+        def rechecks(rs: list[ConsumerRecord]) -> list[FetchRequest]:
+            out = [FetchRequest.model_validate_json(r.value) for r in rs]
+            return [r for r in out if r.article_id == aid and r.reason == "recheck"]
 
-    records = await read_until(
-        kafka, ARTICLES_VERSIONS.full_name(kafka.topic_prefix), lambda rs: len(versions(rs)) >= 2,
-        timeout_s=45,
-    )
-    found = versions(records)
-    # the duplicate was processed before the edit (same partition, in order): still two versions
-    assert [v.version for v in found] == [1, 2], log_tail()
-    assert found[0].article.paragraphs == v0 and found[1].article.paragraphs == v1
-    assert found[1].first_seen == found[0].first_seen
+        records = await read_until(
+            kafka, FETCH_REQUESTS.full_name(kafka.topic_prefix), lambda rs: bool(rechecks(rs)), timeout_s=20
+        )
+        assert rechecks(records), tracker.log()[-4000:]
+        assert str(rechecks(records)[0].url) == guardian.url
+        assert all(r.key == b"www.theguardian.com" for r in records)
+        assert "timer_failed" not in tracker.log(), tracker.log()[-4000:]
 
+        # the re-check comes back 404: the article is deleted (version 3, carrying its last text)
+        gone = FetchedPage(
+            article_id=aid, requested_url=guardian.url, final_url=guardian.url, reason="recheck",
+            outcome="failed", status=404, failure="not_found", fetched_at=utcnow(),
+        )
+        await produce(kafka, PAGES.full_name(kafka.topic_prefix), [(aid.encode(), encode(PAGES, gone))])
+        records = await read_until(kafka, versions_topic, lambda rs: len(_versions(rs, aid)) >= 3, timeout_s=30)
+        deleted = _versions(records, aid)[2]
+        assert (deleted.version, deleted.status) == (3, "deleted"), tracker.log()[-4000:]
+        assert deleted.article.paragraphs == v1
+        records = await read_until(kafka, revisions_topic, lambda rs: len(rs) >= 2, timeout_s=10)
+        last = RevisionEvent.model_validate_json(records[-1].value)
+        assert last.kinds == ("deleted",) and last.status == "deleted"
+
+
+async def test_restart_recovers_state_without_duplicate_versions(
+    own_topics: KafkaSettings, guardian: RevisionArticle, tmp_path: Path
+) -> None:
+    kafka = own_topics
+    aid = article_id(guardian.url)
+    v0, v1 = guardian.versions[0], guardian.versions[1]
+    v2 = (*v1[:-1], v1[-1] + " This article was amended to correct the name of the group.")
+    t0 = utcnow()
+    first, second = _article(guardian, v0, t0), _article(guardian, v1, t0 + timedelta(seconds=1))
+    versions_topic = ARTICLES_VERSIONS.full_name(kafka.topic_prefix)
+    tracker = StageProcess("tracker", kafka, tmp_path, env=ENV)
+    try:
+        tracker.start()
+        await _send(kafka, [first, second])
+        records = await read_until(kafka, versions_topic, lambda rs: len(_versions(rs, aid)) >= 2, timeout_s=60)
+        assert [v.version for v in _versions(records, aid)] == [1, 2], tracker.log()[-4000:]
+        # let it commit its offsets and table changelog (Faust commits every ~3 s), then crash:
+        # from here on, only the recovered table knows that versions 1 and 2 exist
+        await asyncio.sleep(8)
+        tracker.kill()  # SIGKILL: no clean shutdown, no final commit
+
+        # while it is down, both messages come again (a producer retry, a replay) and a real edit
+        third = _article(guardian, v2, t0 + timedelta(seconds=5))
+        await _send(kafka, [first, second, third])
+        tracker.start()
+        records = await read_until(kafka, versions_topic, lambda rs: len(_versions(rs, aid)) >= 3, timeout_s=90)
+    finally:
+        tracker.stop()
+    found = _versions(records, aid)
+    # the replays were recognised from the recovered state: each version exactly once
+    assert [v.version for v in found] == [1, 2, 3], (found, tracker.log()[-4000:])
+    by_number: dict[int, set[str]] = {}
+    for v in found:
+        by_number.setdefault(v.version, set()).add(v.article.content_hash)
+    assert sorted(by_number) == [1, 2, 3], (found, tracker.log()[-4000:])
+    # a version number is never reused for another text (re-emitting the same one is idempotent)
+    assert all(len(hashes) == 1 for hashes in by_number.values())
+    assert by_number[3] == {third.content_hash}
     revisions = [
         RevisionEvent.model_validate_json(r.value)
         for r in await read_until(
-            kafka, ARTICLES_REVISIONS.full_name(kafka.topic_prefix), lambda rs: len(rs) >= 1, timeout_s=10
+            kafka, ARTICLES_REVISIONS.full_name(kafka.topic_prefix),
+            lambda rs: any(RevisionEvent.model_validate_json(r.value).version == 3 for r in rs), timeout_s=20,
         )
     ]
-    assert len(revisions) == 1, log_tail()
-    rev = revisions[0]
-    assert rev.article_id == aid and (rev.previous_version, rev.version) == (1, 2)
-    assert [c.old_index for c in rev.changes] == [5, 6, 7] == list(guardian.changed_paragraph_indexes)
-    assert {c.op for c in rev.changes} == {"changed"} and rev.kinds == ("body_edited",)
-    assert "<del>Fatah</del><ins>Fateh</ins>" in rev.diff_html
-
-    def rechecks(records: list) -> list[FetchRequest]:  # type: ignore[type-arg]
-        out = [FetchRequest.model_validate_json(r.value) for r in records]
-        return [r for r in out if r.article_id == aid and r.reason == "recheck"]
-
-    records = await read_until(
-        kafka, FETCH_REQUESTS.full_name(kafka.topic_prefix), lambda rs: bool(rechecks(rs)), timeout_s=20
-    )
-    found_rechecks = rechecks(records)
-    assert found_rechecks, log_tail()
-    assert str(found_rechecks[0].url) == guardian.url and found_rechecks[0].host == "www.theguardian.com"
-    assert all(r.key == b"www.theguardian.com" for r in records)
-    # the timer moved the schedule on (its table write worked): no failures, no request per tick
-    assert "timer_failed" not in tracker.read_text(errors="replace"), log_tail()
-    assert len(found_rechecks) <= 2
+    assert {r.version for r in revisions} == {2, 3}
+    assert not any("reverted" in r.kinds for r in revisions)  # replays did not undo anything
+    v3 = next(r for r in revisions if r.version == 3)
+    assert "correction_appended" in v3.kinds and v3.previous_version == 2
