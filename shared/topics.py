@@ -213,9 +213,28 @@ def retry_spec(stage: str) -> TopicSpec:
     )
 
 
+#: The enricher's hand-off from its per-article agents (which scale with partitions) to its single
+#: clustering agent (a story spans outlets on every partition). Internal: no other team reads it.
+ENRICHER_CLUSTERING = TopicSpec(
+    name="newswire.enricher.clustering.v1",
+    key="article_id",
+    value=EnrichedArticle,
+    partitions=1,
+    retention_ms=7 * DAY_MS,
+    max_message_bytes=4 * MIB,
+    description="Per-article enrichment awaiting the (single-partition) clustering step: enriched "
+    "articles without story, duplicate or cross-article canonical names.",
+    producers=("enricher",),
+    consumers=("enricher",),
+    internal=True,
+)
+INTERNAL_TOPICS: tuple[TopicSpec, ...] = (ENRICHER_CLUSTERING,)
+
+
 def all_topics() -> tuple[TopicSpec, ...]:
-    """Every topic the system creates: the public ones and each stage's retry topic."""
-    return PUBLIC_TOPICS + tuple(retry_spec(stage) for stage in STAGES)
+    """Every topic the system creates: the public ones, the internal hand-offs and each stage's
+    retry topic."""
+    return PUBLIC_TOPICS + INTERNAL_TOPICS + tuple(retry_spec(stage) for stage in STAGES)
 
 
 def by_name(name: str) -> TopicSpec:

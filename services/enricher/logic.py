@@ -1,28 +1,45 @@
-"""Per-article enrichment: pure functions, no I/O.
+"""The enricher's pure entry points: no Kafka, HTTP or Elasticsearch.
 
-The minimal pass: language (py3langid on the body, falling back to the normaliser's guess),
-word count and reading time. Entities, keyphrases, duplicates and stories come with the enricher
-issue; until then the article says so in `notes` rather than carrying placeholders.
+Two steps, because they scale differently:
+
+* `enrich` (stateless, runs on every partition of the versions topic): language, word count,
+  reading time, named entities (canonical within the article), keyphrases and quotes.
+* `CrossArticle` (stateful, one instance on one partition): canonical names across articles
+  (the alias table), near-duplicates (MinHash LSH) and online story clustering, which together
+  need to see every article: a story spans outlets, and outlets hash to different partitions.
+  World news is tens of articles per second and this step costs milliseconds per article, so
+  one partition is enough (see README); its state is rebuilt from Kafka after a restart.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 import py3langid
 
-from newswire.contracts import ArticleVersion, EnrichedArticle
+from newswire.contracts import ArticleVersion, EnrichedArticle, Entity, Quote, StoryUpdate
+from newswire.enricher.duplicates import Duplicate, DuplicateIndex
+from newswire.enricher.entities import AliasTable, article_entities, ner_mentions
+from newswire.enricher.keyphrases import keyphrases
+from newswire.enricher.quotes import quotes
+from newswire.enricher.stories import Assignment, Story, StoryClusterer, StoryConfig, StoryInput
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-PENDING = ("entities: not yet enabled", "keyphrases: not yet enabled", "stories: not yet enabled")
+#: Entity types that describe what a story is about (clustering features, top entities).
+STORY_ENTITY_TYPES = frozenset({"person", "organisation", "place", "event", "other"})
 
 
-def detect_language(text: str, fallback: str | None) -> str | None:
-    """ISO 639-1 code of `text`, or `fallback` when the text is too short to tell."""
-    if len(_WORD.findall(text)) < 5:
+def detect_language(text: str, fallback: str | None, max_chars: int = 600) -> str | None:
+    """ISO 639-1 code of `text` (its first `max_chars` characters are plenty), or `fallback`
+    when the text is too short to tell."""
+    sample = text[:max_chars]
+    if len(_WORD.findall(sample)) < 5:
         return fallback
-    code, _score = py3langid.classify(text)
+    code, _score = py3langid.classify(sample)
     return str(code)
 
 
@@ -31,10 +48,45 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def enrich(version: ArticleVersion, now: datetime, words_per_minute: int) -> EnrichedArticle:
-    """The enriched form of one article version."""
+@dataclass(frozen=True)
+class EnrichConfig:
+    """What per-article enrichment needs to know (from the settings)."""
+
+    words_per_minute: int = 230
+    ner_max_chars: int = 30_000
+    lead_chars: int = 600
+    keyphrases: int = 10
+
+
+def enrich(
+    version: ArticleVersion,
+    now: datetime,
+    config: EnrichConfig,
+    nlp_for: Callable[[str | None], Any | None] | None = None,
+) -> EnrichedArticle:
+    """The per-article enrichment of one version. `nlp_for(language)` gives the spaCy pipeline
+    of the article's language, or None when it has no model (then the notes say so)."""
     article = version.article
     words = word_count(article.text)
+    language = detect_language(article.text or article.title or "", article.language)
+    nlp = nlp_for(language) if nlp_for is not None else None
+    notes: list[str] = []
+    entities: tuple[Entity, ...] = ()
+    if nlp is None:
+        notes.append(f"entities: no model for {language or 'unknown language'}")
+    else:
+        title = article.title or ""
+        body = article.text[: config.ner_max_chars]
+        text = f"{title}\n\n{body}" if title else body
+        offset = len(title) + 2 if title else 0
+        entities = article_entities(ner_mentions(nlp, text), text, offset if title else 0,
+                                    offset + config.lead_chars)
+        if len(article.text) > config.ner_max_chars:
+            notes.append(f"entities: body truncated to {config.ner_max_chars} characters")
+    found_quotes = quotes(article.text, entities)
+    phrases = keyphrases(article.title, article.text, language, config.keyphrases)
+    if not phrases:
+        notes.append("keyphrases: text too short")
     return EnrichedArticle(
         article_id=version.article_id,
         version=version.version,
@@ -42,9 +94,182 @@ def enrich(version: ArticleVersion, now: datetime, words_per_minute: int) -> Enr
         first_seen=version.first_seen,
         last_changed=version.observed_at,
         article=article,
-        language=detect_language(article.text, article.language),
+        language=language,
         word_count=words,
-        reading_time_s=round(words * 60 / words_per_minute),
-        notes=PENDING,
+        reading_time_s=round(words * 60 / config.words_per_minute),
+        entities=entities,
+        keyphrases=phrases,
+        quotes=found_quotes,
+        notes=tuple(notes),
         enriched_at=now,
     )
+
+
+def event_time(enriched: EnrichedArticle) -> datetime:
+    """When the article happened for clustering: its publication time, unless missing or later
+    than when we first saw it (a wrong clock on the page), then first_seen."""
+    published = enriched.article.published
+    if published is None or published > enriched.first_seen + timedelta(hours=1):
+        return enriched.first_seen
+    return published
+
+
+def story_entities(entities: Iterable[Entity]) -> tuple[str, ...]:
+    """Entity names as clustering features, each repeated by its mentions (at most 3) so that a
+    story's top entities favour what its articles are about rather than what they mention."""
+    names: list[str] = []
+    for entity in entities:
+        if entity.type in STORY_ENTITY_TYPES:
+            names.extend([entity.name] * min(3, entity.mentions))
+    return tuple(names)
+
+
+def story_input(enriched: EnrichedArticle) -> StoryInput:
+    """What the clusterer needs of an already enriched article (for rebuilding the state)."""
+    article = enriched.article
+    return StoryInput(
+        article_id=enriched.article_id,
+        title=article.title or "",
+        text=article.text,
+        published=event_time(enriched),
+        outlet=article.outlet or article.host,
+        entities=story_entities(enriched.entities),
+    )
+
+
+def story_update(
+    story: Story, event: str, now: datetime, article_id: str | None, merged_into: str | None = None,
+    top_entities: int = 20,
+) -> StoryUpdate:
+    """The published state of a story."""
+    return StoryUpdate(
+        story_id=story.story_id,
+        event=event,  # type: ignore[arg-type]
+        size=max(1, story.size),
+        outlets=tuple(name for name, _n in story.outlets.most_common(100)),
+        title=story.title or "(untitled)",
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+        top_entities=tuple(name for name, _n in story.entities.most_common(top_entities)),
+        latest_article_id=article_id,
+        merged_into=merged_into,
+        merged_from=tuple(story.merged_from),
+        updated_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Clustered:
+    """The outcome of the cross-article step for one article."""
+
+    entities: tuple[Entity, ...]
+    names: tuple[str, ...]
+    duplicate: Duplicate | None
+    assignment: Assignment
+
+
+@dataclass
+class CrossArticle:
+    """The state of the single clustering partition: alias table, duplicate index, stories."""
+
+    stories: StoryConfig = field(default_factory=StoryConfig)
+    duplicate_threshold: float = 0.7
+    aliases: AliasTable = field(default_factory=AliasTable)
+    duplicates: DuplicateIndex = field(init=False)
+    clusterer: StoryClusterer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.duplicates = DuplicateIndex(
+            threshold=self.duplicate_threshold, window_s=self.stories.window_s
+        )
+        self.clusterer = StoryClusterer(self.stories)
+
+    def process(self, enriched: EnrichedArticle, now: datetime) -> tuple[EnrichedArticle, list[StoryUpdate]]:
+        """Canonicalise entities across articles, find the earliest near-duplicate, assign the
+        story. Returns the final article and the story updates to publish (none when the article
+        is already known: a new version keeps its story)."""
+        article = enriched.article
+        clustered = self.cluster(
+            enriched.article_id, article.title or "", article.text, event_time(enriched),
+            article.outlet or article.host, enriched.entities,
+        )
+        speakers = dict(zip((e.name for e in enriched.entities), clustered.names, strict=True))
+        found_quotes = tuple(
+            q if q.speaker is None else Quote(text=q.text, speaker=speakers.get(q.speaker, q.speaker))
+            for q in enriched.quotes
+        )
+        duplicate = clustered.duplicate
+        updates = [
+            story_update(change.story, change.event, now, enriched.article_id, change.merged_into,
+                         self.stories.top_entities * 2)
+            for change in clustered.assignment.changes
+        ]
+        final = enriched.model_copy(
+            update={
+                "entities": clustered.entities,
+                "quotes": found_quotes,
+                "duplicate_of": duplicate.article_id if duplicate else None,
+                "duplicate_similarity": duplicate.similarity if duplicate else None,
+                "story_id": clustered.assignment.story_id,
+                "enriched_at": now,
+            }
+        )
+        return final, updates
+
+    def cluster(
+        self, article_id: str, title: str, text: str, when: datetime, outlet: str,
+        entities: Iterable[Entity] = (),
+    ) -> Clustered:
+        """The cross-article step on plain fields: what the service and `newswire cluster` share."""
+        originals = tuple(entities)
+        names = self._canonical_names(originals)
+        canonical = self.canonical_entities(originals, names)
+        duplicate = self.duplicates.check_and_add(article_id, text, when)
+        assignment = self.clusterer.add(
+            StoryInput(
+                article_id=article_id, title=title, text=text, published=when, outlet=outlet,
+                entities=story_entities(canonical),
+                duplicate_of=duplicate.article_id if duplicate else None,
+            )
+        )
+        return Clustered(canonical, tuple(names), duplicate, assignment)
+
+    def canonical_entities(self, entities: tuple[Entity, ...], names: list[str]) -> tuple[Entity, ...]:
+        """The article's entities under their canonical `names` (two that turn out to be one
+        entity are merged: mentions added, earliest offset, highest salience)."""
+        merged: dict[tuple[str, str], Entity] = {}
+        for entity, name in zip(entities, names, strict=True):
+            key = (entity.type, name)
+            known = merged.get(key)
+            if known is None:
+                merged[key] = entity.model_copy(update={"name": name})
+                continue
+            merged[key] = known.model_copy(
+                update={
+                    "mentions": known.mentions + entity.mentions,
+                    "first_offset": min(known.first_offset, entity.first_offset),
+                    "salience": max(known.salience, entity.salience),
+                    "surface_forms": tuple(dict.fromkeys((*known.surface_forms, *entity.surface_forms))),
+                }
+            )
+        return tuple(merged.values())
+
+    def _canonical_names(self, entities: Iterable[Entity]) -> list[str]:
+        return [self.aliases.canonical(e.name, e.type, e.surface_forms) for e in entities]
+
+    # -- rebuilding the state from Kafka -----------------------------------------------------
+
+    def restore_article(self, enriched: EnrichedArticle) -> None:
+        """Put back an article this stage published before (from the enriched topic)."""
+        if enriched.story_id is None:
+            return
+        for entity in enriched.entities:
+            self.aliases.learn(entity.name, entity.type, entity.surface_forms)
+        self.duplicates.check_and_add(enriched.article_id, enriched.article.text, event_time(enriched))
+        self.clusterer.restore(story_input(enriched), enriched.story_id)
+
+    def restore_story(self, update: StoryUpdate) -> None:
+        """Put back a merge this stage published before (from the compacted stories topic)."""
+        if update.event == "merged" and update.merged_into:
+            self.clusterer.redirect(update.story_id, update.merged_into)
+

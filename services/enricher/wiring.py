@@ -1,26 +1,138 @@
-"""Enricher wiring: article versions in, enriched articles out."""
+"""Enricher wiring: article versions in, enriched articles and story updates out.
+
+Two agents in one stage. `on_version` consumes the versions topic (8 partitions, so instances
+share it) and does the stateless per-article work, then hands the article to the internal
+clustering topic, which has ONE partition: `on_enriched` sees every article, whichever outlet
+and partition it came from, in one order, and owns the cross-article state (alias table,
+duplicate index, stories). That state is rebuilt from Kafka when this instance takes the
+partition: the compacted stories topic (merges), then the window of enriched articles this stage
+published (each with its story id), so a restart resumes the same stories.
+"""
 
 from __future__ import annotations
 
-from newswire.contracts import ArticleVersion, utcnow
-from newswire.enricher.logic import enrich
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+from newswire.contracts import ArticleVersion, EnrichedArticle, StoryUpdate, utcnow
+from newswire.enricher.adapters import SpacyPipelines, read_compacted, read_since
+from newswire.enricher.logic import CrossArticle, enrich
 from newswire.enricher.settings import EnricherSettings
+from newswire.runtime.codec import decode_as
+from newswire.runtime.errors import TransientError
+from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
-from newswire.topics import ARTICLES_ENRICHED, ARTICLES_VERSIONS
+from newswire.topics import (
+    ARTICLES_ENRICHED,
+    ARTICLES_VERSIONS,
+    ENRICHER_CLUSTERING,
+    STORIES,
+)
+
+log = get_logger("newswire.enricher")
+
+CLUSTERING = ENRICHER_CLUSTERING  # declared in the registry with the other topics
+
+
+class ClusteringState:
+    """The cross-article state of this instance, rebuilt from Kafka before first use.
+
+    The rebuild runs as its own task and handlers wait on it shielded: if it outlasts a
+    message's processing timeout, that message is retried later and the rebuild goes on.
+    """
+
+    def __init__(self, settings: EnricherSettings) -> None:
+        self.settings = settings
+        self.state: CrossArticle | None = None
+        self._task: asyncio.Future[CrossArticle] | None = None
+
+    async def ready(self) -> CrossArticle:
+        if self.state is not None:
+            return self.state
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._rebuild())
+        try:
+            self.state = await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._task = None
+            raise TransientError(f"clustering state not rebuilt: {exc}") from exc
+        return self.state
+
+    def invalidate(self) -> None:
+        """The partition went elsewhere: rebuild if it comes back (another instance moved on)."""
+        self.state = None
+        self._task = None
+
+    async def _rebuild(self) -> CrossArticle:
+        settings = self.settings
+        state = CrossArticle(
+            stories=settings.story_config(), duplicate_threshold=settings.duplicate_threshold
+        )
+        started = time.perf_counter()
+        merges = articles = skipped = 0
+        async for raw in read_compacted(settings.kafka, STORIES):
+            try:
+                state.restore_story(decode_as(StoryUpdate, raw))
+                merges += 1
+            except Exception:  # one bad record must not block the rebuild
+                skipped += 1
+        since = utcnow() - timedelta(seconds=settings.story_config().window_s)
+        async for raw in read_since(settings.kafka, ARTICLES_ENRICHED, since):
+            try:
+                state.restore_article(decode_as(EnrichedArticle, raw))
+                articles += 1
+            except Exception:
+                skipped += 1
+            if articles % 500 == 0:
+                await asyncio.sleep(0)  # let heartbeats and web requests through
+        log.info(
+            "clustering_state_rebuilt", stories_read=merges, articles=articles, skipped=skipped,
+            live_stories=len(state.clusterer.stories), seconds=round(time.perf_counter() - started, 2),
+        )
+        return state
 
 
 def build(settings: EnricherSettings) -> Stage:
     """The enricher stage."""
     stage = Stage("enricher", settings)
+    pipelines = SpacyPipelines(settings.spacy_models)
+    config = settings.enrich_config()
+    clustering = ClusteringState(settings)
+    clustering_topic = CLUSTERING.full_name(settings.kafka.topic_prefix)
 
     @stage.handler(ARTICLES_VERSIONS)
     async def on_version(version: ArticleVersion, ctx: Context) -> list[Emit]:
-        enriched = enrich(version, utcnow(), settings.words_per_minute)
-        return [Emit(ARTICLES_ENRICHED, enriched.article_id, enriched)]
+        # NER takes tens to hundreds of milliseconds: off the event loop.
+        enriched = await asyncio.to_thread(enrich, version, utcnow(), config, pipelines.for_language)
+        return [Emit(CLUSTERING, enriched.article_id, enriched)]
+
+    @stage.handler(CLUSTERING)
+    async def on_enriched(enriched: EnrichedArticle, ctx: Context) -> list[Emit]:
+        state = await clustering.ready()
+        final, updates = state.process(enriched, utcnow())
+        return [
+            Emit(ARTICLES_ENRICHED, final.article_id, final),
+            *(Emit(STORIES, update.story_id, update) for update in updates),
+        ]
+
+    @stage.app.on_partitions_revoked.connect
+    async def on_revoked(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        revoked = args[0] if args else kwargs.get("revoked", ())
+        if any(getattr(tp, "topic", None) == clustering_topic for tp in revoked):
+            clustering.invalidate()
 
     return stage
 
 
 def main() -> None:
     """`newswire run enricher`."""
-    build(EnricherSettings()).run()
+    settings = EnricherSettings()
+    if settings.ensure_topics:
+        from newswire.kafka.admin import ensure_topics
+
+        asyncio.run(ensure_topics(settings.kafka, (CLUSTERING,)))
+    build(settings).run()

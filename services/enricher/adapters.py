@@ -1,0 +1,102 @@
+"""The enricher's I/O: spaCy pipelines from disk, and reading its own past output back from
+Kafka to rebuild the clustering state after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from newswire.config import KafkaSettings
+from newswire.enricher.entities import load_pipeline
+from newswire.kafka.clients import aiokafka_kwargs
+from newswire.kafka.reader import read_to_end
+from newswire.runtime.logging import get_logger
+from newswire.topics import TopicSpec
+
+log = get_logger("newswire.enricher")
+
+
+class Pipelines(Protocol):
+    """The NER pipeline of a language, or None when it has none."""
+
+    def for_language(self, language: str | None) -> Any | None: ...
+
+
+class SpacyPipelines:
+    """spaCy pipelines per language from configuration, each loaded once per process. A model
+    that fails to load is logged once and the language is then enriched without entities."""
+
+    def __init__(self, models: Mapping[str, str]) -> None:
+        self.models = dict(models)
+        self._broken: set[str] = set()
+
+    def for_language(self, language: str | None) -> Any | None:
+        model = self.models.get(language or "")
+        if model is None or model in self._broken:
+            return None
+        try:
+            return load_pipeline(model)
+        except (OSError, ImportError, ValueError) as exc:
+            self._broken.add(model)
+            log.error("spacy_model_unavailable", model=model, language=language, error=str(exc))
+            return None
+
+
+async def read_compacted(settings: KafkaSettings, spec: TopicSpec) -> AsyncIterator[bytes]:
+    """Every value of a (compacted) topic as it stands now."""
+    async for record in read_to_end(settings, spec):
+        if record.value is not None:
+            yield record.value
+
+
+async def read_since(
+    settings: KafkaSettings, spec: TopicSpec, since: datetime, idle_timeout_s: float = 5.0
+) -> AsyncIterator[bytes]:
+    """Every value of `spec`'s topic with a record timestamp at or after `since`, up to the end
+    offsets of when the read starts (partition by partition, no consumer group, no commits)."""
+    topic = spec.full_name(settings.topic_prefix)
+    consumer = AIOKafkaConsumer(
+        **aiokafka_kwargs(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=spec.max_message_bytes,
+        fetch_max_bytes=spec.max_message_bytes,
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()  # the topic may be new
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
+        remaining = set()
+        for tp in tps:
+            found = starts.get(tp)
+            if found is None:
+                continue  # nothing that recent in this partition
+            consumer.seek(tp, found.offset)
+            if found.offset < ends[tp]:
+                remaining.add(tp)
+        while remaining:
+            batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = await consumer.getmany(
+                *remaining, timeout_ms=int(idle_timeout_s * 1000)
+            )
+            if not batch:
+                break
+            for tp, records in batch.items():
+                for record in records:
+                    if record.offset < ends[tp] and record.value is not None:
+                        yield record.value
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()

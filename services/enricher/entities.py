@@ -1,0 +1,298 @@
+"""Named entities: spaCy NER, canonicalisation within an article, and the alias table that
+canonicalises names across articles.
+
+Within an article (stateless, per partition): a surname or first name alone resolves to the full
+person name mentioned in the same article ("Lavrov" -> "Sergey Lavrov"), and "X, formerly (known
+as) Y" / "X, also known as Y" links two names of one entity. Across articles (the alias table,
+state of the single clustering partition): spelling and transliteration variants of one name
+resolve to the first canonical form seen ("Sergei Lavrov" -> "Sergey Lavrov"), matched with
+rapidfuzz on folded (anyascii, lower-case) names. Two people who share a surname are never merged:
+a person variant must match on the surname *and* closely on the given names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+from newswire.contracts import Entity
+from newswire.contracts.articles import EntityType
+
+#: spaCy (OntoNotes) labels we keep, and the contract's type for each. NORP (nationalities and
+#: groups) is kept as "other": the small models often put places there ("Aleppo").
+LABELS: dict[str, EntityType] = {
+    "PERSON": "person",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "EVENT": "event",
+    "NORP": "other",
+    "PRODUCT": "other",
+    "WORK_OF_ART": "other",
+    "LAW": "other",
+}
+#: Pipes NER does not need (the small English pipeline's tagger, parser, lemmatiser).
+UNNEEDED_PIPES = ("parser", "tagger", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
+_LINK = re.compile(
+    r"^\s*[,(\u2013\u2014-]?\s*(?:(?:which\s+was|previously|formerly|also|once|better)\s+)?"
+    r"(?:(?:known|called|named)\s+as\s+|known\s+|called\s+|formerly\s+)?(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_LINK_WORD = re.compile(r"formerly|previously|known|called|aka", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One entity mention found by the NER model."""
+
+    text: str
+    label: str
+    start: int
+
+
+@lru_cache(maxsize=8)
+def load_pipeline(model: str) -> Any:
+    """The spaCy pipeline `model`, loaded once per process with the pipes NER does not need
+    disabled (spaCy is imported here so that processes without NER never pay for it)."""
+    import spacy
+
+    nlp = spacy.load(model)
+    disabled = [name for name in nlp.pipe_names if name in UNNEEDED_PIPES]
+    for name in disabled:
+        nlp.disable_pipe(name)
+    return nlp
+
+
+def ner_mentions(nlp: Any, text: str) -> list[Mention]:
+    """Entity mentions of `text` (only the labels in LABELS)."""
+    return doc_mentions(nlp(text))
+
+
+def doc_mentions(doc: Any) -> list[Mention]:
+    """Entity mentions of a spaCy doc (for batches through `nlp.pipe`)."""
+    return [Mention(e.text, e.label_, e.start_char) for e in doc.ents if e.label_ in LABELS]
+
+
+def clean_name(surface: str) -> str:
+    """A mention as a name: whitespace folded, leading article and possessive dropped."""
+    name = " ".join(surface.split())
+    name = _TRAILING.sub("", _LEADING.sub("", name)).strip(" \"'.,;:()[]")
+    return name
+
+
+def fold(name: str) -> str:
+    """The comparison key of a name: ASCII transliteration, lower case, hyphens as spaces."""
+    return " ".join(anyascii(name).lower().replace("-", " ").replace(".", "").split())
+
+
+@dataclass
+class _Group:
+    name: str
+    type: EntityType
+    first_offset: int
+    mentions: int = 0
+    surfaces: list[str] = field(default_factory=list)
+    types: Counter[EntityType] = field(default_factory=Counter)
+    linked_to: str | None = None
+    split_into: tuple[str, ...] = ()
+
+
+def article_entities(
+    mentions: Sequence[Mention], text: str, title_chars: int, lead_chars: int, limit: int = 30
+) -> tuple[Entity, ...]:
+    """Group the mentions of one article into entities (within-article canonicalisation).
+
+    `text` is what NER ran on: the title, a blank line, then the body; mentions before
+    `title_chars` are in the title, before `lead_chars` in the lead, which raises salience.
+    """
+    groups: dict[str, _Group] = {}
+    order: list[str] = []
+    for mention in sorted(mentions, key=lambda m: m.start):
+        name = clean_name(mention.text)
+        if len(name) < 2 or not any(c.isalpha() for c in name):
+            continue
+        kind = LABELS[mention.label]
+        key = fold(name)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(name, kind, mention.start)
+            order.append(key)
+        group.mentions += 1
+        group.types[kind] += 1
+        if name not in group.surfaces:
+            group.surfaces.append(name)
+        group.first_offset = min(group.first_offset, mention.start)
+    for group in groups.values():
+        group.type = group.types.most_common(1)[0][0]
+    _resolve_short_person_names(groups, order)
+    _link_aliases(groups, mentions, text)
+    merged = _collapse(groups, order)
+    entities = []
+    for group in merged:
+        in_title = group.first_offset < title_chars
+        in_lead = group.first_offset < lead_chars
+        salience = min(1.0, 0.5 * in_title + 0.25 * in_lead + 0.05 * group.mentions)
+        entities.append(
+            Entity(
+                name=group.name,
+                type=group.type,
+                mentions=group.mentions,
+                first_offset=max(0, group.first_offset - title_chars),
+                salience=round(salience, 3),
+                surface_forms=tuple(group.surfaces[:10]),
+            )
+        )
+    entities.sort(key=lambda e: (-e.salience, -e.mentions, e.first_offset))
+    return tuple(entities[:limit])
+
+
+def _resolve_short_person_names(groups: dict[str, _Group], order: list[str]) -> None:
+    """A one-word person name that is the last (or first) word of exactly one multi-word person
+    name of the article is that person."""
+    full = [k for k in order if groups[k].type == "person" and len(k.split()) > 1]
+    for key in order:
+        group = groups[key]
+        if "-" in group.name:
+            # "Kerry-Lavrov talks": a compound of two people's surnames names both of them.
+            parts = [[f for f in full if f != key and f.split()[-1] == part] for part in key.split()]
+            if len(parts) > 1 and all(len(p) == 1 for p in parts):
+                group.split_into = tuple(p[0] for p in parts)
+    full = [k for k in full if not groups[k].split_into]
+    for key in order:
+        group = groups[key]
+        if group.split_into:
+            continue
+        if len(key.split()) != 1 or group.type not in ("person", "organisation", "place", "other"):
+            continue
+        matches = [f for f in full if f.split()[-1] == key] or [
+            f for f in full if f.split()[0] == key
+        ]
+        if len(matches) == 1:
+            group.linked_to = matches[0]
+
+
+def _link_aliases(groups: dict[str, _Group], mentions: Sequence[Mention], text: str) -> None:
+    """"A, formerly B" / "A (also known as B)": B is another name of A."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        between = text[first.start + len(first.text) : second.start]
+        if len(between) > 40 or not _LINK_WORD.search(between) or not _LINK.match(between):
+            continue
+        a, b = fold(clean_name(first.text)), fold(clean_name(second.text))
+        if a in groups and b in groups and a != b and groups[b].linked_to is None:
+            groups[b].linked_to = a
+
+
+def _collapse(groups: dict[str, _Group], order: list[str]) -> list[_Group]:
+    def root(key: str) -> str:
+        seen = set()
+        while groups[key].linked_to is not None and key not in seen:
+            seen.add(key)
+            key = groups[key].linked_to or key
+        return key
+
+    result: dict[str, _Group] = {}
+    for key in order:
+        group = groups[key]
+        if group.split_into:
+            continue
+        target = root(key)
+        if target not in result:
+            base = groups[target]
+            result[target] = _Group(base.name, base.type, base.first_offset)
+        merged = result[target]
+        merged.mentions += group.mentions
+        merged.first_offset = min(merged.first_offset, group.first_offset)
+        merged.surfaces.extend(s for s in group.surfaces if s not in merged.surfaces)
+    for key in order:
+        for target in groups[key].split_into:
+            if root(target) in result:
+                result[root(target)].mentions += groups[key].mentions
+    return list(result.values())
+
+
+class AliasTable:
+    """Canonical names across articles; grows as the stream flows.
+
+    `canonical(name, type)` returns the canonical name of a variant, registering new names. The
+    table is the state of the single clustering partition and is rebuilt from the enriched
+    articles of the window (`learn`), whose entities carry canonical names and surface forms.
+    """
+
+    def __init__(self, person_threshold: float = 80.0, other_threshold: float = 92.0) -> None:
+        self.person_threshold = person_threshold
+        self.other_threshold = other_threshold
+        self.aliases: dict[tuple[EntityType, str], str] = {}
+        self._by_last: dict[tuple[EntityType, str], list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.aliases)
+
+    def canonical(self, name: str, kind: EntityType, surfaces: Iterable[str] = ()) -> str:
+        """The canonical form of `name` (an entity of type `kind`), learning it if new."""
+        key = fold(name)
+        known = self.aliases.get((kind, key))
+        if known is None:
+            known = self._fuzzy(key, kind) or name
+            self.aliases[(kind, key)] = known
+            self._by_last.setdefault((kind, key.split()[-1] if key else key), []).append(key)
+        for surface in surfaces:
+            self._alias(surface, kind, known)
+        return known
+
+    def learn(self, canonical: str, kind: EntityType, surfaces: Iterable[str]) -> None:
+        """Rebuild: an entity as a past enriched article published it."""
+        self._alias(canonical, kind, canonical)
+        for surface in surfaces:
+            self._alias(surface, kind, canonical)
+
+    def _alias(self, surface: str, kind: EntityType, canonical: str) -> None:
+        key = fold(surface)
+        if not key or (kind, key) in self.aliases:
+            return
+        # A one-word surface of a person ("Lavrov") stays article-local: it could be anyone.
+        if kind == "person" and len(key.split()) == 1 and fold(canonical) != key:
+            return
+        self.aliases[(kind, key)] = canonical
+        self._by_last.setdefault((kind, key.split()[-1]), []).append(key)
+
+    def _fuzzy(self, key: str, kind: EntityType) -> str | None:
+        if not key:
+            return None
+        words = key.split()
+        if kind == "person":
+            if len(words) < 2:
+                return None
+            best: tuple[float, str] | None = None
+            for other in self._by_last.get((kind, words[-1]), ()):
+                other_words = other.split()
+                if len(other_words) < 2:
+                    continue
+                # Same surname; the given names must be spelling variants, not different people.
+                given = fuzz.ratio(" ".join(words[:-1]), " ".join(other_words[:-1]))
+                if given >= self.person_threshold and (best is None or given > best[0]):
+                    best = (given, self.aliases[(kind, other)])
+            return best[1] if best else None
+        for other_key, canonical in self._candidates(kind, words):
+            if fuzz.ratio(key, other_key) >= self.other_threshold:
+                return canonical
+        return None
+
+    def _candidates(self, kind: EntityType, words: list[str]) -> Iterable[tuple[str, str]]:
+        """Known names of `kind` sharing a word with `words` (bounded, to keep matching cheap)."""
+        seen: set[str] = set()
+        for word in words:
+            for other in self._by_last.get((kind, word), ())[:200]:
+                if other not in seen:
+                    seen.add(other)
+                    yield other, self.aliases[(kind, other)]

@@ -1,0 +1,366 @@
+"""Streaming story clustering: each article joins a story or starts one, in arrival order.
+
+Single-pass online clustering over a sliding time window. An article is a TF-IDF vector (title
+words weighted up, then the lead of the body) with document frequencies learnt as the stream
+flows, plus its set of canonical entities. It is compared with the centroids of candidate stories
+(found through an inverted index of each story's terms, so the cost does not grow with the
+window): the score mixes centroid cosine and entity overlap, decayed by the time since the story
+was last seen. Above `threshold` the article joins the best story; otherwise it starts one. When
+an article pulls its story close to another (centroid cosine above `merge_threshold`), the two
+merge: the older story survives, so story ids stay stable, and the merge is an event.
+
+Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
+batch (fit, then query) and cannot learn document frequencies or grow/evict clusters one article
+at a time, which is the whole point here. The state is plain dicts, so it can be rebuilt from
+Kafka (see `restore` and `redirect`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from newswire.contracts.ids import story_id as make_story_id
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*", re.UNICODE)
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "new", "just", "year", "years", "day"}
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    """Clustering parameters (tuned on one half of the headline dev set, checked on the other)."""
+
+    window_s: float = 3 * 86400.0
+    threshold: float = 0.12
+    entity_weight: float = 0.1
+    half_life_s: float = 6 * 3600.0
+    merge_threshold: float = 0.4
+    title_weight: float = 2.0
+    lead_words: int = 150
+    query_terms: int = 10
+    postings_per_term: int = 200
+    max_candidates: int = 30
+    centroid_terms: int = 300
+    top_entities: int = 10
+    merge_candidates: int = 5
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """What clustering needs of an article."""
+
+    article_id: str
+    title: str
+    text: str
+    published: datetime
+    outlet: str
+    entities: tuple[str, ...] = ()
+    duplicate_of: str | None = None
+
+
+@dataclass
+class Story:
+    """One story's state: centroid, entities, outlets and the span it covers."""
+
+    story_id: str
+    first_seen: datetime
+    last_seen: datetime
+    title: str
+    title_score: float = -1.0
+    size: int = 0
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm: float = 0.0
+    entities: Counter[str] = field(default_factory=Counter)
+    outlets: Counter[str] = field(default_factory=Counter)
+    merged_from: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoryChange:
+    """A change to a story that must be published: created, updated, or merged away."""
+
+    event: str  # "created" | "updated" | "merged"
+    story: Story
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where an article went, and every story change it caused."""
+
+    article_id: str
+    story_id: str
+    score: float
+    changes: tuple[StoryChange, ...]
+
+
+def tokens(text: str) -> list[str]:
+    """Content words, lower-cased, possessives and plural -s folded (language-light on
+    purpose: a stemmer per language is not worth its cost on headlines and leads)."""
+    out: list[str] = []
+    for raw in _WORD.findall(text.lower()):
+        word = raw.replace("\u2019", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.replace("'", "")
+        if len(word) < 2 or word in _STOP or word.isdigit():
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+class DocumentFrequencies:
+    """Document frequencies learnt from the stream (IDF without a fitted vocabulary)."""
+
+    def __init__(self) -> None:
+        self.docs = 0
+        self.df: Counter[str] = Counter()
+
+    def add(self, terms: Iterable[str]) -> None:
+        self.docs += 1
+        self.df.update(set(terms))
+
+    def idf(self, term: str) -> float:
+        return math.log((1 + self.docs) / (1 + self.df.get(term, 0))) + 1.0
+
+
+def vectorise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) -> dict[str, float]:
+    """The L2-normalised TF-IDF vector of an article (title weighted up, body lead)."""
+    title = tokens(item.title)
+    body = tokens(" ".join(item.text.split()[: config.lead_words])) if item.text else []
+    df.add([*title, *body])
+    tf: dict[str, float] = {}
+    for term in title:
+        tf[term] = tf.get(term, 0.0) + config.title_weight
+    for term in body:
+        tf[term] = tf.get(term, 0.0) + 1.0
+    vec = {t: (1.0 + math.log(n)) * df.idf(t) for t, n in tf.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _entity_key(name: str) -> str:
+    """The postings key of an entity (a prefix no word token can have)."""
+    return "\x00" + name
+
+
+def cosine(vec: dict[str, float], story: Story) -> float:
+    """Cosine of a normalised vector and a story centroid."""
+    if story.norm == 0.0:
+        return 0.0
+    centroid = story.centroid
+    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / story.norm
+
+
+def _centroid_cosine(a: Story, b: Story) -> float:
+    if a.norm == 0.0 or b.norm == 0.0:
+        return 0.0
+    small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
+    dot = sum(w * large.centroid.get(t, 0.0) for t, w in small.centroid.items())
+    return dot / (a.norm * b.norm)
+
+
+class StoryClusterer:
+    """The online clusterer: all state of the clustering stage, one instance per process."""
+
+    def __init__(self, config: StoryConfig | None = None) -> None:
+        self.config = config or StoryConfig()
+        self.df = DocumentFrequencies()
+        self.stories: dict[str, Story] = {}
+        self.article_story: dict[str, str] = {}
+        self.redirects: dict[str, str] = {}
+        self._postings: dict[str, dict[str, None]] = {}
+        self._expiry: list[tuple[datetime, str]] = []
+        self._article_expiry: list[tuple[datetime, str]] = []
+        self.now: datetime | None = None
+
+    # -- public API --------------------------------------------------------------------------
+
+    def resolve(self, story_id: str) -> str:
+        """The surviving story of `story_id` after merges."""
+        seen = 0
+        while story_id in self.redirects and seen < 1000:
+            story_id = self.redirects[story_id]
+            seen += 1
+        return story_id
+
+    def add(self, item: StoryInput) -> Assignment:
+        """Cluster one article (idempotent: a known article keeps its story, no change)."""
+        known = self.article_story.get(item.article_id)
+        if known is not None:
+            return Assignment(item.article_id, self.resolve(known), 1.0, ())
+        self._advance(item.published)
+        vec = vectorise(item, self.df, self.config)
+        scored = self._score_candidates(item, vec)
+        best: Story | None = None
+        best_score = 0.0
+        if item.duplicate_of is not None:
+            target = self.article_story.get(item.duplicate_of)
+            if target is not None and self.resolve(target) in self.stories:
+                best, best_score = self.stories[self.resolve(target)], 1.0
+        if best is None and scored and scored[0][0] >= self.config.threshold:
+            best_score, best = scored[0]
+        changes: list[StoryChange] = []
+        if best is None:
+            story = self._new_story(item)
+            self._join(story, item, vec)
+            changes.append(StoryChange("created", story))
+            return Assignment(item.article_id, story.story_id, 0.0, tuple(changes))
+        self._join(best, item, vec)
+        survivor = best
+        for merged in self._merges(best, [other for _score, other in scored[1:]]):
+            survivor, loser = self._merge(survivor, merged)
+            changes.append(StoryChange("merged", loser, merged_into=survivor.story_id))
+        changes.append(StoryChange("updated", survivor))
+        return Assignment(item.article_id, survivor.story_id, best_score, tuple(changes))
+
+    def restore(self, item: StoryInput, story_id: str) -> None:
+        """Rebuild state: put an already-assigned article back into its story (no search)."""
+        if item.article_id in self.article_story:
+            return
+        self._advance(item.published)
+        vec = vectorise(item, self.df, self.config)
+        target = self.resolve(story_id)
+        story = self.stories.get(target)
+        if story is None:
+            story = Story(target, item.published, item.published, item.title)
+            self.stories[target] = story
+        self._join(story, item, vec)
+
+    def redirect(self, loser: str, survivor: str) -> None:
+        """Rebuild state: a merge read back from the stories topic."""
+        if loser == survivor:
+            return
+        self.redirects[loser] = survivor
+        story = self.stories.pop(loser, None)
+        target = self.stories.get(self.resolve(survivor))
+        if story is not None and target is not None:
+            self._absorb(target, story)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _new_story(self, item: StoryInput) -> Story:
+        story = Story(make_story_id(item.article_id), item.published, item.published, item.title)
+        self.stories[story.story_id] = story
+        return story
+
+    def _score_candidates(self, item: StoryInput, vec: dict[str, float]) -> list[tuple[float, Story]]:
+        config = self.config
+        query = heapq.nlargest(config.query_terms, vec.items(), key=lambda kv: kv[1])
+        hits: dict[str, float] = {}
+        for term, weight in query:
+            for sid in self._postings.get(term, ()):
+                hits[sid] = hits.get(sid, 0.0) + weight
+        entities = set(item.entities)
+        if config.entity_weight > 0:
+            for name in entities:
+                for sid in self._postings.get(_entity_key(name), ()):
+                    hits[sid] = hits.get(sid, 0.0) + config.entity_weight
+        scored: list[tuple[float, Story]] = []
+        for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__):
+            story = self.stories.get(sid)
+            if story is None:
+                continue
+            score = cosine(vec, story)
+            if entities and config.entity_weight > 0:
+                top = {name for name, _n in story.entities.most_common(config.top_entities * 2)}
+                overlap = len(entities & top) / len(entities)
+                score += config.entity_weight * overlap
+            gap = max(0.0, (item.published - story.last_seen).total_seconds())
+            score *= 0.5 ** (gap / config.half_life_s)
+            scored.append((score, story))
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return scored
+
+    def _join(self, story: Story, item: StoryInput, vec: dict[str, float]) -> None:
+        centroid = story.centroid
+        for term, weight in vec.items():
+            centroid[term] = centroid.get(term, 0.0) + weight
+        if len(centroid) > 2 * self.config.centroid_terms:
+            keep = heapq.nlargest(self.config.centroid_terms, centroid.items(), key=lambda kv: kv[1])
+            story.centroid = centroid = dict(keep)
+        story.norm = math.sqrt(sum(v * v for v in centroid.values()))
+        story.size += 1
+        story.entities.update(set(item.entities))
+        if item.outlet:
+            story.outlets[item.outlet] += 1
+        story.first_seen = min(story.first_seen, item.published)
+        if item.published >= story.last_seen:
+            story.last_seen = item.published
+            heapq.heappush(self._expiry, (story.last_seen, story.story_id))
+        fit = cosine(vec, story)
+        if fit > story.title_score and item.title:
+            story.title, story.title_score = item.title, fit
+        self._index(story, [*vec, *(_entity_key(name) for name in set(item.entities))])
+        self.article_story[item.article_id] = story.story_id
+        heapq.heappush(self._article_expiry, (item.published, item.article_id))
+
+    def _index(self, story: Story, terms: Iterable[str]) -> None:
+        cap = self.config.postings_per_term
+        for term in terms:
+            posting = self._postings.setdefault(term, {})
+            posting.pop(story.story_id, None)
+            posting[story.story_id] = None  # most recent last
+            if len(posting) > cap:
+                del posting[next(iter(posting))]
+
+    def _merges(self, story: Story, others: list[Story]) -> list[Story]:
+        """The runner-up candidates of the article whose centroid has come close to its story's
+        (only the best few: comparing centroids is the costliest step of clustering)."""
+        return [
+            other
+            for other in others[: self.config.merge_candidates]
+            if other.story_id != story.story_id and other.story_id in self.stories
+            and _centroid_cosine(story, other) >= self.config.merge_threshold
+        ]
+
+    def _merge(self, a: Story, b: Story) -> tuple[Story, Story]:
+        survivor, loser = (a, b) if (a.first_seen, a.story_id) <= (b.first_seen, b.story_id) else (b, a)
+        self._absorb(survivor, loser)
+        self.stories.pop(loser.story_id, None)
+        self.redirects[loser.story_id] = survivor.story_id
+        survivor.merged_from.append(loser.story_id)
+        return survivor, loser
+
+    def _absorb(self, survivor: Story, loser: Story) -> None:
+        for term, weight in loser.centroid.items():
+            survivor.centroid[term] = survivor.centroid.get(term, 0.0) + weight
+        survivor.norm = math.sqrt(sum(v * v for v in survivor.centroid.values()))
+        survivor.size += loser.size
+        survivor.entities.update(loser.entities)
+        survivor.outlets.update(loser.outlets)
+        survivor.first_seen = min(survivor.first_seen, loser.first_seen)
+        if loser.last_seen > survivor.last_seen:
+            survivor.last_seen = loser.last_seen
+            heapq.heappush(self._expiry, (survivor.last_seen, survivor.story_id))
+        self._index(survivor, loser.centroid)
+
+    def _advance(self, now: datetime) -> None:
+        """Move the window forward: stories and articles older than it are forgotten."""
+        if self.now is not None and now <= self.now:
+            return
+        self.now = now
+        horizon = now.timestamp() - self.config.window_s
+        while self._expiry and self._expiry[0][0].timestamp() < horizon:
+            last_seen, sid = heapq.heappop(self._expiry)
+            story = self.stories.get(sid)
+            if story is not None and story.last_seen == last_seen:
+                del self.stories[sid]
+                for term in story.centroid:
+                    posting = self._postings.get(term)
+                    if posting is not None:
+                        posting.pop(sid, None)
+                        if not posting:
+                            del self._postings[term]
+        while self._article_expiry and self._article_expiry[0][0].timestamp() < horizon:
+            _when, aid = heapq.heappop(self._article_expiry)
+            self.article_story.pop(aid, None)

@@ -1,0 +1,97 @@
+"""Online story clustering: join or start, stable ids, merges as events, the window, and the
+state rebuilt from what was published."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, tokens
+from tests.factories import T0
+
+
+def _item(n: int, title: str, minutes: int = 0, outlet: str = "o", entities: tuple[str, ...] = ()) -> StoryInput:
+    return StoryInput(f"a{n}", title, "", T0 + timedelta(minutes=minutes), outlet, entities)
+
+
+FED = ["Fed's Plosser sees high bar for change in taper pace", "Plosser: Fed taper pace should not slow",
+       "Fed official Plosser says weather caused weak data, taper on track"]
+PHONE = ["Apple unveils cheaper iPhone 5c model", "Cheaper iPhone 5c model from Apple goes on sale"]
+
+
+def test_tokens_fold_case_possessives_and_plurals() -> None:
+    assert tokens("Fed's officials SAID the Talks") == ["fed", "official", "talk"]
+
+
+def test_articles_join_their_story_and_unrelated_ones_start_another() -> None:
+    clusterer = StoryClusterer()
+    fed = [clusterer.add(_item(i, t, i, f"o{i}")) for i, t in enumerate(FED)]
+    phone = [clusterer.add(_item(10 + i, t, 10 + i)) for i, t in enumerate(PHONE)]
+    assert len({a.story_id for a in fed}) == 1 and len({a.story_id for a in phone}) == 1
+    assert fed[0].story_id != phone[0].story_id
+    assert [c.event for c in fed[0].changes] == ["created"]
+    assert [c.event for c in fed[1].changes] == ["updated"]
+    story = clusterer.stories[fed[0].story_id]
+    assert story.size == 3 and set(story.outlets) == {"o0", "o1", "o2"}
+    assert story.first_seen == T0 and story.last_seen == T0 + timedelta(minutes=2)
+    # The id is fixed by the first article: the same stream gives the same ids.
+    again = StoryClusterer()
+    assert again.add(_item(0, FED[0])).story_id == fed[0].story_id
+
+
+def test_a_known_article_keeps_its_story_without_changes() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.add(_item(1, FED[0]))
+    repeat = clusterer.add(_item(1, FED[0]))
+    assert repeat.story_id == first.story_id and repeat.changes == ()
+
+
+def test_entities_and_duplicates_pull_articles_together() -> None:
+    strict = StoryConfig(threshold=0.5)
+    clusterer = StoryClusterer(strict)
+    a = clusterer.add(_item(1, "Talks resume in Geneva", 0, entities=("John Kerry", "Geneva")))
+    b = clusterer.add(_item(2, "Kerry and Lavrov meet again", 1, entities=("John Kerry", "Geneva")))
+    c = clusterer.add(StoryInput("a3", "Unrelated words entirely", "", T0, "o", (), duplicate_of="a1"))
+    assert c.story_id == a.story_id
+    assert b.story_id != a.story_id or b.score >= 0.5
+    loose = StoryClusterer(replace(strict, entity_weight=0.6))
+    a2 = loose.add(_item(1, "Talks resume in Geneva", 0, entities=("John Kerry", "Geneva")))
+    b2 = loose.add(_item(2, "Kerry and Lavrov meet again", 1, entities=("John Kerry", "Geneva")))
+    assert b2.story_id == a2.story_id
+
+
+def test_two_stories_that_converge_merge_into_the_older() -> None:
+    config = StoryConfig(threshold=0.3, merge_threshold=0.3)
+    clusterer = StoryClusterer(config)
+    first = clusterer.add(_item(1, "volcano erupts near village"))
+    second = clusterer.add(_item(2, "airline flights cancelled airport", 1))
+    assert first.story_id != second.story_id
+    bridge = clusterer.add(_item(3, "volcano erupts near village airline flights cancelled airport", 2))
+    events = [(c.event, c.story.story_id, c.merged_into) for c in bridge.changes]
+    merged = [e for e in events if e[0] == "merged"]
+    assert merged, events
+    assert merged[0][2] == first.story_id and bridge.story_id == first.story_id
+    assert clusterer.resolve(second.story_id) == first.story_id
+    assert clusterer.stories[first.story_id].merged_from
+    assert events[-1][0] == "updated"
+
+
+def test_the_window_forgets_old_stories() -> None:
+    clusterer = StoryClusterer(StoryConfig(window_s=3600))
+    old = clusterer.add(_item(1, FED[0]))
+    later = clusterer.add(_item(2, FED[1], minutes=180))
+    assert later.story_id != old.story_id and old.story_id not in clusterer.stories
+    assert "a1" not in clusterer.article_story
+
+
+def test_restored_state_continues_the_same_stories() -> None:
+    live = StoryClusterer()
+    assigned = {i: live.add(_item(i, t, i)).story_id for i, t in enumerate(FED[:2] + PHONE)}
+    rebuilt = StoryClusterer()
+    for i, t in enumerate(FED[:2] + PHONE):
+        rebuilt.restore(_item(i, t, i), assigned[i])
+    nxt = _item(9, FED[2], 9)
+    assert rebuilt.add(nxt).story_id == live.add(nxt).story_id == assigned[0]
+    rebuilt.redirect(assigned[2], assigned[0])
+    assert rebuilt.resolve(assigned[2]) == assigned[0]
+    assert rebuilt.stories[assigned[0]].size == 5
