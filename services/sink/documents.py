@@ -3,10 +3,15 @@
 Every document has a deterministic id, and ordering is guarded by external versions
 (`external_gte`): an older version never overwrites a newer one, a duplicate is a no-op, and no
 script is needed (the dev stack's Elasticsearch has no painless).
+
+Documents are built field by field from the contracts, never dumped whole: the mappings are
+strict, and the optional fields other stages add to their contracts must not turn every message
+into a rejected document. A new field reaches Elasticsearch when it is mapped here and there.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +53,7 @@ def _ms(value: Any) -> int:
 def article_doc(message: EnrichedArticle) -> dict[str, Any]:
     """The newswire-articles document: the article's latest version, flattened for search."""
     a = message.article
-    by_type: dict[str, list[str]] = {"person": [], "organisation": [], "place": []}
+    by_type: dict[str, list[str]] = {"person": [], "organisation": [], "place": [], "event": []}
     for entity in message.entities:
         if entity.type in by_type:
             by_type[entity.type].append(entity.name)
@@ -77,7 +82,11 @@ def article_doc(message: EnrichedArticle) -> dict[str, Any]:
         "last_changed": message.last_changed,
         "fetched_at": a.fetched_at,
         "indexed_at": utcnow(),
-        "dateline": a.dateline.model_dump(exclude={"schema_version"}) if a.dateline else None,
+        "dateline": (
+            {"place": a.dateline.place, "date_text": a.dateline.date_text, "raw": a.dateline.raw}
+            if a.dateline
+            else None
+        ),
         "wire_source": a.wire_source,
         "content_hash": a.content_hash,
         "feed_id": a.feed_id,
@@ -88,12 +97,18 @@ def article_doc(message: EnrichedArticle) -> dict[str, Any]:
         "people": by_type["person"],
         "organisations": by_type["organisation"],
         "places": by_type["place"],
+        "events": by_type["event"],
         "keyphrases": [k.text for k in message.keyphrases],
         "quotes": [{"text": q.text, "speaker": q.speaker} for q in message.quotes],
         "story_id": message.story_id,
         "duplicate_of": message.duplicate_of,
         "duplicate_similarity": message.duplicate_similarity,
-        "flags": a.flags.model_dump(exclude={"schema_version"}),
+        "flags": {
+            "paywalled": a.flags.paywalled,
+            "bot_challenge": a.flags.bot_challenge,
+            "too_short": a.flags.too_short,
+            "not_an_article": a.flags.not_an_article,
+        },
         "provenance": dict(a.provenance),
         "notes": list(message.notes),
     }
@@ -113,7 +128,9 @@ def revision_doc(message: RevisionEvent) -> dict[str, Any]:
         "title_old": message.title_old,
         "title_new": message.title_new,
         "revert_of": message.revert_of,
-        "stats": message.stats.model_dump(exclude={"schema_version"}),
+        "stats": _revision_stats(message),
+        "minutes_since_first_seen": message.stats.minutes_since_first_seen,
+        "first_edit": message.previous_version == 1,
         "changed_paragraphs": sorted(
             c.new_index for c in message.changes if c.op == "changed" and c.new_index is not None
         ),
@@ -122,6 +139,24 @@ def revision_doc(message: RevisionEvent) -> dict[str, Any]:
         "first_seen": message.first_seen,
         "previous_observed_at": message.previous_observed_at,
         "detected_at": message.detected_at,
+        # optional fields added by the tracker; read tolerantly
+        "status": getattr(message, "status", None),
+        "redirected_to": _str_or_none(getattr(message, "redirected_to", None)),
+        "corrections": list(getattr(message, "corrections", ())),
+    }
+
+
+def _revision_stats(message: RevisionEvent) -> dict[str, Any]:
+    s = message.stats
+    return {
+        "words_added": s.words_added,
+        "words_removed": s.words_removed,
+        "paragraphs_added": s.paragraphs_added,
+        "paragraphs_removed": s.paragraphs_removed,
+        "paragraphs_changed": s.paragraphs_changed,
+        "similarity": s.similarity,
+        "minutes_since_first_seen": s.minutes_since_first_seen,
+        "minutes_since_previous": s.minutes_since_previous,
     }
 
 
@@ -144,11 +179,42 @@ def story_doc(message: StoryUpdate) -> dict[str, Any]:
 
 
 def feed_doc(message: FeedStatus) -> dict[str, Any]:
-    """A FeedStatus as a document (the feeds and polls indices share the mapping)."""
-    doc = message.model_dump(mode="python", exclude={"schema_version"})
-    doc["feed_url"] = str(message.feed_url)
-    doc["host"] = host_of(str(message.feed_url))
-    return doc
+    """A FeedStatus as a document (the feeds and polls indices share the mapping).
+
+    Field by field rather than `model_dump`: the mappings are strict, and a field added to the
+    contract later must not make every poll a rejected document.
+    """
+    return {
+        "feed_id": message.feed_id,
+        "feed_url": str(message.feed_url),
+        "host": host_of(str(message.feed_url)),
+        "polled_at": message.polled_at,
+        "status_code": message.status_code,
+        "duration_ms": message.duration_ms,
+        "bytes": message.bytes,
+        "items_total": message.items_total,
+        "items_new": message.items_new,
+        "validator": message.validator,
+        "not_modified": message.not_modified,
+        "error_class": message.error_class,
+        "error_message": message.error_message,
+        "consecutive_failures": message.consecutive_failures,
+        "next_poll_at": message.next_poll_at,
+        "disabled": message.disabled,
+        "disabled_reason": message.disabled_reason,
+        "ok": message.error_class is None,
+        # optional fields added by the poller; read tolerantly so that a contract without them works
+        "source": getattr(message, "source", None),
+        "interval_s": getattr(message, "interval_s", None),
+        "validators_trusted": getattr(message, "validators_trusted", None),
+        "validator_problem": getattr(message, "validator_problem", None),
+        "redirected_to": _str_or_none(getattr(message, "redirected_to", None)),
+        "websub_hub": _str_or_none(getattr(message, "websub_hub", None)),
+    }
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def dead_letter_doc(message: DeadLetter) -> dict[str, Any]:
@@ -189,6 +255,18 @@ def actions_for(message: Contract, prefix: str) -> list[Action]:
     if isinstance(message, DeadLetter):
         return [Action(fixed_index(prefix, "dead-letters"), message.dead_letter_id, dead_letter_doc(message))]
     raise TypeError(f"the sink does not store {type(message).__name__}")
+
+
+def rejection(action: Action, status: int, reason: str | None, limit: int = 1500) -> str:
+    """Why Elasticsearch refused one action, with the document it refused (truncated), for the
+    dead letter: the original message bytes travel with it, the document shows what was sent."""
+    document = json.dumps(action.document, default=str, ensure_ascii=False)
+    if len(document) > limit:
+        document = document[:limit] + f"... ({len(document)} chars)"
+    why = reason or "no reason given"
+    if len(why) > 800:
+        why = why[:800] + "..."
+    return f"{action.index}/{action.id}: HTTP {status}: {why}; document: {document}"
 
 
 def item_outcome(status: int) -> str:

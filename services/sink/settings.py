@@ -10,8 +10,22 @@ from newswire.config import ServiceSettings
 class SinkSettings(ServiceSettings):
     """Settings of the Elasticsearch sink (NEWSWIRE_*)."""
 
-    batch_max_docs: PositiveInt = Field(500, description="Most documents in one bulk request.")
-    batch_max_bytes: PositiveInt = Field(5 * 1024 * 1024, description="Most bytes in one bulk request.")
-    batch_max_wait_s: PositiveFloat = Field(1.0, description="Longest wait to fill a batch.")
+    batch_max_docs: PositiveInt = Field(500, description="Most records in one batch.")
+    batch_max_bytes: PositiveInt = Field(
+        5 * 1024 * 1024, description="Most message bytes in one batch, and serialized bytes in one bulk request."
+    )
+    batch_max_wait_s: PositiveFloat = Field(1.0, description="Longest wait to fill a batch once it has a record.")
+    max_inflight_batches: PositiveInt = Field(
+        3, description="Batches in the pipeline at once (fetched, decoded, being stored); offsets are still "
+        "committed in order. 1 = strictly one batch at a time.",
+    )
+    max_concurrent_bulks: PositiveInt = Field(
+        1, description="Bulk requests in flight at once. One keeps a small cluster's write threads for "
+        "indexing; the pipeline still overlaps decoding and fetching with it.",
+    )
     es_setup: bool = Field(True, description="Install index templates at start-up (idempotent).")
+    es_analyzer: str | None = Field(
+        None, description="Override of the text analyzer type at setup (e.g. 'english'); None keeps 'standard'."
+    )
     es_retry_max_delay_s: PositiveFloat = Field(30.0, description="Cap of the backoff while ES refuses.")
+    es_wait_s: PositiveFloat = Field(300.0, description="How long to wait for a healthy cluster at start-up.")

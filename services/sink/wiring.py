@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections import deque
 import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from elasticsearch import ApiError, TransportError
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import generate_latest
 
@@ -29,7 +32,8 @@ from newswire.runtime.logging import configure_logging, get_logger
 from newswire.runtime.metrics import StageMetrics
 from newswire.runtime.stage import WEB_PORTS
 from newswire.sink.adapters import BulkWriter, ElasticsearchBulkWriter
-from newswire.sink.documents import Action, actions_for, item_outcome
+from newswire.sink.batching import BatchBuffer, BatchLimits
+from newswire.sink.documents import Action, actions_for, item_outcome, rejection
 from newswire.sink.settings import SinkSettings
 from newswire.topics import (
     ARTICLES_ENRICHED,
@@ -50,6 +54,12 @@ class _Pending:
     record: ConsumerRecord
     actions: list[Action]
     done: list[bool] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+class Stopping(Exception):
+    """Raised out of a back-off when the sink is asked to stop: the batch is abandoned
+    uncommitted, so its records are consumed again after the restart (writes are idempotent)."""
 
 
 class Sink:
@@ -60,12 +70,16 @@ class Sink:
         self.writer = writer
         self.prefix = settings.kafka.topic_prefix
         self.index_prefix = settings.elasticsearch.index_prefix
+        self.limits = BatchLimits(settings.batch_max_docs, settings.batch_max_bytes, settings.batch_max_wait_s)
         self.metrics = StageMetrics()
         self.specs = {spec.full_name(self.prefix): spec for spec in SOURCES}
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
         self.stopping = asyncio.Event()
+        self.bulk_slots = asyncio.Semaphore(settings.max_concurrent_bulks)
         self.healthy = True
+        self.batches = 0
+        self.documents = 0
 
     async def start(self) -> None:
         kafka = aiokafka_kwargs(self.settings.kafka)
@@ -89,18 +103,77 @@ class Sink:
             await self.producer.stop()
 
     async def run(self) -> None:
-        """Consume until asked to stop."""
+        """Consume until asked to stop: collect a batch, store it, commit its offsets.
+
+        Up to `max_inflight_batches` batches are in the pipeline at once (the next ones are fetched
+        and decoded while Elasticsearch indexes one; `max_concurrent_bulks` bulk requests at a
+        time); offsets are committed strictly in batch order, each only once its batch and every
+        earlier one are acknowledged. Concurrent batches are safe because every write is
+        idempotent and version-guarded. When the pipeline is full (Elasticsearch slow or away),
+        consumption pauses until the oldest batch is stored.
+        """
+        inflight: deque[tuple[asyncio.Task[None], list[ConsumerRecord]]] = deque()
+        try:
+            while not self.stopping.is_set():
+                if len(inflight) >= self.settings.max_inflight_batches:
+                    await self._wait_paused(inflight[0][0])
+                else:
+                    records = await self.collect()
+                    if records:
+                        inflight.append((asyncio.create_task(self.handle_batch(records)), records))
+                while inflight and inflight[0][0].done():
+                    task, records = inflight.popleft()
+                    task.result()  # a batch never fails: it retries until stored or stopped
+                    await self.commit(records)
+                await self._update_lag()
+        except Stopping:
+            pass
+        finally:
+            for task, records in inflight:
+                task.cancel()
+            if inflight:  # uncommitted: consumed again after the restart, idempotently
+                await asyncio.gather(*(t for t, _ in inflight), return_exceptions=True)
+                log.info("sink_stopped_with_batches_in_flight", batches=len(inflight))
+
+    async def _wait_paused(self, oldest: asyncio.Task[None]) -> None:
+        """Back-pressure: fetch nothing until the oldest batch is stored, while still polling (a
+        paused consumer's poll returns nothing but keeps it a live member of its group)."""
         assert self.consumer is not None
+        assignment = list(self.consumer.assignment())
+        self.consumer.pause(*assignment)
+        try:
+            while not oldest.done() and not self.stopping.is_set():
+                await self.consumer.getmany(timeout_ms=200)
+        finally:
+            self.consumer.resume(*assignment)
+
+    async def collect(self) -> list[ConsumerRecord]:
+        """One batch: records until the count or byte bound is reached, or `batch_max_wait_s`
+        after the first record; empty when nothing arrived within that wait."""
+        assert self.consumer is not None
+        buffer = BatchBuffer(self.limits)
+        records: list[ConsumerRecord] = []
         while not self.stopping.is_set():
-            batch = await self.consumer.getmany(
-                timeout_ms=int(self.settings.batch_max_wait_s * 1000),
-                max_records=self.settings.batch_max_docs,
-            )
-            records = [r for tp_records in batch.values() for r in tp_records]
-            if records:
-                await self.handle_batch(records)
-                await self.consumer.commit(_next_offsets(records))
-            await self._update_lag()
+            timeout_ms = max(1, int(buffer.remaining_s(time.monotonic()) * 1000))
+            batch = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=buffer.room)
+            for tp_records in batch.values():
+                for record in tp_records:
+                    records.append(record)
+                    buffer.add(len(record.value or b"") + len(record.key or b""), time.monotonic())
+            if not records or buffer.due(time.monotonic()):
+                break
+        return records
+
+    async def commit(self, records: list[ConsumerRecord]) -> None:
+        """Commit after Elasticsearch acknowledged every item. A commit refused by a rebalance
+        leaves the records to the partitions' new owner, which stores them again: idempotent."""
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit(_next_offsets(records))
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            # a later commit covers these offsets too; a revoked partition's records are stored
+            # again by their new owner
+            log.warning("sink_commit_failed", error=str(exc)[:300], records=len(records))
 
     async def handle_batch(self, records: list[ConsumerRecord]) -> None:
         """Store every record's documents; returns only when each is stored or dead-lettered."""
@@ -111,8 +184,8 @@ class Sink:
             try:
                 message: Contract = decode(spec, record.value)
                 actions = actions_for(message, self.index_prefix)
-            except ContractViolation as exc:
-                await self.dead_letter(record, exc, "ContractViolation")
+            except Exception as exc:  # bad input (or a document builder's bug): never stall the topic
+                await self.dead_letter(record, exc, "ContractViolation" if isinstance(exc, ContractViolation) else type(exc).__name__)
                 continue
             pending.append(_Pending(record, actions, [False] * len(actions)))
         started = time.perf_counter()
@@ -123,7 +196,8 @@ class Sink:
                 break
             attempt += 1
             try:
-                statuses = await self.writer.write([p.actions[i] for p, i in todo])
+                async with self.bulk_slots:
+                    statuses = await self.writer.write([p.actions[i] for p, i in todo])
             except Exception as exc:  # the cluster is down or unreachable: wait, never drop
                 self.healthy = False
                 await self._back_off(attempt, f"bulk failed: {type(exc).__name__}: {exc}")
@@ -137,33 +211,38 @@ class Sink:
                     retry = True
                 else:
                     p.done[i] = True
-                    await self.dead_letter(p.record, ValueError(f"HTTP {status}: {reason}"), "DocumentRejected")
+                    p.rejected.append(rejection(p.actions[i], status, reason))
             if retry:
+                self.healthy = False
                 await self._back_off(attempt, "Elasticsearch asked to slow down (429/5xx)")
         self.healthy = True
+        for p in pending:
+            if p.rejected:
+                await self.dead_letter(p.record, ValueError("; ".join(p.rejected)), "DocumentRejected")
         elapsed = time.perf_counter() - started
+        self.batches += 1
         for p in pending:
             spec = self.specs[p.record.topic]
-            self.metrics.messages_out.labels(STAGE, spec.name).inc(len(p.actions))
+            stored = len(p.actions) - len(p.rejected)
+            self.documents += stored
+            self.metrics.messages_out.labels(STAGE, spec.name).inc(stored)
             self.metrics.processing_seconds.labels(STAGE, spec.name).observe(elapsed / max(1, len(pending)))
 
     async def _back_off(self, attempt: int, why: str) -> None:
-        """Wait before trying the batch again, keeping the consumer alive in its group: the
-        partitions are paused, and polling them returns nothing but counts as a poll."""
-        delay = backoff_delay(attempt, self.settings.retry.model_copy(update={"max_delay_s": self.settings.es_retry_max_delay_s}), jitter_source())
+        """Wait before trying a batch again. Consumption pauses meanwhile: the run loop stops
+        fetching once the pipeline of batches is full (see `_wait_paused`)."""
+        policy = self.settings.retry.model_copy(update={"max_delay_s": self.settings.es_retry_max_delay_s})
+        delay = backoff_delay(attempt, policy, jitter_source())
         log.warning("sink_backing_off", attempt=attempt, delay_s=round(delay, 2), reason=why[:300])
-        assert self.consumer is not None
-        assignment = list(self.consumer.assignment())
-        self.consumer.pause(*assignment)
-        try:
-            deadline = time.monotonic() + delay
-            while time.monotonic() < deadline:
-                await self.consumer.getmany(timeout_ms=int(min(1.0, max(0.0, deadline - time.monotonic())) * 1000) or 1)
-        finally:
-            self.consumer.resume(*assignment)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline:
+            if self.stopping.is_set():
+                raise Stopping()
+            await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
     async def dead_letter(self, record: ConsumerRecord, exc: Exception, error_type: str) -> None:
-        """Send a record the sink cannot store to the dead-letter topic, with the reason."""
+        """Send a record the sink cannot store to the dead-letter topic: its original bytes, and
+        the reason with the rejected document."""
         spec = self.specs[record.topic]
         self.metrics.messages_failed.labels(STAGE, spec.name, "permanent", "dlq").inc()
         log.warning("sink_dead_letter", topic=record.topic, offset=record.offset, error=str(exc)[:500])
@@ -185,7 +264,14 @@ class Sink:
             failed_at=utcnow(),
         )
         assert self.producer is not None
-        await self.producer.send_and_wait(DLQ.full_name(self.prefix), key=STAGE.encode(), value=letter.to_bytes())
+        attempt = 0
+        while True:  # the batch is not committed before its dead letters are on the topic
+            try:
+                await self.producer.send_and_wait(DLQ.full_name(self.prefix), key=STAGE.encode(), value=letter.to_bytes())
+                return
+            except KafkaError as exc:
+                attempt += 1
+                await self._back_off(attempt, f"dead letter not produced: {type(exc).__name__}: {exc}")
 
     async def _update_lag(self) -> None:
         if self.consumer is None:
@@ -232,12 +318,25 @@ async def serve(settings: SinkSettings) -> None:
 
         await ensure_topics(settings.kafka, all_topics())
     client = make_client(settings.elasticsearch)
-    await wait_healthy(client, timeout_s=300)
+    while True:  # a sink started before its cluster waits for it rather than crash-looping
+        try:
+            await wait_healthy(client, timeout_s=settings.es_wait_s)
+            break
+        except TimeoutError as exc:
+            log.warning("sink_waiting_for_elasticsearch", error=str(exc)[:300])
     if settings.es_setup:
         from newswire.es.setup import setup
 
-        await setup(client, settings.elasticsearch.index_prefix)
-    sink = Sink(settings, ElasticsearchBulkWriter(client))
+        while True:  # a refused template (400, e.g. an unknown analyzer) is a configuration error: raise
+            try:
+                await setup(client, settings.elasticsearch.index_prefix, settings.es_analyzer)
+                break
+            except (TransportError, ApiError) as exc:
+                if isinstance(exc, ApiError) and exc.meta.status < 500 and exc.meta.status != 429:
+                    raise
+                log.warning("sink_setup_retry", error=str(exc)[:300])
+                await asyncio.sleep(2.0)
+    sink = Sink(settings, ElasticsearchBulkWriter(client, settings.batch_max_bytes, settings.batch_max_docs))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, sink.stopping.set)

@@ -6,10 +6,13 @@ import re
 from datetime import UTC, datetime
 
 import typer
+from elasticsearch import BadRequestError
+from rich.markup import escape
 
 from newswire.cli._common import console, err_console, run_async
 from newswire.config import CommonSettings
 from newswire.es.client import make_client, wait_healthy
+from newswire.es.setup import analyzer_definition
 from newswire.es.setup import prune as prune_indices
 from newswire.es.setup import setup as setup_indices
 
@@ -18,17 +21,29 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("setup")
 def setup(
-    analyzer: str = typer.Option("", help="Override the text analyzer type (e.g. 'english')."),
+    analyzer: str = typer.Option(
+        "",
+        envvar="NEWSWIRE_ES_ANALYZER",
+        help="Override the text analyzer: a type ('english') or a JSON analyzer definition.",
+    ),
     wait: float = typer.Option(60.0, help="Seconds to wait for the cluster to be healthy."),
 ) -> None:
     """Install component/index templates and create the indices and aliases (idempotent)."""
     settings = CommonSettings()
+    try:
+        analyzer_definition(analyzer)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--analyzer") from exc
 
     async def go() -> None:
         client = make_client(settings.elasticsearch)
         try:
             await wait_healthy(client, wait)
             report = await setup_indices(client, settings.elasticsearch.index_prefix, analyzer or None)
+        except BadRequestError as exc:  # e.g. an analyzer this cluster has no module for
+            reason = escape(str(exc.body.get("error", {}).get("reason") if isinstance(exc.body, dict) else exc.body))
+            err_console.print(f"[red]Elasticsearch refused the templates: {reason}[/red]")
+            raise typer.Exit(1) from exc
         finally:
             await client.close()
         console.print(f"component templates: {', '.join(report.component_templates)}")

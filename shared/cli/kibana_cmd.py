@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newswire.es import kibana
+from newswire.es import kibana, kibana_vis
 
 app = typer.Typer(help="Kibana saved objects.", no_args_is_help=True)
 console = Console()
@@ -132,12 +132,19 @@ def check(directory: DirOption = DEFAULT_DIR) -> None:
         err_console.print(f"[red]no *.ndjson files in {directory}[/red]")
         raise typer.Exit(1)
     problems = kibana.check_files(files)
+    visualizations = kibana_vis.visualizations(files)
+    for vis in visualizations:
+        found = list(vis.problems)
+        if vis.family is not None:
+            found += kibana_vis.field_problems(vis, kibana_vis.mapping_fields(vis.family))
+        problems += [kibana.Problem("visualization", 0, f"{vis.id}: {p}") for p in found]
     if problems:
         print_problems(problems)
         raise typer.Exit(1)
     count = sum(len(f.objects) for f in files)
     console.print(
-        f"[green]✓[/green] {count} saved objects in {len(files)} files, all references resolve"
+        f"[green]✓[/green] {count} saved objects in {len(files)} files, all references resolve;"
+        f" the fields of {len(visualizations)} visualizations are mapped and aggregatable"
     )
 
 

@@ -59,17 +59,49 @@ class SetupReport:
     indices_created: list[str] = field(default_factory=list)
 
 
+def analyzer_definition(spec: str | None) -> dict[str, Any] | None:
+    """The `newswire_text` analyzer an override asks for: a type name (`english`) or a JSON
+    analyzer definition (`{"type": "standard", "stopwords": "_english_"}`); None keeps the default.
+
+    The dev stack's minimal distribution has no analysis-common module, so only `standard` and
+    `custom` analyzers built of core parts (standard tokenizer, lowercase filter, stopwords) load
+    there; Elasticsearch itself names what it cannot load when the templates are installed.
+    """
+    if spec is None or not spec.strip():
+        return None
+    text = spec.strip()
+    if text.startswith("{"):
+        try:
+            definition = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"analyzer override is not valid JSON: {exc.msg}") from exc
+        if not isinstance(definition, dict) or not isinstance(definition.get("type"), str):
+            raise ValueError('an analyzer definition is a JSON object with a "type"')
+        return definition
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ValueError(f"not an analyzer type name: {text!r}")
+    return {"type": text}
+
+
+def component_body(prefix: str, component: str, analyzer: str | None = None) -> dict[str, Any]:
+    """A component template's body, with the analyzer override applied to `settings`."""
+    body = load_template(f"component-{component}", prefix)
+    definition = analyzer_definition(analyzer)
+    if definition is not None and component == "settings":
+        body["template"]["settings"]["analysis"]["analyzer"]["newswire_text"] = definition
+    return body
+
+
 async def setup(client: AsyncElasticsearch, prefix: str, analyzer: str | None = None) -> SetupReport:
     """Install component and index templates and create the fixed indices. Idempotent.
 
-    `analyzer` overrides the type of the `newswire_text` analyzer (e.g. "english" in production;
-    the dev stack's minimal distribution only has "standard").
+    `analyzer` overrides the `newswire_text` analyzer (see `analyzer_definition`). Indices that
+    exist keep the analyzer they were created with: a changed analyzer needs a reindex into new
+    `-v2` indices (the aliases make that invisible to readers).
     """
     report = SetupReport()
     for component in COMPONENTS:
-        body = load_template(f"component-{component}", prefix)
-        if analyzer and component == "settings":
-            body["template"]["settings"]["analysis"]["analyzer"]["newswire_text"] = {"type": analyzer}
+        body = component_body(prefix, component, analyzer)
         name = f"{prefix}-{component}"
         await client.cluster.put_component_template(
             name=name, template=body["template"], meta=body.get("_meta")

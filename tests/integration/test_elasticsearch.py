@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newswire.config import ElasticsearchSettings
-from newswire.es.setup import alias, fixed_index, setup
+from newswire.es.setup import alias, fixed_index, setup, teardown
 from tests.factories import AID, CANONICAL
 
 
@@ -49,3 +49,53 @@ async def test_strict_mapping_refuses_unknown_fields(es_client: Any, es_settings
         assert "strict" in str(exc)
     else:
         raise AssertionError("a document with an unknown field was accepted")
+
+
+async def test_prune_drops_only_monthly_indices_whose_month_ended_long_ago(
+    es_client: Any, es_settings: ElasticsearchSettings
+) -> None:
+    from datetime import UTC, datetime
+
+    from newswire.es.setup import prune
+
+    prefix = f"{es_settings.index_prefix}-prune"
+    await setup(es_client, prefix)
+    try:
+        for index in (f"{prefix}-polls-2026.01", f"{prefix}-revisions-2026.09", f"{prefix}-polls-2026.11"):
+            await es_client.indices.create(index=index)
+        now = datetime(2026, 11, 21, tzinfo=UTC)
+        # January ended 293 days before; September ended 51 days before (kept at 90 days)
+        assert await prune(es_client, prefix, 90, now, dry_run=True) == [f"{prefix}-polls-2026.01"]
+        assert await es_client.indices.exists(index=f"{prefix}-polls-2026.01")
+        assert await prune(es_client, prefix, 90, now) == [f"{prefix}-polls-2026.01"]
+        assert not await es_client.indices.exists(index=f"{prefix}-polls-2026.01")
+        assert await es_client.indices.exists(index=f"{prefix}-revisions-2026.09")
+        assert await es_client.indices.exists(index=f"{prefix}-articles-v1")  # fixed indices are never pruned
+    finally:
+        await teardown(es_client, prefix)
+
+
+async def test_the_analyzer_override_is_applied_and_an_unknown_one_refused(
+    es_client: Any, es_settings: ElasticsearchSettings
+) -> None:
+    from elasticsearch import BadRequestError
+
+    prefix = f"{es_settings.index_prefix}-analyzer"
+    try:
+        # the dev stack has no analysis-common: `english` cannot load, and Elasticsearch says so
+        try:
+            await setup(es_client, prefix, "english")
+        except BadRequestError as exc:
+            assert "english" in str(exc)
+        else:
+            raise AssertionError("the english analyzer loaded on the minimal distribution")
+        await teardown(es_client, prefix)
+        # what it can load: the standard analyzer with English stopwords
+        await setup(es_client, prefix, '{"type": "standard", "stopwords": "_english_"}')
+        index = fixed_index(prefix, "articles")
+        tokens = await es_client.indices.analyze(index=index, field="text", text="The talks in Geneva")
+        assert [t["token"] for t in tokens["tokens"]] == ["talks", "geneva"]
+        plain = await es_client.indices.analyze(index=fixed_index(es_settings.index_prefix, "articles"), field="text", text="The talks")
+        assert [t["token"] for t in plain["tokens"]] == ["the", "talks"]
+    finally:
+        await teardown(es_client, prefix)

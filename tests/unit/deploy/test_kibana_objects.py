@@ -486,16 +486,18 @@ def test_import_sends_every_file_in_dependency_order(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert [i["filename"] for i in fake_kibana.imports] == [
-        "data-views.ndjson",
-        "dashboards.ndjson",
+    names = sorted(p.name for p in tmp_path.glob("*.ndjson"))
+    # the data views first: every other file references them
+    assert [i["filename"] for i in fake_kibana.imports] == ["data-views.ndjson"] + [
+        n for n in names if n != "data-views.ndjson"
     ]
     first = fake_kibana.imports[0]
     assert first["path"] == "/s/ops/api/saved_objects/_import?overwrite=true"
     assert first["xsrf"] == "true"
     assert first["field"] == "file"
     assert {o["id"] for o in first["objects"]} == set(DATA_VIEWS)
-    assert "7 saved objects imported" in result.output
+    total = sum(len(f.objects) for f in kibana.load_dir(tmp_path))
+    assert f"{total} saved objects imported" in result.output
 
 
 def test_import_exits_non_zero_on_an_import_error(fake_kibana: FakeKibana) -> None:
@@ -532,3 +534,74 @@ def test_import_fails_when_kibana_never_becomes_available(tmp_path: Path) -> Non
     )
     assert result.exit_code == 1
     assert "not available" in result.output
+
+
+# --- the dashboards -----------------------------------------------------------------------------
+
+DASHBOARDS = {
+    "newswire-dashboard-ingestion",
+    "newswire-dashboard-revisions",
+    "newswire-dashboard-entities-stories",
+    "newswire-dashboard-feed-health",
+}
+
+
+def _objects(obj_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        obj.ref.id: dict(obj.raw)
+        for parsed in kibana.load_dir(KIBANA_DIR)
+        for obj in parsed.objects
+        if obj.ref.type == obj_type
+    }
+
+
+def test_four_dashboards_whose_panels_resolve_to_visualizations() -> None:
+    dashboards = _objects("dashboard")
+    visualizations = _objects("visualization")
+    assert set(dashboards) == DASHBOARDS
+    used: set[str] = set()
+    for raw in dashboards.values():
+        # as Kibana 8.8+ exports them: panels name their reference `<panelIndex>:<panelRefName>`
+        assert (raw["coreMigrationVersion"], raw["typeMigrationVersion"]) == ("8.8.0", "8.7.0")
+        refs = {r["name"]: r for r in raw["references"]}
+        panels = json.loads(raw["attributes"]["panelsJSON"])
+        assert len(panels) >= 4
+        for panel in panels:
+            ref = refs[f"{panel['panelIndex']}:{panel['panelRefName']}"]
+            assert ref["type"] == "visualization" and ref["id"] in visualizations
+            assert panel["gridData"]["i"] == panel["panelIndex"]
+            assert 0 <= panel["gridData"]["x"] and panel["gridData"]["x"] + panel["gridData"]["w"] <= 48
+            used.add(ref["id"])
+        json.loads(raw["attributes"]["optionsJSON"])
+        json.loads(raw["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    assert used == set(visualizations), "a visualization on no dashboard"
+
+
+def test_every_visualization_uses_mapped_aggregatable_fields() -> None:
+    from newswire.es import kibana_vis
+
+    visualizations = kibana_vis.visualizations(kibana.load_dir(KIBANA_DIR))
+    assert len(visualizations) >= 16
+    for vis in visualizations:
+        assert vis.problems == [], vis.id
+        assert vis.family is not None
+        assert kibana_vis.field_problems(vis, kibana_vis.mapping_fields(vis.family)) == [], vis.id
+        raw = _objects("visualization")[vis.id]
+        assert (raw["coreMigrationVersion"], raw["typeMigrationVersion"]) == ("8.8.0", "8.0.0")
+
+
+def test_cli_check_fails_on_a_visualization_of_an_unmapped_field(tmp_path: Path) -> None:
+    vis_state = {"title": "T", "type": "table", "params": {}, "aggs": [
+        {"id": "1", "enabled": True, "type": "count", "schema": "metric", "params": {}},
+        {"id": "2", "enabled": True, "type": "terms", "schema": "bucket", "params": {"field": "text", "size": 5}},
+    ]}
+    vis = {
+        "type": "visualization", "id": "v1",
+        "attributes": {"title": "T", "visState": json.dumps(vis_state), "kibanaSavedObjectMeta": {
+            "searchSourceJSON": json.dumps({"indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"})}},
+        "references": [{"type": "index-pattern", "id": "newswire-articles", "name": "kibanaSavedObjectMeta.searchSourceJSON.index"}],
+    }
+    (tmp_path / "a.ndjson").write_text(data_view("newswire-articles") + "\n" + json.dumps(vis) + "\n")
+    result = runner.invoke(kibana_cmd.app, ["check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "v1: agg 2 (terms): field 'text' (text) is not aggregatable" in result.output.replace("\n", "")
