@@ -5,10 +5,14 @@ from __future__ import annotations
 import typer
 
 from newswire.cli import (
+    cluster_cmd,
     contracts_cmd,
     devstack_cmd,
+    diff_cmd,
     dlq_cmd,
     es_cmd,
+    eval_cmd,
+    extract_cmd,
     farm_cmd,
     feeds_cmd,
     kibana_cmd,
@@ -31,6 +35,14 @@ app.add_typer(dlq_cmd.app, name="dlq", help="Inspect and replay dead letters.")
 app.add_typer(contracts_cmd.app, name="contracts", help="JSON Schema and AsyncAPI of the topics.")
 app.add_typer(kibana_cmd.app, name="kibana", help="Kibana saved objects.")
 app.add_typer(farm_cmd.app, name="farm", help="The local news farm (synthetic outlets).")
+app.add_typer(eval_cmd.app, name="eval", help="Score the system against labelled datasets.")
+app.command("extract", help="A page to NormalisedArticle JSON (the normaliser's code path).")(
+    extract_cmd.extract
+)
+app.command("cluster", help="Articles (JSON lines, time order) on stdin to story ids on stdout.")(
+    cluster_cmd.cluster
+)
+app.command("diff", help="Diff two texts as the tracker does: --format unified|json|html.")(diff_cmd.diff)
 app.command("up", help="Run the whole system locally (dev stack + six stages) until Ctrl-C.")(up_cmd.up)
 app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
     run_cmd.run

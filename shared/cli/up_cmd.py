@@ -118,6 +118,8 @@ def up(
         env.update({
             "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
             "NEWSWIRE_POLL_INTERVAL_S": "20",
+            "NEWSWIRE_MIN_INTERVAL_S": "10",  # the demo wants quick re-polls
+            "NEWSWIRE_MAX_HINT_S": "20",  # and the farm feeds ask for 5 min (ttl)
             "NEWSWIRE_RECHECK_INITIAL_S": "15",
             "NEWSWIRE_MIN_HOST_DELAY_S": "0",
         })

@@ -72,6 +72,8 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
             "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
             "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
             "NEWSWIRE_POLL_INTERVAL_S": "10",
+            "NEWSWIRE_MIN_INTERVAL_S": "5",  # the test wants quick re-polls
+            "NEWSWIRE_MAX_HINT_S": "10",  # and the farm feeds ask for 5 min (ttl)
             "NEWSWIRE_POLL_TICK_S": "1",
             "NEWSWIRE_RECHECK_INITIAL_S": "8",
             "NEWSWIRE_RECHECK_TICK_S": "2",

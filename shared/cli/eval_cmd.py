@@ -1,0 +1,85 @@
+"""`newswire eval`: score the system against labelled datasets.
+
+`extraction` scores the normaliser on a dataset of pages with ground truth (see
+`newswire.normaliser.evaluation`). The group lives in its own module so that other stages can
+add their own subcommands to it (e.g. `stories` for the enricher's clustering).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from newswire.cli._common import console, err_console
+from newswire.cli.cluster_cmd import eval_stories
+
+app = typer.Typer(no_args_is_help=True)
+app.command("stories")(eval_stories)  # the enricher's story clustering (B-cubed)
+
+
+@app.command("extraction")
+def extraction(
+    dataset: Path = typer.Argument(..., help="Dataset directory with html/ and ground-truth/."),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="Also score this system on the same pages (trafilatura)."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N pages."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes."),
+    out: Path | None = typer.Option(None, "--out", help="Write per-page scores here (JSON lines)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summaries as JSON, not a table."),
+) -> None:
+    """Body P/R/F1, with/without snippet rates, title/author/date accuracy and CPU per page."""
+    from dataclasses import asdict
+
+    from newswire.normaliser.evaluation import SYSTEMS, PageScore, evaluate, load_dataset, summarise
+
+    systems = ["newswire"]
+    for name in compare:
+        if name not in SYSTEMS:
+            err_console.print(f"[red]unknown system {name!r}[/red] (known: {', '.join(SYSTEMS)})")
+            raise typer.Exit(2)
+        if name not in systems:
+            systems.append(name)
+    try:
+        samples = load_dataset(dataset, limit)
+    except FileNotFoundError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    scores: dict[str, list[PageScore]] = {name: [] for name in systems}
+    sink = out.open("w", encoding="utf-8") if out else None
+    try:
+        with console.status(f"scoring {len(samples)} pages") as status:
+            for i, page in enumerate(evaluate(samples, systems, jobs=jobs), 1):
+                for name, page_score in page.items():
+                    scores[name].append(page_score)
+                    if sink:
+                        sink.write(json.dumps({"system": name, **asdict(page_score)}) + "\n")
+                status.update(f"scored {i}/{len(samples)} pages")
+    finally:
+        if sink:
+            sink.close()
+    summaries = [summarise(name, scores[name]) for name in systems]
+    if as_json:
+        console.print_json(json.dumps([asdict(s) for s in summaries]))
+        return
+    table = Table(title=f"extraction: {dataset} ({len(samples)} pages)")
+    table.add_column("metric")
+    for summary in summaries:
+        table.add_column(summary.system, justify="right")
+    first = summaries[0]
+    rows: list[tuple[str, str]] = [
+        ("body precision", "precision"), ("body recall", "recall"), ("body F1", "f1"),
+        ("with found", "with_rate"), ("without absent", "without_rate"),
+        (f"title accuracy (n={first.counts['title']})", "title_acc"),
+        (f"author accuracy (n={first.counts['author']})", "author_acc"),
+        (f"date accuracy (n={first.counts['date']})", "date_acc"),
+    ]
+    for label, attr in rows:
+        table.add_row(label, *(f"{100 * getattr(s, attr):.1f}%" for s in summaries))
+    table.add_row("CPU ms/page (mean)", *(f"{s.cpu_ms_mean:.1f}" for s in summaries))
+    table.add_row("CPU ms/page (median)", *(f"{s.cpu_ms_median:.1f}" for s in summaries))
+    table.add_row("errors", *(str(s.errors) for s in summaries))
+    console.print(table)
