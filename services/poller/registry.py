@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from newswire.config import KafkaSettings
 from newswire.contracts import FeedConfig, FeedStatus, utcnow
 from newswire.contracts.ids import feed_id
 from newswire.kafka.admin import ensure_topics
 from newswire.kafka.clients import aiokafka_kwargs
+from newswire.kafka.reader import read_to_end
 from newswire.poller.feedlist import FeedEntry
 from newswire.runtime.codec import decode_as, encode, encode_key
 from newswire.topics import FEED_STATUS, FEEDS
@@ -43,44 +44,14 @@ def feed_config(
 async def read_feeds(settings: KafkaSettings, timeout_s: float = 10.0) -> dict[str, FeedConfig]:
     """Every feed of the registry (latest record per feed id; tombstones remove), read to the
     current end of the topic. Disabled feeds are included (see `FeedConfig.enabled`)."""
-    topic = FEEDS.full_name(settings.topic_prefix)
-    consumer = AIOKafkaConsumer(
-        **aiokafka_kwargs(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
     feeds: dict[str, FeedConfig] = {}
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()  # the topic may be new
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return feeds
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
-            if not batch:
-                break
-            for tp, messages in batch.items():
-                for msg in messages:
-                    key = msg.key.decode("utf-8", "replace") if msg.key else None
-                    if msg.value is None:
-                        if key:
-                            feeds.pop(key, None)
-                        continue
-                    config = decode_as(FeedConfig, msg.value)
-                    feeds[config.feed_id] = config
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
+    async for msg in read_to_end(settings, FEEDS, timeout_s=timeout_s):
+        if msg.value is None:
+            if msg.key:
+                feeds.pop(msg.key.decode("utf-8", "replace"), None)
+            continue
+        config = decode_as(FeedConfig, msg.value)
+        feeds[config.feed_id] = config
     return feeds
 
 
@@ -142,42 +113,13 @@ async def read_statuses(
 ) -> dict[str, FeedStatus]:
     """The latest FeedStatus of every feed seen in the last `tail` messages of each partition of
     the feed-status topic (the topic keeps days of history: the tail is enough for health)."""
-    topic = FEED_STATUS.full_name(settings.topic_prefix)
-    consumer = AIOKafkaConsumer(
-        **aiokafka_kwargs(settings), group_id=None, enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
     latest: dict[str, FeedStatus] = {}
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return latest
-        consumer.assign(tps)
-        begins = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
-        for tp in tps:
-            consumer.seek(tp, max(begins[tp], ends[tp] - tail))
-        remaining = {tp for tp in tps if ends[tp] > begins[tp]}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
-            if not batch:
-                break
-            for tp, messages in batch.items():
-                for msg in messages:
-                    try:
-                        status = decode_as(FeedStatus, msg.value)
-                    except Exception:  # a bad record must not hide the others
-                        continue
-                    previous = latest.get(status.feed_id)
-                    if previous is None or status.polled_at >= previous.polled_at:
-                        latest[status.feed_id] = status
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
+    async for msg in read_to_end(settings, FEED_STATUS, tail=tail, timeout_s=timeout_s):
+        try:
+            status = decode_as(FeedStatus, msg.value)
+        except Exception:  # a bad record must not hide the others
+            continue
+        previous = latest.get(status.feed_id)
+        if previous is None or status.polled_at >= previous.polled_at:
+            latest[status.feed_id] = status
     return latest

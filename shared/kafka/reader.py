@@ -19,6 +19,7 @@ async def read_to_end(
     spec: TopicSpec,
     *,
     group: str | None = None,
+    tail: int | None = None,
     timeout_s: float = 5.0,
 ) -> AsyncGenerator[ConsumerRecord[bytes, bytes], None]:
     """Yield every record of `spec`'s topic that exists now, partition by partition in offset
@@ -26,7 +27,8 @@ async def read_to_end(
 
     Without `group` it reads from the beginning and commits nothing; with a group it starts from
     that group's committed position (still committing nothing: the caller decides). A missing
-    topic yields nothing. Stops early if no record arrives for `timeout_s`.
+    topic yields nothing. With `tail`, only the last `tail` records of each partition. Stops early
+    if no record arrives for `timeout_s`.
     """
     topic = spec.full_name(settings.topic_prefix)
     consumer = AIOKafkaConsumer(
@@ -47,9 +49,13 @@ async def read_to_end(
         if not tps:
             return
         consumer.assign(tps)
-        if group is None:
-            await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
+        if tail is not None:
+            begins = await consumer.beginning_offsets(tps)
+            for tp in tps:
+                consumer.seek(tp, max(begins[tp], ends[tp] - tail))
+        elif group is None:
+            await consumer.seek_to_beginning(*tps)
         remaining = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=int(timeout_s * 1000))
