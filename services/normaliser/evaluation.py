@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from statistics import mean, median
 from typing import Any
 
@@ -190,9 +191,46 @@ def _snippet_form(text: str) -> str:
     return " ".join(words(text))
 
 
-def same_title(predicted: str | None, truth: str) -> bool:
-    """Titles match when their word sequences do (case, punctuation and quotes aside)."""
-    return bool(predicted) and words(predicted or "") == words(truth)
+#: Separators between a headline and a site name ("Headline | Site", "Site - Headline").
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00ab\u00bb:]|::|//)\s+")
+
+
+def _host_names(url: str | None) -> set[str]:
+    """The compacted labels that name a site in its URL ("www.spice.ai" -> {"spice", "spiceai"})."""
+    host = (urlsplit(url or "").hostname or "").casefold().removeprefix("www.")
+    labels = [x for x in host.split(".") if x]
+    names = {"".join(labels[:-1]), labels[0]} if len(labels) > 1 else set(labels)
+    return {n.replace("-", "") for n in names if len(n.replace("-", "")) >= 4}
+
+
+def _title_key(title: str, url: str | None) -> list[str]:
+    """A title's word sequence without a leading or trailing segment that names the URL's site
+    (its host name as one word, e.g. "| ByteSauna" for bytesauna.com), so that keeping or
+    dropping the site name is not scored as a different title. Only whole separator-delimited
+    segments of at most three words that start or end with the host name go; the headline stays."""
+    hosts = _host_names(url)
+
+    def names_site(segment: str) -> bool:
+        key = "".join(words(segment))
+        return 0 < len(segment.split()) <= 3 and any(key.startswith(h) or key.endswith(h) or key == h for h in hosts)
+
+    parts = _TITLE_SEPARATORS.split(fold_text(title).strip())
+    while len(parts) >= 2:  # the separators themselves carry no words
+        if names_site(parts[-1]):
+            parts = parts[:-1]
+        elif names_site(parts[0]):
+            parts = parts[1:]
+        else:
+            break
+    return words(" ".join(parts))
+
+
+def same_title(predicted: str | None, truth: str, url: str | None = None) -> bool:
+    """Titles match when their word sequences do (case, punctuation, quote and dash styles
+    aside), after dropping a site-name segment named by the URL's host on both sides."""
+    if not predicted:
+        return False
+    return words(predicted) == words(truth) or _title_key(predicted, url) == _title_key(truth, url)
 
 
 def same_authors(predicted: Sequence[str], truth: str) -> bool:
@@ -201,6 +239,16 @@ def same_authors(predicted: Sequence[str], truth: str) -> bool:
         return {" ".join(words(n)) for n in _AUTHOR_SPLIT.split(text) if words(n)}
 
     return bool(predicted) and names("; ".join(predicted)) == names(truth)
+
+
+def same_date(predicted: str | None, truth: str) -> bool:
+    """The page's own calendar date (YYYY-MM-DD, in the time zone the page states it in)
+    equals the labelled one; a label given only to the month ("2003-11") or year is compared at
+    that precision (anything longer than a day, e.g. a time, is cut to the day)."""
+    label = truth.strip()[:10]
+    if not predicted or not re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", label):
+        return False
+    return predicted[: len(label)] == label
 
 
 def score(sample: Sample, out: Output, cpu_s: float) -> PageScore:
@@ -216,11 +264,11 @@ def score(sample: Sample, out: Output, cpu_s: float) -> PageScore:
         s.without_total += 1
         s.without_absent += _snippet_form(snippet) not in text
     if sample.title:
-        s.title_ok = same_title(out.title, sample.title)
+        s.title_ok = same_title(out.title, sample.title, sample.url)
     if sample.author:
         s.author_ok = same_authors(out.authors, sample.author)
     if sample.date:
-        s.date_ok = out.date is not None and out.date == sample.date[:10]
+        s.date_ok = same_date(out.date, sample.date)
     return s
 
 

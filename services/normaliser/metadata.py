@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newswire.contracts.articles import Provenance
@@ -36,7 +37,11 @@ _JOB = re.compile(
     r"writer|author|contributor|specialist|consultant|analyst|md|phd|rd|ms|msc|mba)\b\.?",
     re.I,
 )
-_BYLINE_PREFIX = re.compile(r"^(?:written\s+|posted\s+|reviewed\s+|words\s+|story\s+)?by\s*:?\s+", re.I)
+#: "By", "Written by:", "Posted by" before the names, also glued to them ("BySummer Swann") but
+#: not the start of a name ("Byron").
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written|posted|reviewed|words|story|article|authored)\s*)?by(?:\s*:\s*|\s+|(?-i:(?=[A-Z][a-z])))", re.I
+)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&)\s*", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
@@ -76,8 +81,23 @@ def clean(value: Any) -> str | None:
     """A string with entities decoded and whitespace folded, or None when empty."""
     if not isinstance(value, str):
         return None
-    cleaned = _WS.sub(" ", htmllib.unescape(value)).strip()
+    cleaned = _WS.sub(" ", repair_mojibake(htmllib.unescape(value))).strip()
     return cleaned or None
+
+
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+
+
+def repair_mojibake(text: str) -> str:
+    """UTF-8 text that was decoded as Latin-1 ("Investorâ\x80\x99s") decoded right; anything
+    else unchanged. A small hand-written rule: ftfy is not installed and this is its one case
+    that appears in page metadata."""
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def _compact(text: str) -> str:
@@ -116,9 +136,13 @@ def _types(obj: dict[str, Any]) -> list[str]:
     return [str(x) for x in t] if isinstance(t, list) else [str(t)] if t else []
 
 
-def _names(value: Any, *, people_only: bool) -> list[str]:
+def _names(value: Any, *, people_only: bool, by_id: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names in a JSON-LD person/organisation value; `{"@id": ...}` references are looked up in
+    `by_id` (the page's other JSON-LD objects, as in a Yoast `@graph`)."""
     out: list[str] = []
     for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, dict) and "name" not in v and by_id and isinstance(v.get("@id"), str):
+            v = by_id.get(v["@id"], v)
         if isinstance(v, dict):
             if people_only and any(t.casefold() == "organization" for t in _types(v)):
                 continue
@@ -177,7 +201,7 @@ def split_author_names(raw: str) -> list[str]:
     raw = _BYLINE_PREFIX.sub("", raw.strip())
     out: list[str] = []
     for part in _AUTHOR_SPLIT.split(raw):
-        name = clean(part)
+        name = clean(part.strip(" -–—:·•"))
         if not name or not is_person_name(name):
             continue
         if name not in out:
@@ -236,20 +260,96 @@ def _title_variants(title: str) -> list[str]:
     return [o for o in out if o]
 
 
-def _shown(tree: HtmlElement, day: str) -> bool:
-    """Whether the page's visible text states the date `day` (YYYY-MM-DD) in a common form."""
+def _shown(text: str, day: str) -> bool:
+    """Whether the page's visible `text` states the date `day` (YYYY-MM-DD) in a common form."""
     try:
         d = datetime.strptime(day, "%Y-%m-%d")
     except ValueError:
         return False
-    body = tree.find("body")
-    text = " ".join((body if body is not None else tree).text_content().split())
     forms = {
         d.strftime("%B %-d, %Y"), d.strftime("%b %-d, %Y"), d.strftime("%b. %-d, %Y"), d.strftime("%B %d, %Y"),
         d.strftime("%-d %B %Y"), d.strftime("%-d %b %Y"), d.strftime("%d %B %Y"), d.strftime("%d/%m/%Y"),
         d.strftime("%m/%d/%Y"), d.strftime("%d.%m.%Y"), d.strftime("%B %-d %Y"), d.strftime("%-d. %B %Y"),
     }
     return any(form in text for form in forms)
+
+
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+#: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19".
+#: Hand-written: htmldate reads the whole page, not the line under the headline, and
+#: dateparser's `search_dates` costs milliseconds per call and finds "dates" in ordinary words.
+_SHOWN_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+{_MONTH.replace('mon', 'mon2')},?\s+(?P<y2>\d{{4}})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))\b",
+    re.I,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+#: How far after the headline (characters of visible text) a byline date is looked for.
+BYLINE_WINDOW = 350
+
+
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]", smart_strings=False
+)
+
+
+def _visible_text(tree: HtmlElement) -> str:
+    """The body's visible text, text nodes joined by spaces (text_content glues elements)."""
+    return " ".join(" ".join(_VISIBLE_TEXT(tree)).split())
+
+
+def _date_match(m: re.Match[str]) -> str | None:
+    if m["y3"]:
+        y, mo, d = int(m["y3"]), int(m["m3"]), int(m["d3"])
+    else:
+        mon = (m["mon"] or m["mon2"]).casefold()[:3]
+        y, mo, d = int(m["y1"] or m["y2"]), _MONTHS.index(mon) + 1, int(m["d1"] or m["d2"])
+    try:
+        return datetime(y, mo, d).date().isoformat() if 1990 <= y <= 2100 else None
+    except ValueError:
+        return None
+
+
+def byline_date(text: str, headline: str | None) -> str | None:
+    """The first date printed within BYLINE_WINDOW characters after the headline in the page's
+    visible text (YYYY-MM-DD), or None. This is the date a reader sees with the article (often
+    "Updated ..."), which is what the page states about itself when its metadata disagrees."""
+    if not headline:
+        return None
+    start = text.find(headline)
+    if start < 0:
+        return None
+    window = text[start + len(headline): start + len(headline) + BYLINE_WINDOW]
+    for m in _SHOWN_DATE.finditer(window):
+        if day := _date_match(m):
+            return day
+    return None
+
+
+#: Elements that break a heading's text into separate words (text_content() glues them).
+_BREAKING_TAGS = frozenset({"br", "div", "p", "li", "small", "sup", "sub"})
+
+
+def heading_text(el: HtmlElement) -> str | None:
+    """A heading's text with a space where a line break or block element separates words
+    ("WEEKEND<br>CODING" is two words), whitespace folded."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        gap = " " if node is not el and node.tag in _BREAKING_TAGS else ""
+        parts.extend((gap, node.text or ""))
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            parts.append(child.tail or "")  # a comment's tail is text too
+        parts.append(gap)
+
+    walk(el)
+    return clean("".join(parts))
 
 
 def _content_words(text: str) -> set[str]:
@@ -297,7 +397,10 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     article: dict[str, Any] = {}
     others: list[dict[str, Any]] = []
     types: list[str] = []
+    by_id: dict[str, dict[str, Any]] = {}
     for obj in _jsonld_objects(tree):
+        if isinstance(obj.get("@id"), str) and len(obj) > 1:
+            by_id.setdefault(obj["@id"], obj)
         types += _types(obj)
         if not article and any(_ARTICLE_TYPES.search(t) for t in _types(obj)):
             article = obj
@@ -313,7 +416,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     site_names = [n for n in (f.sitename, host.split(".")[0] if host else None, host) if n]
 
     # headline
-    h1s = [t for t in (clean(h.text_content()) for h in tree.xpath("//h1")[:5]) if t and len(t.split()) <= 40]
+    h1s = [t for t in (heading_text(h) for h in tree.xpath("//h1")[:5]) if t and len(t.split()) <= 40]
     f.h1 = h1s[0] if h1s else None
     title_tag = clean(tree.findtext(".//title"))
     declared: list[tuple[Provenance, str | None]] = [
@@ -326,7 +429,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     f.title, f.provenance["title"] = _choose_title(h1s, metas, site_names)
 
     # authors: structured data, then meta, then byline markup
-    names = _names(article.get("author"), people_only=True)
+    names = _names(article.get("author"), people_only=True, by_id=by_id)
     authors = [n for raw in names for n in split_author_names(raw)]
     prov_a: Provenance = "json-ld"
     if not authors:
@@ -340,8 +443,10 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         for el in tree.xpath(
             '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
             'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+            # not the names of people who left comments
+            '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
         )[:6]:
-            text = " ".join(el.text_content().split())
+            text = " ".join(" ".join(el.itertext()).split())
             if 2 < len(text) <= 80:
                 authors += [n for n in split_author_names(text) if n not in authors]
             if authors:
@@ -353,6 +458,15 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         f.authors, f.provenance["authors"] = tuple(authors[:8]), prov_a
 
     # dates: structured first; htmldate (fast mode) when the page declares nothing
+    modified = parse_date(clean(article.get("dateModified")))
+    prov_m: Provenance = "json-ld"
+    if modified is None:
+        for key in _MODIFIED_META:
+            if key in meta and (modified := parse_date(meta[key])):
+                prov_m = "meta"
+                break
+    if modified is not None:
+        f.modified, f.provenance["modified"] = modified[0], prov_m
     published = parse_date(clean(article.get("datePublished")) or clean(article.get("dateCreated")))
     prov_d: Provenance = "json-ld"
     if published is None:
@@ -365,9 +479,21 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
             if published := parse_date(str(node)):
                 prov_d = "html"
                 break
+    # the date printed under the headline is what the page says to its readers: it wins over a
+    # declared publication date the page never shows (a template's), unless it is the declared
+    # modification date ("Updated ..." under the headline is not when the article came out)
+    page_text = _visible_text(tree)
+    shown = byline_date(page_text, f.h1)
+    from_byline = (
+        shown is not None
+        and (modified is None or modified[1] != shown)
+        and (published is None or (published[1] != shown and not _shown(page_text, published[1])))
+    )
+    if from_byline:
+        published, prov_d = parse_date(shown), "html"
     # a declared date the page never shows may be a template's; htmldate reads the page itself
     # (original_date: the publication, not the update)
-    if published is None or not _shown(tree, published[1]):
+    if published is None or (not from_byline and not _shown(page_text, published[1])):
         try:
             found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
         except Exception:  # noqa: BLE001 - htmldate fails on odd trees; a missing date is fine
@@ -378,15 +504,6 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     if published is not None:
         f.published, f.published_local = published
         f.provenance["published"] = prov_d
-    modified = parse_date(clean(article.get("dateModified")))
-    prov_m: Provenance = "json-ld"
-    if modified is None:
-        for key in _MODIFIED_META:
-            if key in meta and (modified := parse_date(meta[key])):
-                prov_m = "meta"
-                break
-    if modified is not None:
-        f.modified, f.provenance["modified"] = modified[0], prov_m
 
     # the rest
     canonical = tree.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')

@@ -1,0 +1,156 @@
+"""The rules added for title, date and author accuracy (follow-up on issue #6), one test each."""
+
+from __future__ import annotations
+
+import json
+
+import lxml.html
+import pytest
+
+from newswire.normaliser.evaluation import same_date, same_title
+from newswire.normaliser.extract import parse_html
+from newswire.normaliser.metadata import (
+    byline_date,
+    heading_text,
+    read_metadata,
+    repair_mojibake,
+    split_author_names,
+)
+
+URL = "https://www.example.com/guides/solar-panels"
+
+
+def _page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}<p>{'Some article text here. ' * 30}</p></body></html>"
+
+
+def _meta(html: str, url: str = URL):  # type: ignore[no-untyped-def]
+    tree = parse_html(html)
+    assert tree is not None
+    return read_metadata(tree, url)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Menu Solar Panels Explained By Jo Bloggs Updated August 14, 2025 Products", "2025-08-14"),
+        ("Solar Panels Explained Page updated: 12 November 2025 by Tracy", "2025-11-12"),
+        ("Solar Panels Explained Dec 18 2025 · 3 min read", "2025-12-18"),
+        ("Solar Panels Explained Published on 2025-12-19 by the team", "2025-12-19"),
+        ("Solar Panels Explained Sep. 5th, 2024", "2024-09-05"),
+    ],
+)
+def test_byline_date_reads_the_date_under_the_headline(text: str, day: str) -> None:
+    assert byline_date(text, "Solar Panels Explained") == day
+
+
+def test_byline_date_needs_the_headline_and_a_near_date() -> None:
+    assert byline_date("Solar Panels Explained May 4, 2020", None) is None
+    assert byline_date("Other text May 4, 2020", "Solar Panels Explained") is None
+    far = "Solar Panels Explained " + "word " * 200 + "May 4, 2020"
+    assert byline_date(far, "Solar Panels Explained") is None
+    assert byline_date("Solar Panels Explained February 30, 2020", "Solar Panels Explained") is None
+
+
+def test_byline_date_wins_over_a_declared_date_the_page_never_shows() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2024-01-04T10:00:00Z">',
+        "<h1>Solar Panels Explained</h1><p>By Jo Bloggs · March 9, 2026</p>",
+    )
+    found = _meta(html)
+    assert found.published_local == "2026-03-09"
+    assert found.provenance["published"] == "html"
+
+
+def test_byline_date_does_not_replace_publication_with_the_update() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2024-01-04T10:00:00Z">'
+        '<meta property="article:modified_time" content="2026-03-09T08:00:00Z">',
+        "<h1>Solar Panels Explained</h1><p>Updated March 9, 2026</p>",
+    )
+    found = _meta(html)
+    assert found.published_local == "2024-01-04"
+    assert found.modified is not None and found.modified.date().isoformat() == "2026-03-09"
+
+
+def test_declared_date_shown_on_the_page_is_kept() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2024-01-04T10:00:00Z">',
+        "<h1>Solar Panels Explained</h1><p>Updated March 9, 2026</p><footer>First published January 4, 2024</footer>",
+    )
+    assert _meta(html).published_local == "2024-01-04"
+
+
+def test_heading_text_separates_line_breaks_and_blocks() -> None:
+    def h(markup: str) -> str | None:
+        return heading_text(lxml.html.fragment_fromstring(markup))
+
+    assert h("<h1>WEEKEND<br>CODING <em>AGENT</em></h1>") == "WEEKEND CODING AGENT"
+    assert h("<h1>Top MBA Programs<div>Your <b>Gu</b>ide</div></h1>") == "Top MBA Programs Your Guide"
+    assert h("<h1>Head<!-- x -->line <span>now</span></h1>") == "Headline now"
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Written byDan Pantelo", ["Dan Pantelo"]),
+        ("Posted by:Idle Cartulary", ["Idle Cartulary"]),
+        ("BySummer Swann-", ["Summer Swann"]),
+        ("Article by: Cara Dumaplin", ["Cara Dumaplin"]),
+        ("Byron Smith", ["Byron Smith"]),
+        ("By:", []),
+    ],
+)
+def test_byline_prefixes_glued_or_not(raw: str, names: list[str]) -> None:
+    assert split_author_names(raw) == names
+
+
+def test_comment_authors_are_not_article_authors() -> None:
+    html = _page(
+        "<title>Solar panels</title>",
+        '<h1>Solar panels</h1><div class="comments"><span class="comment-author">Jane Reader says:</span>'
+        '</div><p class="byline">By Jo Bloggs</p>',
+    )
+    assert _meta(html).authors == ("Jo Bloggs",)
+
+
+def test_jsonld_author_reference_is_resolved() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Article", "headline": "Solar panels", "author": {"@id": "https://example.com/#/person/1"}},
+            {"@type": "Person", "@id": "https://example.com/#/person/1", "name": "Nirmita Panchal"},
+        ],
+    }
+    html = _page(f'<script type="application/ld+json">{json.dumps(graph)}</script>', "<h1>Solar panels</h1>")
+    found = _meta(html)
+    assert found.authors == ("Nirmita Panchal",)
+    assert found.provenance["authors"] == "json-ld"
+
+
+def test_mojibake_is_repaired_only_when_it_is_one() -> None:
+    assert repair_mojibake("A DIY Investor\u00e2\u0080\u0099s Guide") == "A DIY Investor\u2019s Guide"
+    assert repair_mojibake("Café Zoë, naïve") == "Café Zoë, naïve"
+    assert repair_mojibake("cafÃ©") == "café"
+    assert repair_mojibake("naïve cafÃ©") == "naïve cafÃ©"  # not all one encoding: left alone
+
+
+def test_scorer_folds_a_site_name_segment_on_both_sides() -> None:
+    url = "https://bytesauna.com/post/proofs-as-types"
+    assert same_title("Understanding mathematics through Lean", "Understanding mathematics through Lean | ByteSauna", url)
+    assert same_title("ByteSauna - Understanding Lean", "Understanding Lean", url)
+    assert same_title("Spice", "Spice | Spice AI", "https://spice.ai/blog/x")
+    # a segment that does not name the site is part of the title, and the headline never goes
+    assert not same_title("Headline", "Headline | District", "https://www.bssnews.net/district/1")
+    assert not same_title("Headline", "Headline: More words", url)
+    assert not same_title(None, "Headline", url)
+    assert same_title("It’s a “test” — yes", "It's a \"TEST\" - yes")
+
+
+def test_scorer_compares_dates_at_the_label_precision() -> None:
+    assert same_date("2003-11-05", "2003-11")
+    assert not same_date("2003-12-05", "2003-11")
+    assert same_date("2025-01-02", "2025-01-02T23:30:00")
+    assert not same_date("2025-01-03", "2025-01-02")
+    assert not same_date(None, "2025-01-02")
+    assert not same_date("2025-01-02", "Jan 2025")
