@@ -26,7 +26,7 @@ class EnricherSettings(ServiceSettings):
         _STORY.threshold, ge=0, le=2, description="Score to join a story rather than start one."
     )
     story_merge_threshold: float = Field(
-        _STORY.merge_threshold, ge=0, le=1, description="Centroid cosine at which two stories merge."
+        _STORY.merge_threshold, ge=0, le=1, description="Decayed centroid cosine at which two stories merge."
     )
     story_half_life_h: PositiveFloat = Field(
         _STORY.half_life_s / 3600, description="Half-life of a story's pull since it was last seen."

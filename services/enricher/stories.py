@@ -6,8 +6,9 @@ flows, plus its set of canonical entities. It is compared with the centroids of 
 (found through an inverted index of each story's terms, so the cost does not grow with the
 window): the score mixes centroid cosine and entity overlap, decayed by the time since the story
 was last seen. Above `threshold` the article joins the best story; otherwise it starts one. When
-an article pulls its story close to another (centroid cosine above `merge_threshold`), the two
-merge: the older story survives, so story ids stay stable, and the merge is an event.
+an article pulls its story close to another (centroid cosine, decayed by the gap between the two
+stories' last articles, above `merge_threshold`), the two merge: the older story survives, so
+story ids stay stable, and the merge is an event.
 
 Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
 batch (fit, then query) and cannot learn document frequencies or grow/evict clusters one article
@@ -40,8 +41,8 @@ class StoryConfig:
     window_s: float = 3 * 86400.0
     threshold: float = 0.12
     entity_weight: float = 0.1
-    half_life_s: float = 6 * 3600.0
-    merge_threshold: float = 0.4
+    half_life_s: float = 4 * 3600.0
+    merge_threshold: float = 0.25
     title_weight: float = 2.0
     lead_words: int = 150
     query_terms: int = 10
@@ -320,8 +321,16 @@ class StoryClusterer:
             other
             for other in others[: self.config.merge_candidates]
             if other.story_id != story.story_id and other.story_id in self.stories
-            and _centroid_cosine(story, other) >= self.config.merge_threshold
+            and self._merge_score(story, other) >= self.config.merge_threshold
         ]
+
+    def _merge_score(self, a: Story, b: Story) -> float:
+        """Centroid cosine decayed by the gap between the two stories' last articles, with the
+        join rule's half-life: two halves of one event converge while both are active; a story
+        that went quiet a news cycle ago is a different (if similar-sounding) event."""
+        gap = abs((a.last_seen - b.last_seen).total_seconds())
+        decay: float = 0.5 ** (gap / self.config.half_life_s)
+        return _centroid_cosine(a, b) * decay
 
     def _merge(self, a: Story, b: Story) -> tuple[Story, Story]:
         survivor, loser = (a, b) if (a.first_seen, a.story_id) <= (b.first_seen, b.story_id) else (b, a)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, tokens
+from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, _centroid_cosine, tokens
 from tests.factories import T0
 
 
@@ -74,6 +74,24 @@ def test_two_stories_that_converge_merge_into_the_older() -> None:
     assert clusterer.resolve(second.story_id) == first.story_id
     assert clusterer.stories[first.story_id].merged_from
     assert events[-1][0] == "updated"
+
+
+def test_a_story_that_went_quiet_a_news_cycle_ago_does_not_merge() -> None:
+    """The merge score decays with the gap between the stories' last articles (the join rule's
+    half-life): a similar-sounding story from a day before is another event."""
+    config = StoryConfig(threshold=0.3, merge_threshold=0.3, half_life_s=4 * 3600)
+    clusterer = StoryClusterer(config)
+    old = clusterer.add(_item(2, "airline flights cancelled airport", 0))
+    day = 24 * 60
+    fresh = clusterer.add(_item(1, "volcano erupts near village", day))
+    assert fresh.story_id != old.story_id
+    bridge = clusterer.add(_item(3, "volcano erupts near village airline flights cancelled airport", day + 1))
+    assert bridge.story_id == fresh.story_id
+    assert [c.event for c in bridge.changes] == ["updated"]
+    assert clusterer.resolve(old.story_id) == old.story_id and old.story_id in clusterer.stories
+    # The centroids are as close as in the test above; only the decay keeps them apart.
+    a, b = clusterer.stories[fresh.story_id], clusterer.stories[old.story_id]
+    assert _centroid_cosine(a, b) >= 0.3 > clusterer._merge_score(a, b)
 
 
 def test_the_window_forgets_old_stories() -> None:
