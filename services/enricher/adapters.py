@@ -7,12 +7,9 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
 from newswire.enricher.entities import load_pipeline
-from newswire.kafka.clients import aiokafka_kwargs
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.logging import get_logger
 from newswire.topics import TopicSpec
@@ -58,45 +55,6 @@ async def read_since(
 ) -> AsyncIterator[bytes]:
     """Every value of `spec`'s topic with a record timestamp at or after `since`, up to the end
     offsets of when the read starts (partition by partition, no consumer group, no commits)."""
-    topic = spec.full_name(settings.topic_prefix)
-    consumer = AIOKafkaConsumer(
-        **aiokafka_kwargs(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=spec.max_message_bytes,
-        fetch_max_bytes=spec.max_message_bytes,
-    )
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()  # the topic may be new
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        starts = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
-        remaining = set()
-        for tp in tps:
-            found = starts.get(tp)
-            if found is None:
-                continue  # nothing that recent in this partition
-            consumer.seek(tp, found.offset)
-            if found.offset < ends[tp]:
-                remaining.add(tp)
-        while remaining:
-            batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = await consumer.getmany(
-                *remaining, timeout_ms=int(idle_timeout_s * 1000)
-            )
-            if not batch:
-                break
-            for tp, records in batch.items():
-                for record in records:
-                    if record.offset < ends[tp] and record.value is not None:
-                        yield record.value
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
+    async for record in read_to_end(settings, spec, since=since, timeout_s=idle_timeout_s):
+        if record.value is not None:
+            yield record.value

@@ -5,6 +5,7 @@ server to a read that ends)."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -20,6 +21,7 @@ async def read_to_end(
     *,
     group: str | None = None,
     tail: int | None = None,
+    since: datetime | None = None,
     timeout_s: float = 5.0,
 ) -> AsyncGenerator[ConsumerRecord[bytes, bytes], None]:
     """Yield every record of `spec`'s topic that exists now, partition by partition in offset
@@ -27,8 +29,9 @@ async def read_to_end(
 
     Without `group` it reads from the beginning and commits nothing; with a group it starts from
     that group's committed position (still committing nothing: the caller decides). A missing
-    topic yields nothing. With `tail`, only the last `tail` records of each partition. Stops early
-    if no record arrives for `timeout_s`.
+    topic yields nothing. With `tail`, only the last `tail` records of each partition; with `since`,
+    only records whose timestamp is at or after it. Stops early if no record arrives for
+    `timeout_s`.
     """
     topic = spec.full_name(settings.topic_prefix)
     consumer = AIOKafkaConsumer(
@@ -50,7 +53,14 @@ async def read_to_end(
             return
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
-        if tail is not None:
+        if since is not None:
+            starts = await consumer.offsets_for_times(
+                {tp: int(since.timestamp() * 1000) for tp in tps}
+            )
+            for tp in tps:
+                found = starts.get(tp)
+                consumer.seek(tp, found.offset if found is not None else ends[tp])
+        elif tail is not None:
             begins = await consumer.beginning_offsets(tps)
             for tp in tps:
                 consumer.seek(tp, max(begins[tp], ends[tp] - tail))
