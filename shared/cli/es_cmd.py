@@ -49,6 +49,8 @@ def setup(
         console.print(f"component templates: {', '.join(report.component_templates)}")
         console.print(f"index templates: {', '.join(report.index_templates)}")
         console.print(f"indices created: {', '.join(report.indices_created) or 'none (all existed)'}")
+        if report.indices_updated:
+            console.print(f"mappings brought up to date: {', '.join(report.indices_updated)}")
 
     run_async(go())
 

@@ -57,6 +57,7 @@ class SetupReport:
     component_templates: list[str] = field(default_factory=list)
     index_templates: list[str] = field(default_factory=list)
     indices_created: list[str] = field(default_factory=list)
+    indices_updated: list[str] = field(default_factory=list)
 
 
 def analyzer_definition(spec: str | None) -> dict[str, Any] | None:
@@ -125,7 +126,23 @@ async def setup(client: AsyncElasticsearch, prefix: str, analyzer: str | None = 
             if not await client.indices.exists(index=index):
                 await client.indices.create(index=index)
                 report.indices_created.append(index)
+    for template in TEMPLATES:
+        patterns = load_template(template, prefix)["index_patterns"]
+        existing = await client.indices.get(index=patterns, allow_no_indices=True, expand_wildcards="open")
+        for index in sorted(set(existing) - set(report.indices_created)):
+            await _upgrade_mapping(client, index)
+            report.indices_updated.append(index)
     return report
+
+
+async def _upgrade_mapping(client: AsyncElasticsearch, index: str) -> None:
+    """Bring an index created by an older release up to its template's mapping: new fields are
+    added in place (strict mappings would otherwise refuse documents carrying them). A change ES
+    cannot apply in place (a field's type) fails with ES's reason: that needs a `-v2` reindex."""
+    simulated = await client.indices.simulate_index_template(name=index)
+    mappings = dict(simulated["template"].get("mappings") or {})
+    if mappings:
+        await client.indices.put_mapping(index=index, **mappings)
 
 
 async def prune(

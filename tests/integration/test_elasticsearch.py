@@ -99,3 +99,28 @@ async def test_the_analyzer_override_is_applied_and_an_unknown_one_refused(
         assert [t["token"] for t in plain["tokens"]] == ["the", "talks"]
     finally:
         await teardown(es_client, prefix)
+
+
+async def test_setup_brings_an_older_release_s_index_up_to_its_template(
+    es_client: Any, es_settings: ElasticsearchSettings
+) -> None:
+    """An index created by an older release (strict mapping without today's fields) gets the new
+    fields in place, so documents carrying them are not refused after an upgrade."""
+    prefix = f"{es_settings.index_prefix}-upgrade"
+    old = fixed_index(prefix, "feeds")
+    await es_client.indices.create(
+        index=old, mappings={"dynamic": "strict", "properties": {"feed_id": {"type": "keyword"}}}
+    )
+    try:
+        report = await setup(es_client, prefix)
+        assert old in report.indices_updated and old not in report.indices_created
+        properties = (await es_client.indices.get_mapping(index=old))[old]["mappings"]["properties"]
+        assert {"feed_id", "feed_url", "polled_at", "consecutive_failures"} <= set(properties)
+        await es_client.index(
+            index=old, id="f1",
+            document={"feed_id": "f1", "feed_url": "https://e.com/rss", "polled_at": "2026-11-21T00:00:00Z",
+                      "consecutive_failures": 2},
+            refresh="wait_for",
+        )
+    finally:
+        await teardown(es_client, prefix)
