@@ -140,9 +140,11 @@ async def _upgrade_mapping(client: AsyncElasticsearch, index: str) -> None:
     added in place (strict mappings would otherwise refuse documents carrying them). A change ES
     cannot apply in place (a field's type) fails with ES's reason: that needs a `-v2` reindex."""
     simulated = await client.indices.simulate_index_template(name=index)
-    mappings = dict(simulated["template"].get("mappings") or {})
-    if mappings:
-        await client.indices.put_mapping(index=index, **mappings)
+    mappings = simulated["template"].get("mappings") or {}
+    # The client names the underscored mapping keys without the underscore (_meta -> meta).
+    kwargs = {key.lstrip("_"): value for key, value in mappings.items()}
+    if kwargs:
+        await client.indices.put_mapping(index=index, **kwargs)
 
 
 async def prune(
