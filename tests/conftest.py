@@ -92,3 +92,16 @@ async def es_client(es_settings: ElasticsearchSettings) -> AsyncIterator[object]
     yield client
     await teardown(client, es_settings.index_prefix)
     await client.close()
+
+
+@pytest.fixture(scope="session")
+def guardian() -> object:
+    """The real Guardian article's two versions (`../shared/fixtures/revisions`); skips the test
+    when the shared fixtures are not there."""
+    from newswire.farm.fixtures import load_revision, locate_fixtures
+
+    root = locate_fixtures()
+    path = None if root is None else root / "revisions" / "guardian-kerry-lavrov.json"
+    if path is None or not path.is_file():
+        pytest.skip("fixtures not found (set NEWSWIRE_FIXTURES_DIR)")
+    return load_revision(path)

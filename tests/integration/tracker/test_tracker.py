@@ -15,7 +15,6 @@ import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
@@ -28,7 +27,7 @@ from newswire.contracts import (
     utcnow,
 )
 from newswire.contracts.ids import article_id
-from newswire.farm.fixtures import RevisionArticle, load_revision, locate_fixtures
+from newswire.farm.fixtures import RevisionArticle
 from newswire.runtime.codec import encode
 from newswire.text import content_hash
 from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VERSIONS, FETCH_REQUESTS, PAGES
@@ -40,15 +39,6 @@ ENV = {
     "NEWSWIRE_RECHECK_INITIAL_S": "3",
     "NEWSWIRE_RECHECK_HORIZON_S": "600",
 }
-
-
-@pytest.fixture(scope="module")
-def guardian() -> RevisionArticle:
-    root = locate_fixtures()
-    path = None if root is None else root / "revisions" / "guardian-kerry-lavrov.json"
-    if path is None or not path.is_file():
-        pytest.skip("fixtures not found (set NEWSWIRE_FIXTURES_DIR)")
-    return load_revision(path)
 
 
 def _article(guardian: RevisionArticle, paragraphs: tuple[str, ...], at: datetime) -> NormalisedArticle:

@@ -14,22 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from newswire.contracts import ParagraphChange
-from newswire.farm.fixtures import RevisionArticle, load_revision, locate_fixtures
+from newswire.farm.fixtures import RevisionArticle
 from newswire.tracker.diff import align, diff_paragraphs, diff_versions, tokenize, word_ops
 
 GOLDEN = Path(__file__).parent / "golden" / "guardian.diff.json"
-
-
-@pytest.fixture(scope="module")
-def guardian() -> RevisionArticle:
-    root = locate_fixtures()
-    path = None if root is None else root / "revisions" / "guardian-kerry-lavrov.json"
-    if path is None or not path.is_file():
-        pytest.skip("fixtures not found (set NEWSWIRE_FIXTURES_DIR)")
-    return load_revision(path)
 
 
 def _golden_form(changes: tuple[ParagraphChange, ...]) -> list[dict[str, Any]]:

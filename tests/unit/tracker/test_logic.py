@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from newswire.contracts import FetchedPage, NormalisedArticle
 from newswire.contracts.ids import revision_id
+from newswire.farm.fixtures import RevisionArticle
 from newswire.text import content_hash
 from newswire.tracker.logic import (
     Observation,
@@ -259,16 +260,8 @@ def test_plan_recheck() -> None:
     assert not is_due(done, T0 + timedelta(days=30))
 
 
-def test_guardian_pair_through_observe() -> None:
-    from newswire.farm.fixtures import load_revision, locate_fixtures
-
-    root = locate_fixtures()
-    path = None if root is None else root / "revisions" / "guardian-kerry-lavrov.json"
-    if path is None or not path.is_file():
-        import pytest
-
-        pytest.skip("fixtures not found (set NEWSWIRE_FIXTURES_DIR)")
-    g = load_revision(path)
+def test_guardian_pair_through_observe(guardian: RevisionArticle) -> None:
+    g = guardian
     s1 = step(None, article(g.versions[0], title=g.title)).state
     seen = step(s1, article(g.versions[1], title=g.title, at=minutes(g.minutes_between or 30)))
     assert seen.revision is not None and seen.revision.kinds == ("body_edited",)
