@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from newswire.config import ElasticsearchSettings, KafkaSettings
 from newswire.contracts.ids import article_id
 from newswire.es.setup import alias, setup, teardown
@@ -45,6 +47,9 @@ async def _search_all(es: Any, index: str) -> list[dict[str, Any]]:
     return [hit["_source"] | {"_id": hit["_id"]} for hit in result["hits"]["hits"]]
 
 
+# The run's own wait (below) ends before pytest's timeout, so that a slow run (a cold dev stack
+# on a fresh CI machine) fails with the missing articles and the stage logs, not a bare timeout.
+@pytest.mark.timeout(600)
 async def test_the_whole_pipeline(
     own_topics: KafkaSettings, es_settings: ElasticsearchSettings, es_client: Any, tmp_path: Path
 ) -> None:
@@ -92,7 +97,7 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
             restarted: list[str] = []
             docs: list[dict[str, Any]] = []
             revisions: list[dict[str, Any]] = []
-            while time.monotonic() - started < 300:
+            while time.monotonic() - started < 420:
                 await asyncio.sleep(3)
                 supervisor.watch()
                 docs = await _search_all(es_client, articles_index)
