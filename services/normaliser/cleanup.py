@@ -46,7 +46,9 @@ def is_boilerplate(line: str) -> bool:
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
     """When the page's title is boilerplate (an aggregator's header), the body's first line is
     the headline if it looks like one (short, no closing punctuation, prose after it)."""
-    if title is not None and not is_boilerplate(title):
+    # only the boilerplate forms count here: a one-word lowercase title ("restaurant" on a
+    # dictionary page) is a headline, not widget residue
+    if title is not None and not _BOILERPLATE.match(title):
         return title, lines
     if len(lines) >= 2 and len(lines[0].split()) <= 25 and not lines[0].rstrip().endswith((".", "!", "?", ":", '"', "”")):
         if len(lines[1].split()) > len(lines[0].split()):

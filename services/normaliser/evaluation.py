@@ -58,6 +58,7 @@ class Output:
     title: str | None
     authors: tuple[str, ...]
     date: str | None  # YYYY-MM-DD as the page states it (its own time zone)
+    date_utc: str | None = None  # YYYY-MM-DD in UTC, when the system gives a time of day
 
 
 @dataclass
@@ -153,8 +154,10 @@ def run_newswire(html: str, url: str) -> Output:
         status=200, fetched_at=datetime.now(UTC), html=html,
     )
     article = build_article(page, ex)
-    local_date = ex.published_local
-    return Output(article.text, article.title, article.authors, local_date)
+    published = article.published
+    timed = published is not None and (published.hour, published.minute, published.second) != (0, 0, 0)
+    utc_day = published.date().isoformat() if published is not None and timed else None
+    return Output(article.text, article.title, article.authors, ex.published_local, utc_day)
 
 
 def run_trafilatura(html: str, url: str) -> Output:
@@ -195,6 +198,12 @@ def _snippet_form(text: str) -> str:
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00ab\u00bb:]|::|//)\s+")
 
 
+def title_words(text: str) -> list[str]:
+    """A title's word sequence for comparison: `words`, with "&" read as "and" (a typographic
+    variant, "Homeowners & Investors" is "Homeowners and Investors")."""
+    return words(re.sub(r"\s*&(?:amp;)?\s*", " and ", text))
+
+
 def _host_names(url: str | None) -> set[str]:
     """The compacted labels that name a site in its URL ("www.spice.ai" -> {"spice", "spiceai"})."""
     host = (urlsplit(url or "").hostname or "").casefold().removeprefix("www.")
@@ -222,15 +231,15 @@ def _title_key(title: str, url: str | None) -> list[str]:
             parts = parts[1:]
         else:
             break
-    return words(" ".join(parts))
+    return title_words(" ".join(parts))
 
 
 def same_title(predicted: str | None, truth: str, url: str | None = None) -> bool:
-    """Titles match when their word sequences do (case, punctuation, quote and dash styles
-    aside), after dropping a site-name segment named by the URL's host on both sides."""
+    """Titles match when their word sequences do (case, punctuation, quote and dash styles and
+    "&"/"and" aside), after dropping a site-name segment named by the URL's host on both sides."""
     if not predicted:
         return False
-    return words(predicted) == words(truth) or _title_key(predicted, url) == _title_key(truth, url)
+    return title_words(predicted) == title_words(truth) or _title_key(predicted, url) == _title_key(truth, url)
 
 
 def same_authors(predicted: Sequence[str], truth: str) -> bool:
@@ -241,14 +250,16 @@ def same_authors(predicted: Sequence[str], truth: str) -> bool:
     return bool(predicted) and names("; ".join(predicted)) == names(truth)
 
 
-def same_date(predicted: str | None, truth: str) -> bool:
+def same_date(predicted: str | None, truth: str, predicted_utc: str | None = None) -> bool:
     """The page's own calendar date (YYYY-MM-DD, in the time zone the page states it in)
     equals the labelled one; a label given only to the month ("2003-11") or year is compared at
-    that precision (anything longer than a day, e.g. a time, is cut to the day)."""
+    that precision (anything longer than a day, e.g. a time, is cut to the day). A label carries
+    no time zone, so when the system gives an instant (a time of day) its UTC day counts too:
+    a page's 21:08 -05:00 is the label's day whether it was read in New York or in UTC."""
     label = truth.strip()[:10]
-    if not predicted or not re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", label):
+    if not re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", label):
         return False
-    return predicted[: len(label)] == label
+    return any(day is not None and day[: len(label)] == label for day in (predicted, predicted_utc))
 
 
 def score(sample: Sample, out: Output, cpu_s: float) -> PageScore:
@@ -268,7 +279,7 @@ def score(sample: Sample, out: Output, cpu_s: float) -> PageScore:
     if sample.author:
         s.author_ok = same_authors(out.authors, sample.author)
     if sample.date:
-        s.date_ok = same_date(out.date, sample.date)
+        s.date_ok = same_date(out.date, sample.date, out.date_utc)
     return s
 
 

@@ -119,16 +119,16 @@ def _page_words(tree: HtmlElement) -> int:
     return sum(len(str(t).split()) for t in texts)
 
 
-def extract_body(tree: HtmlElement, html: str, url: str) -> BodyChoice:
+def extract_body(tree: HtmlElement, html: str, url: str, page_words: int | None = None) -> BodyChoice:
     """The page's main text, by the rules in the module docstring (one fast trafilatura run on
-    very large pages)."""
+    very large pages). `page_words`: the page's visible words when the caller counted them."""
     if sum(1 for _ in tree.iter()) > LARGE_TREE:
         return BodyChoice(_trafilatura(tree, url, fast=True), "trafilatura-fast")
     best = BodyChoice(_trafilatura(tree, url), "trafilatura")
     n_best = len(_words(best.lines))
     # readability is the costly second opinion: only when the page has much more text than
     # trafilatura kept (one page in seven on the dev set)
-    if _page_words(tree) > 2 * n_best:
+    if (page_words if page_words is not None else _page_words(tree)) > 2 * n_best:
         alt = _readability(html)
         alt_words = _words(alt)
         chosen = set(_words(best.lines))

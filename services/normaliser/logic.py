@@ -16,6 +16,7 @@ from statistics import median
 from urllib.parse import urlsplit
 
 import py3langid
+from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 
 from newswire.contracts import ArticleFlags, FetchedPage, NormalisedArticle
 from newswire.contracts.articles import Dateline, Provenance
@@ -33,6 +34,7 @@ __all__ = [
     "extract", "fold_text", "normalise_page", "parse_date", "strip_site_suffix",
 ]
 
+_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 # ItemList is left out: listicles declare it next to their Article
 _NON_ARTICLE_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "LiveBlogPosting", "ProfilePage"})
@@ -71,7 +73,7 @@ def extract(html: str, url: str) -> Extraction | None:
     if tree is None:
         return None
     meta = read_metadata(tree, url)
-    body = extract_body(tree, html, url)
+    body = extract_body(tree, html, url, meta.page_words)
     lines = clean_lines(body.lines, meta.title)
     if meta.h1 and meta.h1 != meta.title:
         lines = clean_lines(lines, meta.h1)
@@ -172,7 +174,7 @@ def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> 
         language=language,
         section=ex.categories[0] if ex.categories else None,
         description=ex.description,
-        image_url=ex.image if ex.image and _is_http_url(ex.image) else None,
+        image_url=ex.image if ex.image and _valid_http_url(ex.image) else None,
         tags=ex.tags,
         dateline=ex.dateline,
         wire_source=ex.wire_source,
@@ -273,6 +275,18 @@ def _is_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _valid_http_url(url: str) -> bool:
+    """An http(s) URL the contract's URL type accepts too: a page's metadata URL that it would
+    refuse (e.g. a control character in the host) is dropped, not the whole article."""
+    if not _is_http_url(url):
+        return False
+    try:
+        _HTTP_URL.validate_python(url)
+    except ValidationError:
+        return False
+    return True
 
 
 def _is_sane_canonical(candidate: str, final_url: str) -> bool:

@@ -11,13 +11,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate
+from courlan import extract_domain
 from lxml import etree
 from lxml.html import HtmlElement
+from rapidfuzz import fuzz
 
 from newswire.contracts.articles import Provenance
 from newswire.text import fold_text
@@ -74,6 +76,7 @@ class Found:
     html_lang: str | None = None
     article_body: str | None = None
     page_types: tuple[str, ...] = ()
+    page_words: int | None = None  # words of visible text on the page (read once, used twice)
     provenance: dict[str, Provenance] = field(default_factory=dict)
 
 
@@ -245,6 +248,13 @@ def strip_site(title: str, site_names: list[str]) -> str:
             if found and tail.strip() and is_site(head):
                 title, changed = tail.strip(), True
                 break
+    # a host name needs no separator ("example.com Vibe Coding"): it cannot be a headline word
+    hosts = {n.casefold().removeprefix("www.") for n in site_names if "." in n and " " not in n}
+    words = title.split()
+    if len(words) >= 3 and words[0].casefold().removeprefix("www.") in hosts:
+        title = " ".join(words[1:])
+    elif len(words) >= 3 and words[-1].casefold().removeprefix("www.") in hosts:
+        title = " ".join(words[:-1])
     return title
 
 
@@ -261,17 +271,27 @@ def _title_variants(title: str) -> list[str]:
 
 
 def _shown(text: str, day: str) -> bool:
-    """Whether the page's visible `text` states the date `day` (YYYY-MM-DD) in a common form."""
+    """Whether the page's visible `text` states the date `day` (YYYY-MM-DD) in a common form:
+    numeric (day or month first, ISO) or with the month's name, full or abbreviated, with or
+    without a dot, zero-padded day or ordinal suffix ("Dec. 09, 2025", "9th December 2025")."""
     try:
         d = datetime.strptime(day, "%Y-%m-%d")
     except ValueError:
         return False
+    year = str(d.year)
+    if year not in text:
+        return False
     forms = {
-        d.strftime("%B %-d, %Y"), d.strftime("%b %-d, %Y"), d.strftime("%b. %-d, %Y"), d.strftime("%B %d, %Y"),
-        d.strftime("%-d %B %Y"), d.strftime("%-d %b %Y"), d.strftime("%d %B %Y"), d.strftime("%d/%m/%Y"),
-        d.strftime("%m/%d/%Y"), d.strftime("%d.%m.%Y"), d.strftime("%B %-d %Y"), d.strftime("%-d. %B %Y"),
+        d.strftime("%d/%m/%Y"), d.strftime("%m/%d/%Y"), d.strftime("%d.%m.%Y"), d.strftime("%m.%d.%Y"),
+        d.strftime("%Y-%m-%d"),
     }
-    return any(form in text for form in forms)
+    if any(form in text for form in forms):
+        return True
+    month = d.strftime("%B").casefold()
+    mon = rf"(?:{month}|{month[:3]}{'t' if month.startswith('sep') else ''}?\.?)"
+    num = rf"0?{d.day}(?:st|nd|rd|th)?"
+    named = re.compile(rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+{mon},?\s+{year})\b", re.I)
+    return named.search(text) is not None
 
 
 _MONTH = (
@@ -356,30 +376,159 @@ def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", fold_text(text).casefold()) if len(w) >= 4}
 
 
+def _word_list(text: str) -> list[str]:
+    return re.findall(r"\w+", fold_text(text).casefold())
+
+
+def agreement(a: str, b: str) -> float:
+    """How far two titles say the same thing (0-100): rapidfuzz's token-set ratio over folded
+    words, so that one title containing the other ("Headline" in "Headline: a subtitle")
+    agrees fully and a reworded one partly."""
+    return float(fuzz.token_set_ratio(" ".join(_word_list(a)), " ".join(_word_list(b))))
+
+
+def site_names(sitename: str | None, url: str) -> list[str]:
+    """Names that may stand for the site in titles and headings: the declared site name, the
+    registered domain's label ("cornell" for gardening.cals.cornell.edu, via courlan, which
+    knows the public suffixes) and the host."""
+    try:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        domain = (extract_domain(url) or host) if host else ""
+    except ValueError:  # an unparsable URL ("http://[::1/x") names no site
+        host = domain = ""
+    return [n for n in dict.fromkeys((sitename, domain.split(".")[0] if domain else None, host or None)) if n]
+
+
+#: A heading's extra words that are not part of the headline: a date, a byline ("Posted on ...",
+#: "by ..."), a domain name, or (before the headline) a short label ending in a colon ("Blog:").
+_ANY_MONTH = _MONTH.replace("?P<mon>", "?:")
+_HEADING_DATE = re.compile(
+    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|{_ANY_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_ANY_MONTH}\s+\d{{4}})\b",
+    re.I,
+)
+_HEADING_EXTRA = re.compile(
+    r"^\W*(?:posted|published|updated|by)\b|\b[a-z0-9-]+\.(?:com|org|net|io|co|uk|de|edu|gov|news)\b", re.I
+)
+_HEADING_LABEL = re.compile(r"^\W*[\w.]+(?:\s[\w.]+)?\s?:\s*$")
+
+
+def trim_heading(heading: str, declared: list[str]) -> str:
+    """The declared title that `heading` contains when the heading's extra words around it are
+    a kicker or byline, not headline ("Blog: X", "Dec 18 2025 X", "X Posted on July 1, 2024
+    by Y", "X (example.com) 87"); else the heading unchanged."""
+    tokens = heading.split()
+    token_words = [_word_list(t) for t in tokens]
+    owner = [i for i, ws in enumerate(token_words) for _ in ws]  # word index -> token index
+    flat = [w for ws in token_words for w in ws]
+    for title in declared:
+        want = _word_list(title)
+        if len(want) < 3 or len(want) >= len(flat):
+            continue
+        start = next((i for i in range(len(flat) - len(want) + 1) if flat[i: i + len(want)] == want), None)
+        if start is None:
+            continue
+        before = " ".join(tokens[: owner[start]])
+        after = " ".join(tokens[owner[start + len(want) - 1] + 1:])
+        if not (before or after):
+            continue
+        junk_before = not before or bool(_HEADING_DATE.search(before) or _HEADING_EXTRA.search(before) or _HEADING_LABEL.match(before))
+        junk_after = not after or bool(_HEADING_DATE.search(after) or _HEADING_EXTRA.search(after))
+        if junk_before and junk_after:
+            return title
+    return heading
+
+
+#: A visible <h1> is taken when it agrees this much (see `agreement`) with one of the titles the
+#: page declares; below it, the <h1> is a section heading, a slogan or navigation.
+H1_AGREEMENT = 60
+
+
 def _choose_title(
-    h1s: list[str], metas: list[tuple[Provenance, str]], site_names: list[str]
+    h1s: list[str], metas: list[tuple[Provenance, str]], names: list[str]
 ) -> tuple[str | None, Provenance]:
-    """The headline: the page's visible <h1> unless it names the site (a logo heading) or has
-    nothing in common with the titles the page declares; else og:title / JSON-LD headline /
-    twitter:title / <title>, site name stripped."""
-    sites = {c for c in (_compact(s) for s in site_names) if len(c) >= 4}
+    """The headline: the page's visible <h1> unless it is the site's name (a logo heading: the
+    name, part of it, or at most three words containing it), a segment of the declared titles,
+    or does not agree with any of them (og:title, JSON-LD headline, twitter:title, <title>;
+    site name stripped); a kicker or byline glued to the <h1> is trimmed. Else the first
+    declared title, site name stripped."""
+    sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
         _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
     }
+    declared = [d for d in (strip_site(t, names) for _, t in metas) if d]
     meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
     for h1 in h1s:
         c = _compact(h1)
-        if not c or c in tails or any(c in s or s in c for s in sites):
+        if not c or c in tails or any(c == s or c in s for s in sites):
             continue
-        if metas and not (_content_words(h1) & meta_words):
+        if any(s in c for s in sites) and len(h1.split()) <= 3:  # "Acme Blog": the site's logo
+            continue
+        agrees = max((agreement(h1, d) for d in declared), default=100.0)
+        if metas and (not (_content_words(h1) & meta_words) or agrees < H1_AGREEMENT):
             continue
         # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
         head = h1.split(" | ")[0].strip()
-        return (head if len(head.split()) >= 3 else h1), "html"
+        return trim_heading(head if len(head.split()) >= 3 else h1, declared), "html"
     if metas:
         prov, best = metas[0]
-        return strip_site(best, site_names), prov
+        return strip_site(best, names), prov
     return None, "html"
+
+
+#: Words that introduce the publication date in a byline ("Published on", "Posted:").
+_PUBLISHED_CUE = re.compile(
+    r"\b(?:originally published|first published|date published|publish(?:ed)? date|published|posted)\b"
+    r"\s*(?:on|at)?\s*[:\-\u2013|]?\s*$",
+    re.I,
+)
+#: Where a stated publication date is looked for: from this many characters before the headline
+#: (bylines above it) to this many after it.
+STATED_BEFORE, STATED_AFTER = 300, 1000
+
+
+def stated_publication_date(text: str, headline: str | None) -> str | None:
+    """The first date (YYYY-MM-DD) the page's visible `text` introduces as the publication
+    date ("Published on March 9, 2026", "Posted: 2025-12-19", "originally published on 26 Sep
+    2019") near the headline, or None. "Updated ..." dates are not publication dates."""
+    if not headline:
+        return None
+    start = text.find(headline)
+    if start < 0:
+        return None
+    for m in _SHOWN_DATE.finditer(text, max(0, start - STATED_BEFORE), start + STATED_AFTER + 30):
+        if m.start() > start + STATED_AFTER:
+            break
+        if _PUBLISHED_CUE.search(text, max(0, m.start() - 40), m.start()) and (day := _date_match(m)):
+            return day
+    return None
+
+
+def possible_days(value: datetime) -> set[str]:
+    """The calendar days (YYYY-MM-DD) an instant falls on somewhere (UTC-12 to UTC+14); just its
+    own day when it has no time of day (a bare date is read as midnight UTC)."""
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return {value.date().isoformat()}
+    return {(value + timedelta(hours=h)).date().isoformat() for h in (-12, 0, 14)}
+
+
+def _page_day(
+    tree: HtmlElement, article: dict[str, Any], meta: dict[str, str], published: tuple[datetime, str]
+) -> str:
+    """The publication day in the page's own time zone: when the chosen instant is given in UTC
+    and the page states the same instant with its zone elsewhere (a `<time datetime>`, another
+    JSON-LD or meta date), that statement's calendar day; else the chosen one."""
+    value, day = published
+    if day != value.date().isoformat() or possible_days(value) == {day}:
+        return day  # already the page's own day, or no time of day to place
+    raws: list[Any] = [article.get(k) for k in ("datePublished", "dateCreated", "dateModified")]
+    raws += [meta.get(k) for k in _PUBLISHED_META + _MODIFIED_META]
+    raws += [str(v) for v in tree.xpath("//time/@datetime | //*[@itemprop][@datetime]/@datetime")[:20]]
+    for raw in raws:
+        other = parse_date(clean(raw))
+        zoned = other is not None and other[1] != other[0].date().isoformat()
+        if other is not None and zoned and abs((other[0] - value).total_seconds()) <= 120:
+            return other[1]
+    return day
 
 
 # -- the whole page --------------------------------------------------------------------------------
@@ -412,8 +561,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     f.sitename = meta.get("og:site_name") or clean(site_obj.get("name")) or _text_of(article.get("publisher"))
     if f.sitename:
         f.provenance["outlet"] = "meta" if meta.get("og:site_name") else "json-ld"
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    site_names = [n for n in (f.sitename, host.split(".")[0] if host else None, host) if n]
+    sites = site_names(f.sitename, url)
 
     # headline
     h1s = [t for t in (heading_text(h) for h in tree.xpath("//h1")[:5]) if t and len(t.split()) <= 40]
@@ -426,7 +574,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         ("html", title_tag),
     ]
     metas = [(p, t) for p, t in declared if t]
-    f.title, f.provenance["title"] = _choose_title(h1s, metas, site_names)
+    f.title, f.provenance["title"] = _choose_title(h1s, metas, sites)
 
     # authors: structured data, then meta, then byline markup
     names = _names(article.get("author"), people_only=True, by_id=by_id)
@@ -452,7 +600,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
             if authors:
                 break
         prov_a = "heuristic"
-    site_c = {_compact(s) for s in site_names}
+    site_c = {_compact(s) for s in sites}
     authors = [a for a in authors if _compact(a) not in site_c]
     if authors:
         f.authors, f.provenance["authors"] = tuple(authors[:8]), prov_a
@@ -475,34 +623,60 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
                 prov_d = "meta"
                 break
     if published is None:
+        # the page object's own date when no article object declares one (a WebPage in a graph)
+        page_obj = next((o for o in others if any(t.endswith("WebPage") for t in _types(o))), {})
+        if published := parse_date(clean(page_obj.get("datePublished"))):
+            prov_d = "json-ld"
+    if published is None:
         for node in tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]:
             if published := parse_date(str(node)):
                 prov_d = "html"
                 break
+    page_text = _visible_text(tree)
+    f.page_words = len(page_text.split())
+    # "Published March 9, 2026" near the headline: the page says in words when the article came
+    # out, which beats any metadata (templates and CMS exports often carry another date)
+    stated = stated_publication_date(page_text, f.h1)
+    if stated is not None:
+        if published is None or stated not in possible_days(published[0]):
+            published, prov_d = parse_date(stated), "html"
+        elif published[1] != stated:  # the declared instant, on the day the page prints
+            published = (published[0], stated)
     # the date printed under the headline is what the page says to its readers: it wins over a
     # declared publication date the page never shows (a template's), unless it is the declared
     # modification date ("Updated ..." under the headline is not when the article came out)
-    page_text = _visible_text(tree)
-    shown = byline_date(page_text, f.h1)
+    shown = byline_date(page_text, f.h1) if stated is None else None
     from_byline = (
         shown is not None
         and (modified is None or modified[1] != shown)
-        and (published is None or (published[1] != shown and not _shown(page_text, published[1])))
+        and (published is None or (shown not in possible_days(published[0]) and not _shown(page_text, published[1])))
     )
     if from_byline:
         published, prov_d = parse_date(shown), "html"
+    elif shown is not None and published is not None and shown != published[1] and shown in possible_days(published[0]):
+        published = (published[0], shown)  # the declared instant, on the day the page prints
     # a declared date the page never shows may be a template's; htmldate reads the page itself
     # (original_date: the publication, not the update)
-    if published is None or (not from_byline and not _shown(page_text, published[1])):
+    if published is None or (stated is None and not from_byline and not _shown(page_text, published[1])):
         try:
             found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
         except Exception:  # noqa: BLE001 - htmldate fails on odd trees; a missing date is fine
             found = None
         seen = parse_date(str(found)) if found else None
-        if seen is not None and (published is None or seen[1] != published[1]):
+        # htmldate's reading of a bare year (a copyright line: "2026-01-01") is not a date the
+        # page gives for the article unless the page prints that very day
+        if seen is not None and seen[1].endswith("-01-01") and not _shown(page_text, seen[1]):
+            seen = None
+        # htmldate falls back on the declared modification date; unless the page prints that
+        # day, it is no better evidence of publication than the declared publication date
+        guess_is_update = (
+            seen is not None and modified is not None and seen[1] == modified[1]
+            and not _shown(page_text, seen[1])
+        )
+        if seen is not None and (published is None or (seen[1] != published[1] and not guess_is_update)):
             published, prov_d = seen, "heuristic"
     if published is not None:
-        f.published, f.published_local = published
+        f.published, f.published_local = published[0], _page_day(tree, article, meta, published)
         f.provenance["published"] = prov_d
 
     # the rest

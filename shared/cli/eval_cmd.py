@@ -26,7 +26,11 @@ def extraction(
     compare: list[str] = typer.Option(
         [], "--compare", help="Also score this system on the same pages (trafilatura)."
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N pages."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N pages (after --offset)."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip the first N pages (in id order)."),
+    half: int | None = typer.Option(
+        None, "--half", min=1, max=2, help="Only the first (1) or second (2) half of the pages, in id order."
+    ),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes."),
     out: Path | None = typer.Option(None, "--out", help="Write per-page scores here (JSON lines)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summaries as JSON, not a table."),
@@ -44,10 +48,16 @@ def extraction(
         if name not in systems:
             systems.append(name)
     try:
-        samples = load_dataset(dataset, limit)
+        samples = load_dataset(dataset)
     except FileNotFoundError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    if half is not None:  # a rule is kept only when it helps on both halves
+        middle = len(samples) // 2
+        samples = samples[:middle] if half == 1 else samples[middle:]
+    samples = samples[offset:]
+    if limit is not None:
+        samples = samples[:limit]
     scores: dict[str, list[PageScore]] = {name: [] for name in systems}
     sink = out.open("w", encoding="utf-8") if out else None
     try:
