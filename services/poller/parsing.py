@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import orjson
+from feedparser.encodings import convert_to_utf8
 
 from newswire.contracts.feeds import FeedErrorClass
 
@@ -186,6 +187,24 @@ def _looks_like_json(body: bytes, content_type: str | None) -> bool:
 
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Where the prolog ends: the first element (feedparser splits the document the same way).
+_FIRST_ELEMENT = re.compile(rb"<\w")
+
+
+def _prolog_declares_entities(body: bytes, content_type: str | None) -> bool:
+    """True if the prolog declares entities, read as the XML parser will read it: converted to
+    UTF-8 from the document's own encoding (UTF-16/32, EBCDIC, ... where a byte search for
+    `<!ENTITY` sees nothing) and however long the prolog is (comments or whitespace can push a
+    DOCTYPE past any fixed prefix)."""
+    headers = {"content-type": content_type} if content_type else {}
+    try:
+        data = convert_to_utf8(headers, body, {})
+    except Exception:  # feedparser's own conversion failing: the parse will report it
+        return False
+    start = _FIRST_ELEMENT.search(data)
+    return _ENTITY_DECL.search(data[: start.start()] if start else data) is not None
+
+
 # The closing tag of a feed's root element (its final '>' may be missing in a sloppy feed).
 _CLOSING_ROOT = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>?\s*$")
 
@@ -409,4 +428,8 @@ def parse_feed(
         )
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, base_url)
+    if _prolog_declares_entities(body, content_type):
+        return ParsedFeed(
+            error_class="malformed", error_message="document declares XML entities (refused)"
+        )
     return _parse_xml(body, base_url, content_type)

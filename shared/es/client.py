@@ -15,8 +15,8 @@ def make_client(settings: ElasticsearchSettings) -> AsyncElasticsearch:
     """An async client with the configured auth and TLS (API key preferred over basic auth)."""
     basic = (
         (settings.username, settings.password.get_secret_value())
-        if settings.username and settings.password
-        else None
+        if settings.username and settings.password and not settings.api_key
+        else None  # the client refuses both at once: the API key wins, as documented
     )
     options: dict[str, Any] = {}
     if settings.ca_certs:

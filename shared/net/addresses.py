@@ -4,12 +4,16 @@ guard), redirect-loop detection and Retry-After parsing. Pure: no I/O."""
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from yarl import URL
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -95,11 +99,42 @@ def check_url(url: str, allowlist: Iterable[IPNetwork] = ()) -> UrlProblem | Non
     if not host:
         return UrlProblem("bad_url", "URL has no host")
     try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
+        # The host as the HTTP client will see it: yarl (under aiohttp) IDNA/NFKC-normalises it,
+        # so "①②⑦.0.0.1" or "127。0。0。1" become the literal 127.0.0.1, which aiohttp then
+        # connects to without asking the (guarded) resolver.
+        effective = URL(url).host or host
+    except (ValueError, UnicodeError) as exc:
+        return UrlProblem("bad_url", f"unparseable host: {exc}")
+    literal = literal_address(effective)
+    if literal is None:
         return None
     if not address_allowed(literal, allowlist):
-        return UrlProblem("refused_address", f"address {host} is not public")
+        return UrlProblem("refused_address", f"address {host} ({literal}) is not public")
+    return None
+
+
+# Numbers-and-dots in any base inet_aton(3) accepts: 2130706433, 0177.0.0.1, 0x7f.1, 127.1.
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}$", re.IGNORECASE)
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The IP address a URL host names literally, or None for a DNS name.
+
+    Besides dotted-quad IPv4 and IPv6 this reads every numeric form the system's resolver
+    (getaddrinfo/inet_aton) would turn into an address: decimal (2130706433), octal
+    (0177.0.0.1), hex (0x7f.1) and short forms (127.1). Checking them here refuses them with a
+    clear reason before any connection is attempted (the guarded resolver would catch them at
+    connect time too)."""
+    bare = host.strip("[]").split("%", 1)[0].rstrip(".")
+    try:
+        return ipaddress.ip_address(bare)
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(bare):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(bare))
+        except OSError:
+            return None
     return None
 
 

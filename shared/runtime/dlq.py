@@ -3,6 +3,7 @@ writes outside any stage, where a Faust app would only add a consumer group and 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -14,10 +15,14 @@ from newswire.contracts import DeadLetter
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
+from newswire.runtime.errors import ContractViolation
 from newswire.topics import DLQ
 
 REPLAY_GROUP = "newswire-dlq-replay"
 HEADER_REPLAYED_FROM = "newswire-replayed-from"
+
+#: stdlib logging (stderr), not structlog: `newswire dlq list --json` writes its records to stdout.
+log = logging.getLogger("newswire.dlq")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,16 @@ async def read_dead_letters(
     records: list[DeadLetterRecord] = []
     async with aclosing(read_to_end(settings, DLQ, group=group, timeout_s=timeout_s)) as messages:
         async for msg in messages:
-            letter = decode_as(DeadLetter, msg.value)
+            try:
+                letter = decode_as(DeadLetter, msg.value)
+            except ContractViolation as exc:
+                # Not a dead letter (damaged, or written by something else): it stays on the
+                # topic for inspection, and listing and replay go on past it.
+                log.warning(
+                    "dead_letter_unreadable partition=%s offset=%s error=%s",
+                    msg.partition, msg.offset, str(exc)[:300],
+                )
+                continue
             if stage is None or letter.stage == stage:
                 records.append(DeadLetterRecord(msg.partition, msg.offset, letter))
                 if limit is not None and len(records) >= limit:
