@@ -103,7 +103,7 @@ PAGES = TopicSpec(
     max_message_bytes=16 * MIB,
     description="Fetched pages (decoded HTML) and fetch failures.",
     producers=("fetcher",),
-    consumers=("normaliser",),
+    consumers=("normaliser", "tracker"),  # the tracker reads re-check outcomes (deleted, moved)
 )
 ARTICLES_NORMALISED = TopicSpec(
     name="newswire.articles.normalised.v1",
@@ -235,6 +235,39 @@ def all_topics() -> tuple[TopicSpec, ...]:
     """Every topic the system creates: the public ones, the internal hand-offs and each stage's
     retry topic."""
     return PUBLIC_TOPICS + INTERNAL_TOPICS + tuple(retry_spec(stage) for stage in STAGES)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A stage's Faust table. Its changelog topic (``<group>-<table>-changelog``, where the group
+    is ``<prefix>newswire-<stage>``) is co-partitioned with ``source`` and compacted. Declaring it
+    lets ``newswire topics create`` make it before the stage starts: a changelog that Faust creates
+    itself, after the stage's first metadata fetch, is invisible to it until the next refresh
+    (PartitionsMismatch on every table write, seen on a loaded machine)."""
+
+    stage: str
+    table: str
+    source: TopicSpec
+
+    @property
+    def partitions(self) -> int:
+        return self.source.partitions
+
+    def full_name(self, prefix: str = "") -> str:
+        """The changelog topic's name in a deployment."""
+        return f"{prefix}newswire-{self.stage}-{self.table}-changelog"
+
+    def kafka_config(self) -> dict[str, str]:
+        """Topic-level configuration for CreateTopics (compacted: the latest value per key)."""
+        return {"cleanup.policy": "compact", "max.message.bytes": str(DLQ.max_message_bytes)}
+
+
+#: Every Faust table of every stage (`stage.table(...)` in the wiring modules).
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("poller", "feeds", FEEDS),
+    TableSpec("poller", "seen", FEEDS),
+    TableSpec("tracker", "articles", ARTICLES_NORMALISED),
+)
 
 
 def by_name(name: str) -> TopicSpec:

@@ -60,7 +60,7 @@ async def topics(kafka_settings: KafkaSettings) -> AsyncIterator[list[str]]:
     from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
     from newswire.topics import all_topics
 
-    await ensure_topics(kafka_settings, all_topics())
+    await ensure_topics(kafka_settings)  # the registry's topics and the tables' changelogs
     names = [s.full_name(kafka_settings.topic_prefix) for s in all_topics()]
     yield names
     existing = await list_topics(kafka_settings)
@@ -72,11 +72,10 @@ async def own_topics(kafka_settings: KafkaSettings, topics: list[str], request: 
     for tests that assert exactly what is on a topic while other tests use the shared ones. The
     session fixture `topics` deletes them at the end (they share the run's prefix)."""
     from newswire.kafka.admin import ensure_topics
-    from newswire.topics import all_topics
 
     name = uuid.uuid4().hex[:6]
     settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}{name}-"})
-    await ensure_topics(settings, all_topics())
+    await ensure_topics(settings)
     return settings
 
 

@@ -61,7 +61,11 @@ def update_rate(
         return previous
     observed = new_items / elapsed_s
     if previous is None:
-        return observed
+        # One quiet poll says nothing about a feed's rate yet (a new feed, a 304): an estimate of
+        # 0 would send it straight to the longest interval. Stay unknown (the default interval)
+        # until items come; from then on, quiet polls lower the average and the interval grows.
+        return observed if new_items > 0 else None
+    return alpha * observed + (1 - alpha) * previous
     return alpha * observed + (1 - alpha) * previous
 
 

@@ -92,7 +92,7 @@ def observe(
     if state is None:
         return _first(article, now=now, policy=policy, partition=partition, factor=factor)
     if _stale(state, article.fetched_at):
-        return Observation(state, changed=False)  # replayed or out of order: already applied
+        return _replay(state, article, now=now, policy=policy, factor=factor)
     state = dict(state)
     state.update(last_fetched=iso(article.fetched_at), last_checked=iso(now), partition=partition)
     if article.flags.bot_challenge:
@@ -335,6 +335,8 @@ def _new_version(
         edited=bool(state.get("edited", False) or not same_content),
         checks=0,  # a change resets the interval
         next_check_at=opt_iso(next_check_at(first_seen, now, 0, policy, factor)),
+        # the state this version was made from, so that a replay can publish it again (_replay)
+        prev={k: v for k, v in state.items() if k != "prev"},
     )
     return Observation(new_state, version=version, revision=revision, first_edit=first_edit)
 
@@ -413,6 +415,31 @@ def _text_fields(article: NormalisedArticle) -> dict[str, Any]:
         "authors": list(article.authors),
         "article": article_meta(article),
     }
+
+
+def _replay(
+    state: State, article: NormalisedArticle, *, now: datetime, policy: RecheckPolicy, factor: float
+) -> Observation:
+    """An observation seen again. The state is written before the outputs are published, so a
+    crash in between (then a replay from the last commit) would otherwise lose the version: if
+    this is the observation that made the current version, publish that version (and its
+    revision) again. The ids are the same, so every write downstream is idempotent. Anything
+    else (older, or already superseded) was fully applied: nothing to do."""
+    last = state.get("last_observed")
+    if last is None or article.fetched_at != dt(last):
+        return Observation(state, changed=False)
+    sig = signature(article.title, article.paragraphs, article.authors)
+    if sig != state.get("sig"):
+        return Observation(state, changed=False)
+    number = int(state["version"])
+    if number == 1:
+        first = _first(article, now=now, policy=policy, partition=int(state.get("partition", 0)), factor=factor)
+        return Observation(state, version=first.version, changed=False)
+    prev = state.get("prev")
+    if not isinstance(prev, dict) or int(prev.get("version", 0)) != number - 1:
+        return Observation(state, changed=False)  # made by a status change: not rebuilt here
+    again = _new_version(prev, article, sig, now=now, policy=policy, factor=factor)
+    return Observation(state, version=again.version, revision=again.revision, changed=False)
 
 
 def _stale(state: State, fetched_at: datetime) -> bool:

@@ -17,9 +17,9 @@ app = typer.Typer(no_args_is_help=True)
 def create(
     replication_factor: int = typer.Option(1, help="Replication factor for new topics."),
 ) -> None:
-    """Create every registry topic that does not exist yet (idempotent)."""
+    """Create every registry topic and table changelog that does not exist yet (idempotent)."""
     settings = CommonSettings()
-    report = run_async(ensure_topics(settings.kafka, all_topics(), replication_factor))
+    report = run_async(ensure_topics(settings.kafka, replication_factor=replication_factor))
     for name in report.created:
         console.print(f"[green]created[/green] {name}")
     for name in report.existing:

@@ -11,7 +11,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from newswire.config import KafkaSettings
 from newswire.kafka.clients import aiokafka_kwargs
-from newswire.topics import TopicSpec, all_topics
+from newswire.topics import TABLES, TableSpec, TopicSpec, all_topics
 
 
 @dataclass
@@ -30,13 +30,14 @@ async def ensure_topics(
 ) -> TopicsReport:
     """Create every topic that does not exist yet, with its registry configuration. Idempotent:
     existing topics are left alone and reported (with their partition count if it differs)."""
-    specs = list(specs if specs is not None else all_topics())
+    # By default the table changelogs too, so that they exist before any stage's first metadata.
+    wanted_specs: list[TopicSpec | TableSpec] = list(specs) if specs is not None else [*all_topics(), *TABLES]
     report = TopicsReport()
     admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings), request_timeout_ms=30000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = {spec.full_name(settings.topic_prefix): spec for spec in specs}
+        wanted = {spec.full_name(settings.topic_prefix): spec for spec in wanted_specs}
         missing = [
             NewTopic(
                 name=name,

@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from aiokafka.errors import KafkaError, KafkaTimeoutError
+from faust.exceptions import PartitionsMismatch
 from pydantic import ValidationError
 
 from newswire.config import RetrySettings
@@ -62,7 +64,18 @@ def classify(exc: BaseException) -> ErrorClass:
         return "permanent"
     if isinstance(exc, _TRANSIENT_BUILTINS):
         return "transient"
+    if _infrastructure_not_ready(exc):
+        return "transient"
     return "permanent"
+
+
+def _infrastructure_not_ready(exc: BaseException) -> bool:
+    """Kafka or the stream engine not ready yet: a leader election, a broker restart, or a table's
+    changelog topic not yet in the client's metadata (Faust's PartitionsMismatch, seen on a loaded
+    machine right after start-up). The message is fine; the moment is not."""
+    if isinstance(exc, PartitionsMismatch):
+        return True
+    return isinstance(exc, KafkaError) and (bool(getattr(exc, "retriable", False)) or isinstance(exc, KafkaTimeoutError))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from newswire.contracts.ids import dead_letter_id
 from newswire.kafka.clients import faust_broker_url, faust_credentials
 from newswire.runtime.codec import decode_as, encode, encode_key
 from newswire.runtime.errors import (
+    PermanentError,
     RetryDecision,
     TransientError,
     classify,
@@ -34,7 +35,7 @@ from newswire.runtime.errors import (
 )
 from newswire.runtime.logging import get_logger
 from newswire.runtime.metrics import StageMetrics
-from newswire.topics import DLQ, TopicSpec, all_topics, retry_spec
+from newswire.topics import DLQ, TopicSpec, retry_spec
 
 M = TypeVar("M", bound=Contract)
 
@@ -126,6 +127,8 @@ class Stage:
                 None if settings.kafka.compression == "none" else settings.kafka.compression
             ),
             producer_max_request_size=DLQ.max_message_bytes,
+            producer_linger_ms=settings.kafka.linger_ms,
+            producer_max_batch_size=settings.kafka.batch_bytes,
             consumer_max_fetch_size=DLQ.max_message_bytes,
             topic_replication_factor=1,
             topic_allow_declare=True,
@@ -166,7 +169,11 @@ class Stage:
             source = self.topic(spec)
 
             async def agent(stream: faust.StreamT[bytes]) -> None:
-                async for event in stream.events():
+                # Acked by hand, once processed: Faust acks an event as soon as the loop leaves
+                # it, also when the agent is cancelled mid-handler (SIGTERM, a rebalance), and
+                # the stopping worker then commits it unprocessed. Unacked, it goes to the
+                # partition's next owner (tests/e2e/test_scale_out.py lost one article without).
+                async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
                     message = event.message
                     origin = Origin(
                         topic=message.topic,
@@ -178,6 +185,7 @@ class Stage:
                         attempts=1,
                     )
                     await self.process(route, origin)
+                    event.ack()
 
             agent.__name__ = f"{self.name}_{fn.__name__}"
             self.app.agent(source, name=f"{self.name}.{fn.__name__}", concurrency=concurrency)(
@@ -234,6 +242,13 @@ class Stage:
     async def send(self, emit: Emit) -> None:
         """Produce one message (attached to the current event: published before its commit)."""
         value = None if emit.value is None else encode(emit.topic, emit.value)
+        if value is not None and len(value) > emit.topic.max_message_bytes:
+            # The broker would refuse it only after this message's offset is committed (the
+            # failure surfaces in a callback): refuse it here, so the input is dead-lettered.
+            raise PermanentError(
+                f"{type(emit.value).__name__} of {len(value)} bytes is over the "
+                f"{emit.topic.max_message_bytes}-byte limit of topic {emit.topic.name}"
+            )
         await self.topic(emit.topic).send(key=encode_key(emit.key), value=value)
         self.metrics.messages_out.labels(self.name, emit.topic.name).inc()
 
@@ -285,7 +300,17 @@ class Stage:
 
         async def retry_agent(stream: faust.StreamT[bytes]) -> None:
             async for event in stream.events():
-                await self._process_retry(event.message.value)
+                message = event.message
+                envelope = Origin(
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    key=message.key,
+                    value=message.value,
+                    headers=_headers(message.headers),
+                    attempts=1,
+                )
+                await self._process_retry(message.value, envelope)
 
         # Order does not matter on the retry topic (a retry is already out of order with its
         # source partition), so its messages wait side by side; Faust commits only the acked
@@ -296,11 +321,13 @@ class Stage:
             concurrency=self.settings.retry.concurrency,
         )(retry_agent)
 
-    async def _process_retry(self, raw: bytes | None) -> None:
+    async def _process_retry(self, raw: bytes | None, envelope: Origin | None = None) -> None:
         try:
             letter = decode_as(DeadLetter, raw)
         except Exception as exc:  # our own envelope is broken: keep it for inspection
             log.error("retry_envelope_invalid", stage=self.name, error=str(exc))
+            if envelope is not None:  # dead-lettered with its bytes, not dropped
+                await self._fail(self._retry_spec, envelope, exc)
             return
         route = self._routes.get(letter.source_topic)
         if route is None:
@@ -378,7 +405,7 @@ class Stage:
         if self.settings.ensure_topics:
             from newswire.kafka.admin import ensure_topics
 
-            asyncio.run(ensure_topics(self.settings.kafka, all_topics()))
+            asyncio.run(ensure_topics(self.settings.kafka))  # the tables' changelogs too
         worker = Worker(
             self.app,
             loglevel=self.settings.log_level,

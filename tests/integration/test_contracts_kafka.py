@@ -31,10 +31,15 @@ async def test_topics_are_created_with_registry_configuration(kafka_settings: Ka
 
     from newswire.kafka.admin import ensure_topics
     from newswire.kafka.clients import aiokafka_kwargs
-    from newswire.topics import FEEDS, PAGES, all_topics
+    from newswire.topics import FEEDS, PAGES
 
-    again = await ensure_topics(kafka_settings, all_topics())
+    from newswire.kafka.admin import list_topics
+    from newswire.topics import TABLES
+
+    again = await ensure_topics(kafka_settings)
     assert again.created == [] and not again.partition_mismatch  # idempotent
+    existing = set(await list_topics(kafka_settings))
+    assert {t.full_name(kafka_settings.topic_prefix) for t in TABLES} <= existing  # changelogs made up front
     admin = AIOKafkaAdminClient(**aiokafka_kwargs(kafka_settings))
     await admin.start()
     try:

@@ -50,3 +50,23 @@ def test_prefix_and_lookup() -> None:
     assert {retry_topic(s) for s in STAGES} <= {s.name for s in all_topics()}
     with pytest.raises(ValueError):
         retry_topic("nobody")
+
+
+def test_every_faust_table_is_declared_with_its_changelog() -> None:
+    """TABLES lists exactly the `stage.table(...)` calls of the wiring modules, so that
+    `topics create` makes every changelog before a stage starts."""
+    import re
+    from pathlib import Path
+
+    import newswire.topics as registry
+
+    root = Path(__file__).resolve().parents[2] / "services"
+    found = set()
+    for wiring in root.glob("*/wiring.py"):
+        for name, source in re.findall(r'stage\.table\(\s*"(\w+)",\s*source=(\w+)', wiring.read_text()):
+            found.add((wiring.parent.name, name, getattr(registry, source).name))
+    assert found == {(t.stage, t.table, t.source.name) for t in registry.TABLES}
+    tracker = next(t for t in registry.TABLES if t.stage == "tracker")
+    assert tracker.full_name("p.") == "p.newswire-tracker-articles-changelog"
+    assert tracker.partitions == registry.ARTICLES_NORMALISED.partitions
+    assert tracker.kafka_config()["cleanup.policy"] == "compact"

@@ -36,6 +36,10 @@ def test_rate_estimates() -> None:
     assert update_rate(None, 3, 300) == 0.01
     assert update_rate(0.01, 0, 300, alpha=0.5) == 0.005
     assert update_rate(0.01, 5, 0) == 0.01
+    # a first quiet poll (a new feed with no dated items yet, a 304) leaves the rate unknown, so
+    # the feed keeps its default interval instead of jumping to the longest one
+    assert update_rate(None, 0, 300) is None
+    assert adaptive_interval(update_rate(None, 0, 300), 900, B) == 900
     # a quiet feed slows down poll after poll, a busy one speeds up
     rate: float | None = 1 / 600
     intervals = []
