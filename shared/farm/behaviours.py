@@ -91,6 +91,14 @@ def _body(resp: web.StreamResponse) -> bytes | None:
 # -- wrappers ------------------------------------------------------------------------------
 
 
+def in_fault_window(b: OutletBehaviour, rt: OutletRuntime) -> bool:
+    """Whether latency and errors apply now (always, without a ``fault_window``)."""
+    if b.fault_window is None:
+        return True
+    lo, hi = b.fault_window
+    return lo <= rt.elapsed() < hi
+
+
 def count_stats(rt: OutletRuntime) -> Wrapper:
     """Count requests by kind, concurrency and response statuses (always outermost)."""
 
@@ -120,7 +128,8 @@ def latency(b: OutletBehaviour, rt: OutletRuntime) -> Wrapper | None:
 
     def wrap(inner: Handler) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            await asyncio.sleep((b.latency_ms + b.latency_jitter_ms * rt.rng.random()) / 1000)
+            if in_fault_window(b, rt):
+                await asyncio.sleep((b.latency_ms + b.latency_jitter_ms * rt.rng.random()) / 1000)
             return await inner(request)
 
         return handler
@@ -169,7 +178,11 @@ def server_errors(b: OutletBehaviour, rt: OutletRuntime) -> Wrapper | None:
 
     def wrap(inner: Handler) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            if request.get(KIND) in b.fault_kinds and rt.rng.random() < b.error_rate:
+            if (
+                request.get(KIND) in b.fault_kinds
+                and in_fault_window(b, rt)
+                and rt.rng.random() < b.error_rate
+            ):
                 return web.Response(status=b.error_status, text="Service temporarily unavailable\n")
             return await inner(request)
 

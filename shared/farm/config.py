@@ -61,6 +61,8 @@ class OutletBehaviour:
     error_rate: float = 0.0
     """Share of requests (of ``fault_kinds``) answered with ``error_status``."""
     error_status: int = 503
+    fault_window: tuple[float, float] | None = None
+    """``latency_ms`` and ``error_rate`` apply only between these seconds after start (None: always)."""
     fault_kinds: frozenset[str] = frozenset({"feed", "article"})
     redirect_articles: bool = False
     """Article links (``/news/...``) answer 301 to the canonical ``/story/...`` URL."""
@@ -90,7 +92,7 @@ class OutletBehaviour:
             out.append("dead")
         if self.redirect_loop:
             out.append("redirect_loop")
-        if self.error_rate >= 1.0:
+        if self.error_rate >= 1.0 and self.fault_window is None:
             out.append("always_error")
         if self.feed_fault is not None:
             out.append(f"feed_{self.feed_fault}")

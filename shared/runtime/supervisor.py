@@ -54,6 +54,8 @@ class Supervisor:
     stages: tuple[str, ...] = STAGES
     ports: dict[str, int] = field(default_factory=lambda: dict(WEB_PORTS))
     children: dict[str, Child] = field(default_factory=dict)
+    stage_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Extra environment of single stages, over `env` (read at every (re)start)."""
 
     def start(self) -> None:
         """Start every stage."""
@@ -64,7 +66,7 @@ class Supervisor:
             self._spawn(child)
 
     def _spawn(self, child: Child) -> None:
-        env = {**self.env, "NEWSWIRE_WEB_PORT": str(child.port)}
+        env = {**self.env, **self.stage_env.get(child.stage, {}), "NEWSWIRE_WEB_PORT": str(child.port)}
         log = open(child.log_path, "ab")
         child.process = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli.main", "run", child.stage],
