@@ -15,7 +15,9 @@ from newswire.cli import (
     extract_cmd,
     farm_cmd,
     feeds_cmd,
+    k8s_cmd,
     kibana_cmd,
+    ledger_cmd,
     run_cmd,
     topics_cmd,
     up_cmd,
@@ -34,6 +36,7 @@ app.add_typer(feeds_cmd.app, name="feeds", help="The feed registry (the compacte
 app.add_typer(dlq_cmd.app, name="dlq", help="Inspect and replay dead letters.")
 app.add_typer(contracts_cmd.app, name="contracts", help="JSON Schema and AsyncAPI of the topics.")
 app.add_typer(kibana_cmd.app, name="kibana", help="Kibana saved objects.")
+app.add_typer(k8s_cmd.app, name="k8s", help="Kubernetes manifests from the topic registry.")
 app.add_typer(farm_cmd.app, name="farm", help="The local news farm (synthetic outlets).")
 app.add_typer(eval_cmd.app, name="eval", help="Score the system against labelled datasets.")
 app.command("extract", help="A page to NormalisedArticle JSON (the normaliser's code path).")(
@@ -43,6 +46,9 @@ app.command("cluster", help="Articles (JSON lines, time order) on stdin to story
     cluster_cmd.cluster
 )
 app.command("diff", help="Diff two texts as the tracker does: --format unified|json|html.")(diff_cmd.diff)
+app.command("ledger", help="Account for every article the farm published (nothing lost, nothing twice).")(
+    ledger_cmd.ledger
+)
 app.command("up", help="Run the whole system locally (dev stack + six stages) until Ctrl-C.")(up_cmd.up)
 app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
     run_cmd.run

@@ -1,0 +1,123 @@
+"""The capacity model of deploy/k8s/README.md: instances, partitions and Elasticsearch shards for
+a number of articles a day, from the benchmark figures of each service's README.
+
+    python deploy/k8s/capacity.py            # the README's table (1, 10, 100 million a day)
+    python deploy/k8s/capacity.py 3e6        # another volume
+
+Every constant names its source; the assumptions (peak-to-mean, re-checks, sizes, replication)
+are module constants so that a reader can change one and see the consequence.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+DAY_S = 86_400
+
+# -- assumptions (deploy/k8s/README.md, "Assumptions") -----------------------------------------------
+PEAK_TO_MEAN = 3.0  # busiest hour vs the day's mean (news follows the day; breaking news adds bursts)
+UTILISATION = 0.7  # plan instances to run at 70% of their measured rate at peak
+EDITED_SHARE = 0.1785  # bench/recheck.py: GDELT GDG, articles changed within a week
+EDITS_PER_EDITED = 1.5  # bench/recheck.py: 1 + Poisson(0.5) edits per edited article
+RECHECKS_PER_ARTICLE = 23.3  # services/tracker/README.md: re-check fetches per article (default policy)
+NOT_MODIFIED_SHARE = 0.0  # re-checks answered 304 (skip extraction); 0 = every re-check is a full page
+POLLS_PER_ARTICLE = 2.0  # the adaptive interval polls a feed about once per new item (>= 2 min)
+DOC_BYTES_ON_DISK = 12_000  # one article document in the index (4 KB of text, its analysis, metadata)
+REVISION_BYTES_ON_DISK = 10_000  # one revision (both diffs, the changes)
+SHARD_TARGET_BYTES = 40e9  # Elastic's guidance: 10-50 GB per shard
+ES_REPLICAS = 1  # one replica: every write indexed twice
+RETENTION_DAYS = 90  # articles searchable for this long (the hot tier)
+
+# -- per-instance figures (one instance = one pod of 1 CPU) -------------------------------------
+FETCHER_PAGES_PER_S = 355.0  # services/fetcher/README.md: real stage through Kafka, quiet machine
+NORMALISER_MS_PER_PAGE = 64.5  # services/normaliser/README.md: CPU ms/page, mean over 711 pages
+TRACKER_MS_UNCHANGED = 1000 / 18_359 + 1000 / 3_432  # services/tracker/README.md: compare + table rt
+TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit, typical article
+ENRICHER_MS_PER_VERSION = 286.0 + 1000 / 118  # services/enricher/README.md: NER + the rest
+CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance, 100,000 in window
+SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
+POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
+ES_DOCS_PER_CORE_S = 3_896.0 / 2  # services/sink/README.md: bare bulk on the 2-core dev node
+
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stage at one volume."""
+
+    stage: str
+    per_instance: float  # articles/s one instance sustains
+    instances: int  # at peak
+    partitions: int  # of its source topic: >= instances, >= the registry's today
+    registry: int  # the source topic's partitions in the registry today
+
+
+def per_article() -> dict[str, float]:
+    """Articles per second one instance of each stage sustains (at 100%)."""
+    versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
+    fetches = 1 + RECHECKS_PER_ARTICLE
+    extracted = 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE)
+    revisions = versions - 1
+    documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
+    return {
+        "poller": POLLS_PER_CPU_S / POLLS_PER_ARTICLE,
+        "fetcher": FETCHER_PAGES_PER_S / fetches,
+        "normaliser": 1000 / (NORMALISER_MS_PER_PAGE * extracted),
+        "tracker": 1000 / (TRACKER_MS_UNCHANGED * fetches + TRACKER_MS_REVISION * revisions),
+        "enricher": 1000 / (ENRICHER_MS_PER_VERSION * versions),
+        "clustering": CLUSTERING_PER_S / versions,
+        "sink": SINK_DOCS_PER_S / documents,
+    }
+
+
+def plan(articles_per_day: float) -> tuple[list[Row], dict[str, float]]:
+    """Instances and partitions of each stage, and the Elasticsearch side, for one volume."""
+    from newswire.cli.k8s_cmd import max_replicas
+    from newswire.topics import ENRICHER_CLUSTERING
+
+    peak = articles_per_day / DAY_S * PEAK_TO_MEAN
+    rows = []
+    for stage, rate in per_article().items():
+        instances = max(1, math.ceil(peak / (rate * UTILISATION)))
+        registry = ENRICHER_CLUSTERING.partitions if stage == "clustering" else max_replicas(stage)
+        # a power of two, so that growing a topic later doubles it (keys move in halves)
+        partitions = max(registry, 2 ** math.ceil(math.log2(instances)))
+        if stage == "clustering":
+            partitions = 1  # one partition by design: instances > 1 means the design must change
+        rows.append(Row(stage, rate, instances, partitions, registry))
+    versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
+    revisions = versions - 1
+    documents = 2 * versions + revisions + POLLS_PER_ARTICLE
+    bytes_per_day = articles_per_day * (DOC_BYTES_ON_DISK + revisions * REVISION_BYTES_ON_DISK)
+    hot = bytes_per_day * RETENTION_DAYS
+    es = {
+        "peak_docs_per_s": peak * documents,
+        "es_cores": math.ceil(peak * documents * (1 + ES_REPLICAS) / (ES_DOCS_PER_CORE_S * UTILISATION)),
+        "gb_per_day": bytes_per_day / 1e9,
+        "hot_tb": hot * (1 + ES_REPLICAS) / 1e12,
+        "primary_shards": max(1, math.ceil(hot / SHARD_TARGET_BYTES)),
+    }
+    return rows, es
+
+
+def main(volumes: list[float]) -> None:
+    """Print the README's tables."""
+    for volume in volumes:
+        rows, es = plan(volume)
+        print(f"\n{volume / 1e6:g} million articles/day: mean {volume / DAY_S:.1f}/s, peak {volume / DAY_S * PEAK_TO_MEAN:.1f}/s")
+        print("| stage | articles/s per instance | instances (1 CPU) at peak | partitions needed (registry today) |")
+        print("| --- | ---: | ---: | ---: |")
+        for r in rows:
+            print(f"| {r.stage} | {r.per_instance:.1f} | {r.instances} | {r.partitions} ({r.registry}) |")
+        print(f"stages: {sum(r.instances for r in rows)} cores at peak")
+        print(
+            f"Elasticsearch: {es['peak_docs_per_s']:.0f} docs/s at peak, ~{es['es_cores']} cores of indexing, "
+            f"{es['gb_per_day']:.1f} GB/day primary, {es['hot_tb']:.2f} TB for {RETENTION_DAYS} days with "
+            f"{ES_REPLICAS} replica, {es['primary_shards']} primary shards of <= {SHARD_TARGET_BYTES / 1e9:.0f} GB"
+        )
+
+
+if __name__ == "__main__":
+    main([float(v) for v in sys.argv[1:]] or [1e6, 10e6, 100e6])

@@ -1,0 +1,139 @@
+"""What the end-to-end tests share: the settings that make a run quick, reading everything back
+from Elasticsearch and Kafka, and each stage instance's own /metrics and memory."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+from newswire.config import KafkaSettings
+from newswire.contracts import ArticleVersion
+from newswire.kafka.reader import read_to_end
+from newswire.runtime.codec import decode_as
+from newswire.runtime.supervisor import StageProgress, scrape
+from newswire.topics import ARTICLES_VERSIONS
+
+#: Settings that let a run of a few minutes see polls, re-checks and retries (production waits
+#: minutes to hours for each).
+QUICK_SETTINGS: dict[str, str] = {
+    "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
+    "NEWSWIRE_POLL_INTERVAL_S": "10",
+    "NEWSWIRE_MIN_INTERVAL_S": "5",  # quick re-polls
+    "NEWSWIRE_MAX_HINT_S": "10",  # the farm's feeds ask for 5 min (ttl)
+    # the adaptive interval follows each feed's item rate (minutes for the farm's outlets, and
+    # the maximum once a feed of under 3 dated items answers 304): a run wants every arrival soon
+    "NEWSWIRE_MAX_INTERVAL_S": "10",
+    "NEWSWIRE_POLL_TICK_S": "1",
+    "NEWSWIRE_RECHECK_INITIAL_S": "8",
+    "NEWSWIRE_RECHECK_TICK_S": "2",
+    "NEWSWIRE_MIN_HOST_DELAY_S": "0",
+    "NEWSWIRE_RETRY__BASE_DELAY_S": "0.5",
+}
+
+
+def stage_env(kafka: KafkaSettings, index_prefix: str, **extra: str) -> dict[str, str]:
+    """The environment of a stage process in an end-to-end run: the test's own topics and
+    indices, quick settings, and `extra`."""
+    return {
+        **os.environ,
+        "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka.topic_prefix,
+        "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": index_prefix,
+        **QUICK_SETTINGS,
+        **extra,
+    }
+
+
+async def search_all(es: Any, index: str, size: int = 10_000) -> list[dict[str, Any]]:
+    """Every document of an index or alias (refreshed first), `_id` included; [] if it does not
+    exist yet (the revisions alias appears with its first monthly index)."""
+    await es.indices.refresh(index=index, ignore_unavailable=True, allow_no_indices=True)
+    result = await es.search(
+        index=index, size=size, query={"match_all": {}}, ignore_unavailable=True, allow_no_indices=True
+    )
+    return [hit["_source"] | {"_id": hit["_id"]} for hit in result["hits"]["hits"]]
+
+
+async def versions_on_kafka(kafka: KafkaSettings) -> dict[str, dict[int, set[str]]]:
+    """article id -> version -> the distinct revision ids published for it on the versions topic
+    (a replayed message repeats a revision id; an invented version adds a number)."""
+    found: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    async with aclosing(read_to_end(kafka, ARTICLES_VERSIONS)) as records:
+        async for record in records:
+            version = decode_as(ArticleVersion, record.value)
+            found[version.article_id][version.version].add(version.revision_id)
+    return found
+
+
+def progress(port: int) -> StageProgress:
+    """One instance's counters, from its own /metrics (as Prometheus scrapes it)."""
+    return scrape(f"http://127.0.0.1:{port}/metrics")
+
+
+def rss_mib(pid: int | None) -> float:
+    """Resident memory of a process, MiB (0 when it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def trace(kafka: KafkaSettings, ids: set[str]) -> dict[str, dict[str, int]]:
+    """For articles that did not arrive: how many messages of each pipeline topic carry each id
+    (where an article stopped). Reads the whole topics: for failure messages only."""
+    from newswire.contracts.ids import article_id as id_of
+    from newswire.topics import (
+        ARTICLES_ENRICHED,
+        ARTICLES_NORMALISED,
+        DLQ,
+        ENRICHER_CLUSTERING,
+        FETCH_REQUESTS,
+        PAGES,
+    )
+
+    found: dict[str, dict[str, int]] = {i: {} for i in ids}
+    for spec in (FETCH_REQUESTS, PAGES, ARTICLES_NORMALISED, ARTICLES_VERSIONS, ENRICHER_CLUSTERING, ARTICLES_ENRICHED, DLQ):
+        async with aclosing(read_to_end(kafka, spec)) as records:
+            async for record in records:
+                try:
+                    message = decode_as(spec.value, record.value)
+                except Exception:
+                    continue
+                aid = getattr(message, "article_id", None)
+                if aid is None and hasattr(message, "url"):
+                    aid = id_of(str(message.url))
+                if aid is None and spec is DLQ and record.value is not None:
+                    aid = next((i for i in ids if i.encode() in record.value), None)
+                if aid in found:
+                    found[aid][spec.name] = found[aid].get(spec.name, 0) + 1
+    return found
+
+
+async def pages_of(kafka: KafkaSettings, ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The fetched pages of some articles, summarised (for failure messages)."""
+    from newswire.contracts import FetchedPage
+    from newswire.topics import PAGES
+
+    found: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    async with aclosing(read_to_end(kafka, PAGES)) as records:
+        async for record in records:
+            page = decode_as(FetchedPage, record.value)
+            if page.article_id in found:
+                found[page.article_id].append(
+                    {
+                        "partition": record.partition, "offset": record.offset,
+                        "reason": page.reason, "outcome": page.outcome, "status": page.status,
+                        "url": str(page.final_url)[-40:], "etag": page.headers.get("etag"),
+                        "item_authors": page.item.authors if page.item else None,
+                        "html_bytes": len(page.html or ""), "author_in_html": "name=\"author\"" in (page.html or ""),
+                    }
+                )
+    return found
