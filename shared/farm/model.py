@@ -163,6 +163,8 @@ class ArticleRecord:
     faults: tuple[str, ...]
     text: tuple[str, ...]
     """Paragraphs of the live version."""
+    published_ts: float = 0.0
+    """``published`` as a Unix timestamp with sub-second precision (latency benchmarks)."""
 
     def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
         """JSON-friendly dict (the text only on request)."""
@@ -176,6 +178,7 @@ class ArticleRecord:
             "paragraphs": self.paragraphs,
             "versions": self.versions,
             "published": self.published,
+            "published_ts": self.published_ts,
             "modified": self.modified,
             "guid": self.guid,
             "source": self.source,

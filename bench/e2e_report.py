@@ -1,0 +1,192 @@
+"""The end-to-end benchmark's report: a markdown summary, the raw JSON and four PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+STAGES = ("poller", "fetcher", "normaliser", "tracker", "enricher", "sink")
+INFRA = ("kafka", "elasticsearch", "farm")
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
+    levels = info["levels"]
+    names: list[str] = []
+
+    # throughput and lag over time, one column per level
+    fig, axes = plt.subplots(2, len(levels), figsize=(4 * len(levels), 6), squeeze=False, sharey="row")
+    for col, level in enumerate(levels):
+        samples = level["samples"]
+        t = [s["t"] for s in samples]
+        indexed = [s["indexed"] for s in samples]
+        rate = [0.0] + [
+            (indexed[i] - indexed[i - 1]) / max(1e-6, t[i] - t[i - 1]) for i in range(1, len(samples))
+        ]
+        smooth = [sum(rate[max(0, i - 4): i + 1]) / len(rate[max(0, i - 4): i + 1]) for i in range(len(rate))]
+        ax = axes[0][col]
+        ax.plot(t, smooth, label="indexed/s (5 s mean)")
+        ax.axhline(level["offered"], color="grey", linestyle="--", label="offered")
+        ax.set_title(level["name"])
+        ax.set_xlabel("s")
+        if col == 0:
+            ax.set_ylabel("articles/s")
+            ax.legend(fontsize=7)
+        ax = axes[1][col]
+        for stage in STAGES:
+            ax.plot(t, [s["lag"].get(stage, 0) for s in samples], label=stage)
+        ax.set_xlabel("s")
+        if col == 0:
+            ax.set_ylabel("consumer lag (messages)")
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    name = f"e2e-throughput-lag{tag}.png"
+    fig.savefig(out / name, dpi=90)
+    plt.close(fig)
+    names.append(name)
+
+    # latency distribution (CDF) per level
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for level in levels:
+        data = sorted(level["latency_s"])
+        if data:
+            ax.plot(data, [(i + 1) / len(data) for i in range(len(data))], label=level["name"])
+    ax.set_xlabel("feed appearance → searchable (s)")
+    ax.set_ylabel("share of articles")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    name = f"e2e-latency{tag}.png"
+    fig.savefig(out / name, dpi=90)
+    plt.close(fig)
+    names.append(name)
+
+    # CPU per article per process, at the highest unsaturated level (else the last)
+    level = _reference_level(levels)
+    procs = [p for p in (*STAGES, *INFRA) if p in level["cpu_ms_per_article"]]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(procs, [level["cpu_ms_per_article"][p] for p in procs],
+           color=["tab:blue"] * len([p for p in procs if p in STAGES]) + ["tab:grey"] * len([p for p in procs if p in INFRA]))
+    ax.set_ylabel("CPU ms per indexed article")
+    ax.set_title(f"CPU per article ({level['name']})")
+    plt.setp(ax.get_xticklabels(), rotation=30)
+    fig.tight_layout()
+    name = f"e2e-cpu{tag}.png"
+    fig.savefig(out / name, dpi=90)
+    plt.close(fig)
+    names.append(name)
+    return names
+
+
+def _reference_level(levels: list[dict[str, Any]]) -> dict[str, Any]:
+    unsaturated = [lv for lv in levels if not lv["saturated"] and lv["indexed"]]
+    return max(unsaturated, key=lambda lv: lv["indexed_rate"]) if unsaturated else levels[-1]
+
+
+def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
+    """Write e2e{tag}.md, e2e{tag}.json and the plots into ``out``; return the markdown's path."""
+    suffix = f"-{tag}" if tag else ""
+    (out / f"e2e{suffix}.json").write_text(json.dumps(info, indent=1, default=str))
+    plots = _plots(info, out, suffix)
+    m, v, a = info["machine"], info["versions"], info["args"]
+    levels = info["levels"]
+    lines = [
+        f"# End-to-end benchmark{f' ({tag})' if tag else ''}",
+        "",
+        f"`python bench/e2e.py {' '.join(_cli_args(a))}`, {info['started']} to {info['finished']}.",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB; load average before the run "
+        f"{m['load_before']:.2f}. Kafka, Elasticsearch, the farm and the six stages all share it.",
+        "",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+        f"Farm: {a['outlets']} outlets, generated articles, {a['edit_rate']:.0%} edited once "
+        f"{a['edit_after']:.0f} s after publication; feeds polled every {a['poll_interval']:g} s; NER: {a['ner']}"
+        + (f" ({a['lead_chars']} characters)" if a["ner"] == "lead" else "") + ".",
+        "",
+        f"**Saturation throughput: {_fmt(info['saturation_rate'], 1)} articles/s** "
+        "(the rate indexed at the first level whose offered load the system could not keep up with).",
+        "",
+        "| level | offered/s | indexed/s | published in window | not yet searchable | p50 s | p95 s | p99 s "
+        "| after fetch p50 / p95 s | revisions | saturated | stage restarts |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for lv in levels:
+        lines.append(
+            f"| {lv['name']} | {lv['offered']:.1f} | {lv['indexed_rate']:.1f} | {lv['published']} "
+            f"| {lv['unseen_published']} | {_fmt(lv['p50'])} | {_fmt(lv['p95'])} | {_fmt(lv['p99'])} "
+            f"| {_fmt(lv['after_fetch_p50'])} / {_fmt(lv['after_fetch_p95'])} | {lv['revisions']} "
+            f"| {'yes' if lv['saturated'] else 'no'} | {lv['restarts']} |"
+        )
+    procs = [p for p in (*STAGES, *INFRA)]
+    lines += [
+        "",
+        "CPU milliseconds per indexed article (user + system, from /proc; Kafka, Elasticsearch and the farm "
+        "for comparison):",
+        "",
+        "| level | " + " | ".join(procs) + " | stages total |",
+        "|---|" + "---|" * (len(procs) + 1),
+    ]
+    for lv in levels:
+        cpu = lv["cpu_ms_per_article"]
+        total = sum(cpu.get(p, 0.0) for p in STAGES)
+        lines.append(f"| {lv['name']} | " + " | ".join(_fmt(cpu.get(p), 1) for p in procs) + f" | {total:.1f} |")
+    lines += [
+        "",
+        "Messages consumed per indexed article (re-checks make the fetcher, normaliser and tracker see each "
+        f"article more than once; the tracker's first re-check is {a['recheck_initial']:g} s after discovery):",
+        "",
+        "| level | " + " | ".join(STAGES) + " |",
+        "|---|" + "---|" * len(STAGES),
+    ]
+    for lv in levels:
+        per = lv.get("messages_per_article", {})
+        lines.append(f"| {lv['name']} | " + " | ".join(_fmt(per.get(s), 2) for s in STAGES) + " |")
+    lines += [
+        "",
+        "Consumer lag (messages) at the start and end of the window:",
+        "",
+        "| level | " + " | ".join(STAGES) + " |",
+        "|---|" + "---|" * len(STAGES),
+    ]
+    for lv in levels:
+        cells = [f"{lv['lag_start'].get(s, 0):.0f} → {lv['lag_end'].get(s, 0):.0f}" for s in STAGES]
+        lines.append(f"| {lv['name']} | " + " | ".join(cells) + " |")
+    ref = _reference_level(levels)
+    lines += [
+        "",
+        f"Peak memory (VmHWM, MB) at {ref['name']}: "
+        + ", ".join(f"{p} {ref['peak_rss_mb'][p]:.0f}" for p in procs if p in ref["peak_rss_mb"]) + ".",
+        "",
+        "Latency is measured from the farm's publication time of an item (when it appears in its feed) to the "
+        "first search of Elasticsearch that returns the article (searches every 0.25 s, so up to 0.25 s of it "
+        "is observation delay). \"After fetch\" starts at the page's `fetched_at`.",
+        "",
+    ]
+    lines += [f"![{p}]({p})" for p in plots]
+    path = out / f"e2e{suffix}.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _cli_args(args: dict[str, Any]) -> list[str]:
+    out = []
+    if args.get("loads"):
+        out.append("--loads " + ",".join(f"{x:g}" for x in args["loads"]))
+    out.append(f"--duration {args['duration']:g}")
+    if args.get("ner") == "lead":
+        out.append("--ner lead")
+    if not args.get("search_saturation", True):
+        out.append("--no-search-saturation")
+    for kv in args.get("env", []):
+        out.append(f"--env {kv}")
+    return out
