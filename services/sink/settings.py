@@ -14,7 +14,11 @@ class SinkSettings(ServiceSettings):
     batch_max_bytes: PositiveInt = Field(
         5 * 1024 * 1024, description="Most message bytes in one batch, and serialized bytes in one bulk request."
     )
-    batch_max_wait_s: PositiveFloat = Field(1.0, description="Longest wait to fill a batch once it has a record.")
+    batch_max_wait_s: PositiveFloat = Field(
+        0.25, description="Longest wait to fill a batch once it has a record. Under load batches fill by count "
+        "or size first; when the stream is thin this bounds the latency (1 s -> 0.25 s took the end-to-end p95 "
+        "from 3.14 s to 2.72 s at 3 articles/s for ~4% more sink and ES CPU, bench/e2e.py).",
+    )
     max_inflight_batches: PositiveInt = Field(
         3, description="Batches in the pipeline at once (fetched, decoded, being stored); offsets are still "
         "committed in order. 1 = strictly one batch at a time.",
