@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -53,7 +52,7 @@ from newswire.es.client import make_client, wait_healthy  # noqa: E402
 from newswire.es.setup import alias, setup, teardown  # noqa: E402
 from newswire.kafka.admin import ensure_topics  # noqa: E402
 from newswire.poller.registry import add_feeds  # noqa: E402
-from newswire.runtime.supervisor import Supervisor  # noqa: E402
+from newswire.runtime.supervisor import Supervisor, free_ports  # noqa: E402
 from newswire.topics import STAGES  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -192,14 +191,6 @@ class LagReader:
         return out
 
 
-def free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def get_json(url: str, timeout: float = 10.0) -> Any:

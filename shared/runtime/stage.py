@@ -77,6 +77,19 @@ class Origin:
     headers: dict[str, str]
     attempts: int
 
+    @classmethod
+    def of(cls, message: Any) -> Origin:
+        """The origin of a consumed Kafka message (its first attempt)."""
+        return cls(
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            value=message.value,
+            headers=_headers(message.headers),
+            attempts=1,
+        )
+
 
 @dataclass(frozen=True)
 class Context:
@@ -174,17 +187,7 @@ class Stage:
                 # the stopping worker then commits it unprocessed. Unacked, it goes to the
                 # partition's next owner (tests/e2e/test_scale_out.py lost one article without).
                 async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
-                    message = event.message
-                    origin = Origin(
-                        topic=message.topic,
-                        partition=message.partition,
-                        offset=message.offset,
-                        key=message.key,
-                        value=message.value,
-                        headers=_headers(message.headers),
-                        attempts=1,
-                    )
-                    await self.process(route, origin)
+                    await self.process(route, Origin.of(event.message))
                     event.ack()
 
             agent.__name__ = f"{self.name}_{fn.__name__}"
@@ -300,17 +303,7 @@ class Stage:
 
         async def retry_agent(stream: faust.StreamT[bytes]) -> None:
             async for event in stream.events():
-                message = event.message
-                envelope = Origin(
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=message.key,
-                    value=message.value,
-                    headers=_headers(message.headers),
-                    attempts=1,
-                )
-                await self._process_retry(message.value, envelope)
+                await self._process_retry(event.message.value, Origin.of(event.message))
 
         # Order does not matter on the retry topic (a retry is already out of order with its
         # source partition), so its messages wait side by side; Faust commits only the acked

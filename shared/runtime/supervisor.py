@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -128,6 +129,18 @@ class Supervisor:
     def progress(self) -> dict[str, StageProgress]:
         """Scrape every stage's /metrics (a stage still starting reads as down)."""
         return {stage: scrape(f"http://127.0.0.1:{child.port}/metrics") for stage, child in self.children.items()}
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` TCP ports free on 127.0.0.1 right now (web ports for stage processes started side by
+    side: tests, benchmarks, several instances on one machine)."""
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:

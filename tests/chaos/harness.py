@@ -31,7 +31,7 @@ from newswire.config import KafkaSettings
 from newswire.farm import FarmConfig, run_farm
 from newswire.farm.ledger import LedgerResult, Outcome, PublishedItem, run_ledger
 from newswire.farm.server import Farm
-from newswire.runtime.supervisor import Supervisor
+from newswire.runtime.supervisor import Supervisor, free_ports
 from newswire.topics import STAGES
 
 #: Modest load for a 2-core machine shared by five engineers.
@@ -40,15 +40,6 @@ EDIT_RATE = 0.3
 EDIT_AFTER_S = 15.0
 
 
-def free_ports(n: int) -> list[int]:
-    """`n` TCP ports free on 127.0.0.1 right now."""
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def farm_config(**overrides: Any) -> FarmConfig:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,12 @@ from newswire.contracts.ids import article_id
 from newswire.es.setup import alias, setup, teardown
 from newswire.farm import FarmConfig, run_farm
 from newswire.poller.registry import add_feeds
-from newswire.runtime.supervisor import Supervisor
+from newswire.runtime.supervisor import Supervisor, free_ports
 from newswire.topics import STAGES
 
 GUARDIAN_CHANGED = [5, 6, 7]
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 async def _search_all(es: Any, index: str) -> list[dict[str, Any]]:
@@ -87,7 +78,7 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
             "NEWSWIRE_MIN_HOST_DELAY_S": "0",
             "NEWSWIRE_RETRY__BASE_DELAY_S": "0.5",
         }
-        supervisor = Supervisor(env=env, log_dir=tmp_path / "logs", ports=dict(zip(STAGES, _free_ports(len(STAGES)))))
+        supervisor = Supervisor(env=env, log_dir=tmp_path / "logs", ports=dict(zip(STAGES, free_ports(len(STAGES)))))
         supervisor.start()
         started = time.monotonic()
         articles_index = alias(index_prefix, "articles")
