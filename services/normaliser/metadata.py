@@ -9,7 +9,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -166,6 +166,14 @@ def _text_of(value: Any) -> str | None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _first_meta_date(meta: dict[str, str], keys: Sequence[str]) -> tuple[datetime, str] | None:
+    """The date of the first of `keys` (in order) that the page's meta tags carry and that parses."""
+    for key in keys:
+        if key in meta and (found := parse_date(meta[key])):
+            return found
+    return None
 
 
 def parse_date(raw: str | None) -> tuple[datetime, str] | None:
@@ -608,20 +616,14 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     # dates: structured first; htmldate (fast mode) when the page declares nothing
     modified = parse_date(clean(article.get("dateModified")))
     prov_m: Provenance = "json-ld"
-    if modified is None:
-        for key in _MODIFIED_META:
-            if key in meta and (modified := parse_date(meta[key])):
-                prov_m = "meta"
-                break
+    if modified is None and (modified := _first_meta_date(meta, _MODIFIED_META)):
+        prov_m = "meta"
     if modified is not None:
         f.modified, f.provenance["modified"] = modified[0], prov_m
     published = parse_date(clean(article.get("datePublished")) or clean(article.get("dateCreated")))
     prov_d: Provenance = "json-ld"
-    if published is None:
-        for key in _PUBLISHED_META:
-            if key in meta and (published := parse_date(meta[key])):
-                prov_d = "meta"
-                break
+    if published is None and (published := _first_meta_date(meta, _PUBLISHED_META)):
+        prov_d = "meta"
     if published is None:
         # the page object's own date when no article object declares one (a WebPage in a graph)
         page_obj = next((o for o in others if any(t.endswith("WebPage") for t in _types(o))), {})

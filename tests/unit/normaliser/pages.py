@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from newswire.farm.fixtures import SeedArticle
+from newswire.normaliser.extract import parse_html
+from newswire.normaliser.metadata import read_metadata
+
+#: Page URL of the metadata-rule tests.
+URL = "https://www.example.com/guides/solar-panels"
+
+
+def rule_page(head: str, body: str) -> str:
+    """A minimal page with enough text to count as an article, for one metadata rule."""
+    return f"<html><head>{head}</head><body>{body}<p>{'Some article text here. ' * 30}</p></body></html>"
+
+
+def metadata_of(html_text: str, url: str = URL) -> Any:
+    """The normaliser's metadata of a page (what `read_metadata` finds)."""
+    tree = parse_html(html_text)
+    assert tree is not None
+    return read_metadata(tree, url)
 
 
 def render_seed(seed: SeedArticle, *, site: str = "Example News", canonical: str | None = None) -> str:

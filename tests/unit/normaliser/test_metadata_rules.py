@@ -8,26 +8,14 @@ import lxml.html
 import pytest
 
 from newswire.normaliser.evaluation import same_date, same_title
-from newswire.normaliser.extract import parse_html
 from newswire.normaliser.metadata import (
     byline_date,
     heading_text,
-    read_metadata,
     repair_mojibake,
     split_author_names,
 )
 
-URL = "https://www.example.com/guides/solar-panels"
-
-
-def _page(head: str, body: str) -> str:
-    return f"<html><head>{head}</head><body>{body}<p>{'Some article text here. ' * 30}</p></body></html>"
-
-
-def _meta(html: str, url: str = URL):  # type: ignore[no-untyped-def]
-    tree = parse_html(html)
-    assert tree is not None
-    return read_metadata(tree, url)
+from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
 
 
 @pytest.mark.parametrize(

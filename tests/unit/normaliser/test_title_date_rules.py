@@ -11,29 +11,17 @@ from datetime import UTC, datetime
 import pytest
 
 from newswire.normaliser.evaluation import same_date, same_title
-from newswire.normaliser.extract import parse_html
 from newswire.normaliser.metadata import (
     _shown,
     agreement,
     possible_days,
-    read_metadata,
     site_names,
     stated_publication_date,
     strip_site,
     trim_heading,
 )
 
-URL = "https://www.example.com/guides/solar-panels"
-
-
-def _page(head: str, body: str) -> str:
-    return f"<html><head>{head}</head><body>{body}<p>{'Some article text here. ' * 30}</p></body></html>"
-
-
-def _meta(html: str, url: str = URL):  # type: ignore[no-untyped-def]
-    tree = parse_html(html)
-    assert tree is not None
-    return read_metadata(tree, url)
+from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
 
 
 # -- titles ----------------------------------------------------------------------------------------
