@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -193,10 +194,20 @@ def parse_date(raw: str | None) -> tuple[datetime, str] | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text) or re.match(r"(\d{4})/(\d{2})/(\d{2})", text)
-        if not m:
+        if m:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        elif m := re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b", text):
+            # "13/11/2025" or "11/13/2025": read only when the day cannot be the month
+            a, b, y = int(m[1]), int(m[2]), int(m[3])
+            if (a > 12) == (b > 12):
+                return None
+            d, mo = (a, b) if a > 12 else (b, a)
+        elif (m := _SHOWN_DATE.match(text)) and (day := _date_match(m)):  # "March 11, 2026"
+            y, mo, d = (int(x) for x in day.split("-"))
+        else:
             return None
         try:
-            value = datetime(int(m[1]), int(m[2]), int(m[3]))
+            value = datetime(y, mo, d)
         except ValueError:
             return None
     if not 1990 <= value.year <= 2100:
@@ -318,6 +329,8 @@ _SHOWN_DATE = re.compile(
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: How far after the headline (characters of visible text) a byline date is looked for.
 BYLINE_WINDOW = 350
+#: How far before the headline a byline date may end when none follows the headline.
+BYLINE_BEFORE = 40
 
 
 _VISIBLE_TEXT = etree.XPath(
@@ -345,7 +358,10 @@ def _date_match(m: re.Match[str]) -> str | None:
 def byline_date(text: str, headline: str | None) -> str | None:
     """The first date printed within BYLINE_WINDOW characters after the headline in the page's
     visible text (YYYY-MM-DD), or None. This is the date a reader sees with the article (often
-    "Updated ..."), which is what the page states about itself when its metadata disagrees."""
+    "Updated ..."), which is what the page states about itself when its metadata disagrees.
+    With none after it, a date printed right before the headline (BYLINE_BEFORE characters: a
+    dateline above the title, "Nutrition March 1, 2024 Healthy Eating Tips"), the publication
+    rather than an "Updated: ..." date when it prints both."""
     if not headline:
         return None
     start = text.find(headline)
@@ -355,7 +371,18 @@ def byline_date(text: str, headline: str | None) -> str | None:
     for m in _SHOWN_DATE.finditer(window):
         if day := _date_match(m):
             return day
-    return None
+    published = updated = None
+    for m in _SHOWN_DATE.finditer(text, max(0, start - BYLINE_BEFORE - 40), start):
+        if m.end() >= start - BYLINE_BEFORE and (day := _date_match(m)):
+            if _UPDATED_CUE.search(text, max(0, m.start() - 40), m.start()):
+                updated = day
+            else:
+                published = day
+    return published or updated
+
+
+#: Words that introduce a printed date as an update, not the publication.
+_UPDATED_CUE = re.compile(r"\b(?:updated|modified|reviewed|revised)\b\s*(?:on|at)?\s*[:\-\u2013|]?\s*$", re.I)
 
 
 #: Elements that break a heading's text into separate words (text_content() glues them).
@@ -449,37 +476,77 @@ def trim_heading(heading: str, declared: list[str]) -> str:
 #: A visible <h1> is taken when it agrees this much (see `agreement`) with one of the titles the
 #: page declares; below it, the <h1> is a section heading, a slogan or navigation.
 H1_AGREEMENT = 60
+#: An <h1> with fewer words than this share of the declared title it agrees with is a fragment
+#: of it (a section heading, a name the headline mentions: "Hooli" under "How we broke into
+#: Acme, Globex, Hooli and hundreds of companies through one bug"), not the headline.
+H1_MIN_COVER = 1 / 4
+
+
+def damaged_heading(h1: str, title: str) -> bool:
+    """Whether `h1` is `title` with its text damaged in the markup: inline children glued
+    without a space ("AlternativesTop" where the title has "Alternatives: Top"), or apostrophes
+    lost to "?" ("Beginner? Guide" for "Beginner's Guide")."""
+    words, h1_words = _word_list(title), _word_list(h1)
+    if words == h1_words:
+        return False
+    glued = {a + b for a, b in pairwise(words)} - set(words)
+    if any(w in glued for w in h1_words):
+        return True
+    if "?" not in h1.rstrip("? "):
+        return False
+    # each "?" inside the heading stands for up to three lost characters
+    parts = [re.escape(p) for p in " ".join(h1.casefold().split()).split("?")]
+    return re.fullmatch(".{0,3}".join(parts), " ".join(title.casefold().split())) is not None
 
 
 def _choose_title(
     h1s: list[str], metas: list[tuple[Provenance, str]], names: list[str]
 ) -> tuple[str | None, Provenance]:
-    """The headline: the page's visible <h1> unless it is the site's name (a logo heading: the
-    name, part of it, or at most three words containing it), a segment of the declared titles,
-    or does not agree with any of them (og:title, JSON-LD headline, twitter:title, <title>;
-    site name stripped); a kicker or byline glued to the <h1> is trimmed. Else the first
-    declared title, site name stripped."""
+    """The headline: the first visible <h1> that agrees with a title the page declares (og:title,
+    JSON-LD headline, twitter:title, <title>; site name stripped), or a later one that agrees
+    fully when the first agrees only in part; not a heading that is the site's name (a logo: the
+    name, part of it, or at most three words containing it), a segment of the declared titles, a
+    label ending in a colon, a fragment of the declared title (under a quarter of its words) or
+    damaged text of it. A kicker or byline glued to the <h1> is trimmed. Else the first declared
+    title, site name stripped."""
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
         _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
     }
     declared = [d for d in (strip_site(t, names) for _, t in metas) if d]
     meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
+    best: tuple[float, str] | None = None
     for h1 in h1s:
         c = _compact(h1)
         if not c or c in tails or any(c == s or c in s for s in sites):
             continue
         if any(s in c for s in sites) and len(h1.split()) <= 3:  # "Acme Blog": the site's logo
             continue
-        agrees = max((agreement(h1, d) for d in declared), default=100.0)
-        if metas and (not (_content_words(h1) & meta_words) or agrees < H1_AGREEMENT):
+        if h1.rstrip().endswith(":"):  # "Jane Doe's Folding and Cutting:" labels what follows
             continue
+        if not metas:
+            best = (100.0, h1)
+            break
+        if not _content_words(h1) & meta_words:
+            continue
+        n_words = len(_word_list(h1))
+        agreeing = [
+            (a, d) for d in declared
+            if (a := agreement(h1, d)) >= H1_AGREEMENT and n_words >= H1_MIN_COVER * len(_word_list(d))
+        ]
+        if not agreeing or any(damaged_heading(h1, d) for _, d in agreeing):
+            continue
+        agrees = max(a for a, _ in agreeing)
+        if best is None or (agrees == 100 and best[0] < 100):
+            best = (agrees, h1)
+    if best is not None:
+        h1 = best[1]
         # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
         head = h1.split(" | ")[0].strip()
         return trim_heading(head if len(head.split()) >= 3 else h1, declared), "html"
     if metas:
-        prov, best = metas[0]
-        return strip_site(best, names), prov
+        prov, first = metas[0]
+        return strip_site(first, names), prov
     return None, "html"
 
 
@@ -496,19 +563,25 @@ STATED_BEFORE, STATED_AFTER = 300, 1000
 
 def stated_publication_date(text: str, headline: str | None) -> str | None:
     """The first date (YYYY-MM-DD) the page's visible `text` introduces as the publication
-    date ("Published on March 9, 2026", "Posted: 2025-12-19", "originally published on 26 Sep
-    2019") near the headline, or None. "Updated ..." dates are not publication dates."""
-    if not headline:
-        return None
-    start = text.find(headline)
-    if start < 0:
-        return None
-    for m in _SHOWN_DATE.finditer(text, max(0, start - STATED_BEFORE), start + STATED_AFTER + 30):
-        if m.start() > start + STATED_AFTER:
-            break
-        if _PUBLISHED_CUE.search(text, max(0, m.start() - 40), m.start()) and (day := _date_match(m)):
+    date ("Published on March 9, 2026", "Posted: 2025-12-19") near the headline, else one
+    introduced as the original publication ("originally published on 26 Sep 2019") anywhere on
+    the page, or None. "Updated ..." dates are not publication dates."""
+    start = text.find(headline) if headline else -1
+    if start >= 0:
+        for m in _SHOWN_DATE.finditer(text, max(0, start - STATED_BEFORE), start + STATED_AFTER + 30):
+            if m.start() > start + STATED_AFTER:
+                break
+            if _PUBLISHED_CUE.search(text, max(0, m.start() - 40), m.start()) and (day := _date_match(m)):
+                return day
+    # "This article was originally published on 26 Sep 2019" may close a long article
+    for cue in _ORIGINAL_CUE.finditer(text):
+        if (after := _SHOWN_DATE.match(text, cue.end())) is not None and (day := _date_match(after)):
             return day
     return None
+
+
+#: "originally published on", "first published:" before a date: a statement anywhere on the page.
+_ORIGINAL_CUE = re.compile(r"\b(?:originally|first) published\b\s*(?:on|in)?\s*[:\-\u2013|]?\s*", re.I)
 
 
 def possible_days(value: datetime) -> set[str]:
