@@ -24,6 +24,7 @@ from newswire.config import ServiceSettings
 from newswire.contracts import Contract, DeadLetter, utcnow
 from newswire.contracts.ids import dead_letter_id
 from newswire.kafka.clients import faust_broker_url, faust_credentials
+from newswire.runtime import acks
 from newswire.runtime.codec import decode_as, encode, encode_key
 from newswire.runtime.errors import (
     PermanentError,
@@ -151,6 +152,7 @@ class Stage:
         self._retry_spec = retry_spec(name)
         self._install_web()
         self.app.timer(10.0)(self._update_lag)
+        self.app.on_partitions_assigned.connect(self._log_assignment)
 
     # -- declaration -------------------------------------------------------------------------
 
@@ -181,13 +183,17 @@ class Stage:
             self._routes[spec.full_name(self.prefix)] = route
             source = self.topic(spec)
 
+            acks.manual(spec.full_name(self.prefix), compacted=spec.cleanup_policy == "compact")
+
             async def agent(stream: faust.StreamT[bytes]) -> None:
                 # Acked by hand, once processed: Faust acks an event as soon as the loop leaves
                 # it, also when the agent is cancelled mid-handler (SIGTERM, a rebalance), and
                 # the stopping worker then commits it unprocessed. Unacked, it goes to the
                 # partition's next owner (tests/e2e/test_scale_out.py lost one article without).
+                # Faust's own acks of messages it skips are refused (newswire.runtime.acks).
                 async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
                     await self.process(route, Origin.of(event.message))
+                    acks.finished(event.message)
                     event.ack()
 
             agent.__name__ = f"{self.name}_{fn.__name__}"
@@ -301,9 +307,15 @@ class Stage:
         self._retry_agent_installed = True
         retry_source = self.topic(self._retry_spec)
 
+        acks.manual(self._retry_spec.full_name(self.prefix))
+
         async def retry_agent(stream: faust.StreamT[bytes]) -> None:
-            async for event in stream.events():
+            # Acked by hand like the handlers' agents: a retry waiting out its delay when the
+            # worker stops must be read again, not committed.
+            async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
                 await self._process_retry(event.message.value, Origin.of(event.message))
+                acks.finished(event.message)
+                event.ack()
 
         # Order does not matter on the retry topic (a retry is already out of order with its
         # source partition), so its messages wait side by side; Faust commits only the acked
@@ -368,6 +380,23 @@ class Stage:
         async def metrics(view: Any, request: Any) -> Any:
             # aiohttp refuses a charset inside content_type; Prometheus reads plain text/plain.
             return view.bytes(generate_latest(stage.metrics.registry), content_type="text/plain")
+
+    async def _log_assignment(self, sender: Any, /, *_: Any, signal: Any = None, **__: Any) -> None:
+        """Which partitions this instance now works on (and keeps standby copies of), per
+        topic: after a rebalance, the one place that says who owns what."""
+        try:
+            assignor = self.app.assignor
+            state = {"active": assignor.assigned_actives(), "standby": assignor.assigned_standbys()}
+            summary = {
+                kind: {
+                    tp.topic.removeprefix(self.prefix): sorted(p.partition for p in tps if p.topic == tp.topic)
+                    for tp in tps
+                }
+                for kind, tps in state.items()
+            }
+            log.info("partitions_assigned", stage=self.name, **summary)
+        except Exception:  # logging must never take the stage down
+            log.debug("assignment_log_failed", stage=self.name, exc_info=True)
 
     async def _update_lag(self) -> None:
         consumer = getattr(self.app, "consumer", None)
