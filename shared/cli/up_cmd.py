@@ -20,7 +20,7 @@ from rich.table import Table
 
 from newswire.cli._common import console, run_async
 from newswire.config import CommonSettings
-from newswire.runtime.supervisor import StageProgress, Supervisor
+from newswire.runtime.supervisor import StageProgress, Supervisor, parse_processes
 
 DEMO_PORT = 8900
 
@@ -73,6 +73,9 @@ def up(
     duration: float = typer.Option(0.0, help="Stop after this many seconds (demo default: 150)."),
     feeds: Path = typer.Option(Path("feeds.yaml"), help="Feed list for the non-demo run."),
     devstack: bool = typer.Option(True, help="Start the dev stack (Kafka + Elasticsearch) first."),
+    processes: str = typer.Option(
+        "", help="Processes per stage, e.g. enricher=2 (they share its partitions; default 1 each)."
+    ),
 ) -> None:
     """Run the whole system locally until Ctrl-C (or --duration)."""
     from newswire import devstack as stack
@@ -81,6 +84,10 @@ def up(
     from newswire.kafka.admin import ensure_topics
     from newswire.poller.registry import add_feeds
 
+    try:
+        counts = parse_processes(processes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--processes") from exc
     settings = CommonSettings()
     if devstack:
         stack.up()
@@ -127,7 +134,7 @@ def up(
         feed_entries = load_feed_file(feeds)
     added = run_async(add_feeds(settings.kafka, feed_entries))
     console.print(f"{added} feed(s) in the registry; starting the six stages (logs in {work / 'logs'})")
-    supervisor = Supervisor(env=env, log_dir=work / "logs")
+    supervisor = Supervisor(env=env, log_dir=work / "logs", processes=counts)
     stopping = False
 
     def _stop(*_: Any) -> None:

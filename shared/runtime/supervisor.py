@@ -1,7 +1,8 @@
 """Supervision of the six stages as child processes (the local default, `newswire up`).
 
-Each stage runs as `newswire run <stage>` in its own process group; a child that exits is
-restarted with backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace
+Each stage runs as `newswire run <stage>` in its own process group, as one process or several
+(`processes`: its instances share the stage's partitions, as replicas of a Deployment would,
+each with its own web port and state directory); a child that exits is restarted with backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace
 period. Progress is read from each stage's own /metrics endpoint, as Prometheus would.
 """
 
@@ -31,6 +32,8 @@ class Child:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    """This instance's own environment (its state directory when a stage has several)."""
     restarts: int = 0
     next_start: float = 0.0
 
@@ -57,17 +60,29 @@ class Supervisor:
     children: dict[str, Child] = field(default_factory=dict)
     stage_env: dict[str, dict[str, str]] = field(default_factory=dict)
     """Extra environment of single stages, over `env` (read at every (re)start)."""
+    processes: dict[str, int] = field(default_factory=dict)
+    """Processes per stage (1 when absent). Instance 0 is named after its stage, the others
+    `<stage>-2`, `<stage>-3`, ..."""
 
     def start(self) -> None:
-        """Start every stage."""
+        """Start every stage (every instance of it)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        extra = iter(free_ports(sum(max(1, self.processes.get(s, 1)) - 1 for s in self.stages)))
+        state = Path(self.env.get("NEWSWIRE_DATA_DIR", "var"))
         for stage in self.stages:
-            child = Child(stage, self.ports[stage], self.log_dir / f"{stage}.log")
-            self.children[stage] = child
-            self._spawn(child)
+            for i in range(max(1, self.processes.get(stage, 1))):
+                name = stage if i == 0 else f"{stage}-{i + 1}"
+                own = {} if i == 0 else {"NEWSWIRE_DATA_DIR": str(state / name)}
+                port = self.ports[stage] if i == 0 else next(extra)
+                child = Child(stage, port, self.log_dir / f"{name}.log", env=own)
+                self.children[name] = child
+                self._spawn(child)
 
     def _spawn(self, child: Child) -> None:
-        env = {**self.env, **self.stage_env.get(child.stage, {}), "NEWSWIRE_WEB_PORT": str(child.port)}
+        env = {
+            **self.env, **self.stage_env.get(child.stage, {}), **child.env,
+            "NEWSWIRE_WEB_PORT": str(child.port),
+        }
         log = open(child.log_path, "ab")
         child.process = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli.main", "run", child.stage],
@@ -94,9 +109,9 @@ class Supervisor:
                 restarted.append(child.stage)
         return restarted
 
-    def restart(self, stage: str, hard: bool = False) -> None:
-        """Stop one stage (SIGKILL if `hard`) and start it again (tests use this)."""
-        child = self.children[stage]
+    def restart(self, name: str, hard: bool = False) -> None:
+        """Stop one stage process (SIGKILL if `hard`) and start it again (tests use this)."""
+        child = self.children[name]
         self._stop_one(child, hard=hard)
         child.restarts += 1
         self._spawn(child)
@@ -127,8 +142,20 @@ class Supervisor:
             child.process.wait(10)
 
     def progress(self) -> dict[str, StageProgress]:
-        """Scrape every stage's /metrics (a stage still starting reads as down)."""
-        return {stage: scrape(f"http://127.0.0.1:{child.port}/metrics") for stage, child in self.children.items()}
+        """Scrape every stage's /metrics, its instances summed (a stage is up when all are)."""
+        out: dict[str, StageProgress] = {}
+        for child in self.children.values():
+            p = scrape(f"http://127.0.0.1:{child.port}/metrics")
+            total = out.get(child.stage)
+            if total is None:
+                out[child.stage] = p
+                continue
+            total.up = total.up and p.up
+            total.messages_in += p.messages_in
+            total.messages_out += p.messages_out
+            total.failed += p.failed
+            total.lag += p.lag
+        return out
 
 
 def free_ports(n: int) -> list[int]:
@@ -141,6 +168,17 @@ def free_ports(n: int) -> list[int]:
     for s in sockets:
         s.close()
     return ports
+
+
+def parse_processes(text: str) -> dict[str, int]:
+    """`enricher=2,normaliser=2` as {stage: processes}; ValueError names a bad part."""
+    out: dict[str, int] = {}
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        stage, _, n = part.partition("=")
+        if stage not in STAGES or not n.isdigit() or int(n) < 1:
+            raise ValueError(f"expected STAGE=N (N >= 1, STAGE one of {', '.join(STAGES)}), got {part!r}")
+        out[stage] = int(n)
+    return out
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
