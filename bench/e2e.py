@@ -27,6 +27,7 @@ The report (`bench/results/e2e.md`, `e2e.json`) and plots (`e2e-*.png`) are rewr
 from __future__ import annotations
 
 import argparse
+import statistics
 import asyncio
 import json
 import os
@@ -52,7 +53,7 @@ from newswire.es.client import make_client, wait_healthy  # noqa: E402
 from newswire.es.setup import alias, setup, teardown  # noqa: E402
 from newswire.kafka.admin import ensure_topics  # noqa: E402
 from newswire.poller.registry import add_feeds  # noqa: E402
-from newswire.runtime.supervisor import Supervisor, free_ports  # noqa: E402
+from newswire.runtime.supervisor import Supervisor, free_ports, parse_processes  # noqa: E402
 from newswire.topics import STAGES  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -193,6 +194,13 @@ class LagReader:
 
 
 
+def stage_counts(text: str) -> dict[str, int]:
+    try:
+        return parse_processes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def get_json(url: str, timeout: float = 10.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
@@ -302,18 +310,19 @@ class Level:
                 self.farm.kill()
 
     # -- observation ------------------------------------------------------------------------
-    def processes(self) -> dict[str, int]:
-        """pid of every process whose CPU we account: the six stages, Kafka, ES, the farm."""
-        pids: dict[str, int] = {}
+    def processes(self) -> dict[str, list[int]]:
+        """pids of every process whose CPU we account: the six stages (every instance of each),
+        Kafka, ES, the farm."""
+        pids: dict[str, list[int]] = {}
         if self.supervisor is not None:
-            for stage, child in self.supervisor.children.items():
+            for child in self.supervisor.children.values():
                 if child.process is not None:
-                    pids[stage] = child.process.pid
+                    pids.setdefault(child.stage, []).append(child.process.pid)
         for name, status in devstack.status().items():
             if status.pid:
-                pids[name] = status.pid
+                pids[name] = [status.pid]
         if self.farm is not None:
-            pids["farm"] = self.farm.pid
+            pids["farm"] = [self.farm.pid]
         return pids
 
     def refresh_published(self) -> None:
@@ -349,7 +358,9 @@ class Level:
         feeds = self.start_farm()
         await add_feeds(self.kafka, [{"url": u} for u in feeds])
         ports = dict(zip(STAGES, free_ports(len(STAGES))))
-        self.supervisor = Supervisor(env=self.stage_env(), log_dir=self.work / "logs", ports=ports)
+        self.supervisor = Supervisor(
+            env=self.stage_env(), log_dir=self.work / "logs", ports=ports, processes=self.args.processes
+        )
         self.supervisor.start()
         es = make_client(self.es_settings)
         self.lag_reader = LagReader(self.kafka)
@@ -378,19 +389,19 @@ class Level:
                 history.append(sum((await self.lag_reader.lags()).values()))
             result.lag_start = await self.lag_reader.lags()
             pids = self.processes()
-            cpu0 = {name: process_tree_cpu(pid) for name, pid in pids.items()}
+            cpu0 = {name: sum(map(process_tree_cpu, ps)) for name, ps in pids.items()}
             profilers = self.start_profilers(pids)
             counts0 = {stage: p.messages_in for stage, p in self.supervisor.progress().items()}
             t0 = time.time()
             seen0 = set(self.seen)
             await self._observe(es, articles, args.duration, (result, pids, t0))
             t1 = time.time()
-            cpu1 = {name: process_tree_cpu(pid) for name, pid in pids.items()}
+            cpu1 = {name: sum(map(process_tree_cpu, ps)) for name, ps in pids.items()}
             counts1 = {stage: p.messages_in for stage, p in self.supervisor.progress().items()}
             for proc in profilers:
                 proc.wait(30)
             result.lag_end = await self.lag_reader.lags()
-            result.peak_rss_mb = {name: round(process_tree_peak_rss_mb(pid), 1) for name, pid in pids.items()}
+            result.peak_rss_mb = {name: round(sum(map(process_tree_peak_rss_mb, ps)), 1) for name, ps in pids.items()}
             # a grace period so that items published late in the window can still be seen
             await self._observe(es, articles, args.grace, None)
             self.refresh_published()
@@ -446,19 +457,19 @@ class Level:
             print(f"  kept topics {self.kafka.topic_prefix}* and indices {self.index_prefix}-*")
         return result
 
-    def start_profilers(self, pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
+    def start_profilers(self, pids: dict[str, list[int]]) -> list[subprocess.Popen[bytes]]:
         """py-spy on the stages named by --profile, for the measuring window (collapsed stacks)."""
         procs = []
         for stage in self.args.profile:
             out = self.args.out / f"profile-{self.name}-{stage}.txt"
             procs.append(subprocess.Popen(
-                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[stage]), "--duration", str(int(self.args.duration)),
+                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pids[stage][0]), "--duration", str(int(self.args.duration)),
                  "--rate", "50", "--format", "raw", "--output", str(out), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))
         return procs
 
-    async def _observe(self, es: Any, index: str, seconds: float, record: tuple[LevelResult, dict[str, int], float] | None) -> None:
+    async def _observe(self, es: Any, index: str, seconds: float, record: tuple[LevelResult, dict[str, list[int]], float] | None) -> None:
         assert self.supervisor is not None
         end = time.monotonic() + seconds
         next_sample = 0.0
@@ -473,7 +484,7 @@ class Level:
                 result, pids, t0 = record
                 self.supervisor.watch()
                 lag = await self.lag_reader.lags()
-                cpu = {name: process_tree_cpu(pid) for name, pid in pids.items()}
+                cpu = {name: sum(map(process_tree_cpu, ps)) for name, ps in pids.items()}
                 result.samples.append(Sample(time.time() - t0, len(self.seen), lag, cpu))
                 next_sample = now + 1.0
             await asyncio.sleep(0.25)
@@ -504,7 +515,20 @@ def machine() -> dict[str, Any]:
             break
     mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
     return {"cores": os.cpu_count(), "cpu": model, "memory_gb": round(mem_kb / 1024 / 1024, 1),
-            "load_before": os.getloadavg()[0]}
+            "load_before": os.getloadavg()[0], "calibration_ms": calibration_ms()}
+
+
+def calibration_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload (a JSON round trip of 20,000 records,
+    median of 7): the speed of this shared machine at the time of the run. The same code has
+    measured 40% slower an hour later here, so runs are compared at equal calibration only."""
+    data = [{"id": i, "text": f"paragraph {i} " * 8, "tags": [i % 7, i % 11]} for i in range(20_000)]
+    times = []
+    for _ in range(7):
+        start = time.process_time()
+        json.loads(json.dumps(data))
+        times.append(time.process_time() - start)
+    return round(1000 * statistics.median(times), 1)
 
 
 async def run_level(args: argparse.Namespace, name: str, offered: float, seed: int, work: Path) -> LevelResult:
@@ -564,6 +588,8 @@ def main() -> None:
     parser.add_argument("--lead-chars", type=int, default=600, help="With --ner lead: characters NER reads.")
     parser.add_argument("--no-search-saturation", dest="search_saturation", action="store_false",
                         help="Skip the 50%%/90%% runs.")
+    parser.add_argument("--processes", type=stage_counts, default={},
+                        help="Processes per stage, e.g. enricher=2,normaliser=2 (default 1 each).")
     parser.add_argument("--env", action="append", default=[], help="Extra KEY=VALUE for the stages.")
     parser.add_argument("--profile", type=lambda s: [x for x in s.split(",") if x], default=[],
                         help="Stages to sample with py-spy during the window (collapsed stacks in --out).")

@@ -105,13 +105,18 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
         f"`python bench/e2e.py {' '.join(_cli_args(a))}`, {info['started']} to {info['finished']}.",
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB; load average before the run "
-        f"{m['load_before']:.2f}. Kafka, Elasticsearch, the farm and the six stages all share it.",
+        f"{m['load_before']:.2f}. Kafka, Elasticsearch, the farm and the six stages all share it."
+        + (f" Speed of the machine at the start (`calibration_ms`, a fixed JSON workload; lower is faster, "
+           f"compare runs only at similar values): {m['calibration_ms']:.0f} ms." if "calibration_ms" in m else ""),
         "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         "",
         f"Farm: {a['outlets']} outlets, generated articles, {a['edit_rate']:.0%} edited once "
         f"{a['edit_after']:.0f} s after publication; feeds polled every {a['poll_interval']:g} s; NER: {a['ner']}"
-        + (f" ({a['lead_chars']} characters)" if a["ner"] == "lead" else "") + ".",
+        + (f" ({a['lead_chars']} characters)" if a["ner"] == "lead" else "")
+        + "; processes per stage: "
+        + (", ".join(f"{k} {n}" for k, n in a["processes"].items()) + ", others 1" if a.get("processes") else "1 each")
+        + ".",
         "",
         f"**Saturation throughput: {_fmt(info['saturation_rate'], 1)} articles/s** "
         "(the rate indexed at the first level whose offered load the system could not keep up with).",
@@ -187,6 +192,8 @@ def _cli_args(args: dict[str, Any]) -> list[str]:
         out.append("--ner lead")
     if not args.get("search_saturation", True):
         out.append("--no-search-saturation")
+    if args.get("processes"):
+        out.append("--processes " + ",".join(f"{k}={n}" for k, n in args["processes"].items()))
     for kv in args.get("env", []):
         out.append(f"--env {kv}")
     return out
