@@ -2,8 +2,9 @@
 
 Each stage runs as `newswire run <stage>` in its own process group, as one process or several
 (`processes`: its instances share the stage's partitions, as replicas of a Deployment would,
-each with its own web port and state directory); a child that exits is restarted with backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace
-period. Progress is read from each stage's own /metrics endpoint, as Prometheus would.
+each with its own web port and state directory); a child that exits is restarted with
+backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace period.
+Progress is read from each stage's own /metrics endpoint, as Prometheus would.
 """
 
 from __future__ import annotations
