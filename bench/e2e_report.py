@@ -23,6 +23,13 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
     levels = info["levels"]
     names: list[str] = []
 
+    def save(fig: Any, stem: str) -> None:
+        fig.tight_layout()
+        name = f"{stem}{tag}.png"
+        fig.savefig(out / name, dpi=90)
+        plt.close(fig)
+        names.append(name)
+
     # throughput and lag over time, one column per level
     fig, axes = plt.subplots(2, len(levels), figsize=(4 * len(levels), 6), squeeze=False, sharey="row")
     for col, level in enumerate(levels):
@@ -48,11 +55,7 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
         if col == 0:
             ax.set_ylabel("consumer lag (messages)")
             ax.legend(fontsize=7)
-    fig.tight_layout()
-    name = f"e2e-throughput-lag{tag}.png"
-    fig.savefig(out / name, dpi=90)
-    plt.close(fig)
-    names.append(name)
+    save(fig, "e2e-throughput-lag")
 
     # latency distribution (CDF) per level
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -64,11 +67,7 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
     ax.set_ylabel("share of articles")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    name = f"e2e-latency{tag}.png"
-    fig.savefig(out / name, dpi=90)
-    plt.close(fig)
-    names.append(name)
+    save(fig, "e2e-latency")
 
     # CPU per article per process, at the highest unsaturated level (else the last)
     level = _reference_level(levels)
@@ -79,11 +78,7 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
     ax.set_ylabel("CPU ms per indexed article")
     ax.set_title(f"CPU per article ({level['name']})")
     plt.setp(ax.get_xticklabels(), rotation=30)
-    fig.tight_layout()
-    name = f"e2e-cpu{tag}.png"
-    fig.savefig(out / name, dpi=90)
-    plt.close(fig)
-    names.append(name)
+    save(fig, "e2e-cpu")
     return names
 
 

@@ -93,6 +93,17 @@ async def es_client(es_settings: ElasticsearchSettings) -> AsyncIterator[object]
     await client.close()
 
 
+@pytest.fixture
+async def index_prefix(es_client: object, es_settings: ElasticsearchSettings) -> AsyncIterator[str]:
+    """Indices of this test's own (templates installed, removed after)."""
+    from newswire.es.setup import setup, teardown
+
+    prefix = f"{es_settings.index_prefix}-{uuid.uuid4().hex[:6]}"
+    await setup(es_client, prefix)
+    yield prefix
+    await teardown(es_client, prefix)
+
+
 @pytest.fixture(scope="session")
 def guardian() -> object:
     """The real Guardian article's two versions (`../shared/fixtures/revisions`); skips the test

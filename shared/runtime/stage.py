@@ -186,15 +186,7 @@ class Stage:
             acks.manual(spec.full_name(self.prefix), compacted=spec.cleanup_policy == "compact")
 
             async def agent(stream: faust.StreamT[bytes]) -> None:
-                # Acked by hand, once processed: Faust acks an event as soon as the loop leaves
-                # it, also when the agent is cancelled mid-handler (SIGTERM, a rebalance), and
-                # the stopping worker then commits it unprocessed. Unacked, it goes to the
-                # partition's next owner (tests/e2e/test_scale_out.py lost one article without).
-                # Faust's own acks of messages it skips are refused (newswire.runtime.acks).
-                async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
-                    await self.process(route, Origin.of(event.message))
-                    acks.finished(event.message)
-                    event.ack()
+                await _acked_once_handled(stream, lambda m: self.process(route, Origin.of(m)))
 
             agent.__name__ = f"{self.name}_{fn.__name__}"
             self.app.agent(source, name=f"{self.name}.{fn.__name__}", concurrency=concurrency)(
@@ -310,12 +302,8 @@ class Stage:
         acks.manual(self._retry_spec.full_name(self.prefix))
 
         async def retry_agent(stream: faust.StreamT[bytes]) -> None:
-            # Acked by hand like the handlers' agents: a retry waiting out its delay when the
-            # worker stops must be read again, not committed.
-            async for event in stream.noack().events():  # type: ignore[attr-defined]  # on Stream, not StreamT
-                await self._process_retry(event.message.value, Origin.of(event.message))
-                acks.finished(event.message)
-                event.ack()
+            # a retry waiting out its delay when the worker stops must be read again
+            await _acked_once_handled(stream, lambda m: self._process_retry(m.value, Origin.of(m)))
 
         # Order does not matter on the retry topic (a retry is already out of order with its
         # source partition), so its messages wait side by side; Faust commits only the acked
@@ -386,14 +374,10 @@ class Stage:
         topic: after a rebalance, the one place that says who owns what."""
         try:
             assignor = self.app.assignor
-            state = {"active": assignor.assigned_actives(), "standby": assignor.assigned_standbys()}
-            summary = {
-                kind: {
-                    tp.topic.removeprefix(self.prefix): sorted(p.partition for p in tps if p.topic == tp.topic)
-                    for tp in tps
-                }
-                for kind, tps in state.items()
-            }
+            summary: dict[str, dict[str, list[int]]] = {"active": {}, "standby": {}}
+            for kind, tps in (("active", assignor.assigned_actives()), ("standby", assignor.assigned_standbys())):
+                for tp in sorted(tps, key=lambda t: (t.topic, t.partition)):
+                    summary[kind].setdefault(tp.topic.removeprefix(self.prefix), []).append(tp.partition)
             log.info("partitions_assigned", stage=self.name, **summary)
         except Exception:  # logging must never take the stage down
             log.debug("assignment_log_failed", stage=self.name, exc_info=True)
@@ -436,6 +420,18 @@ class Stage:
             logging_config=logging_config(self.settings.log_level, self.settings.log_format),
         )
         worker.execute_from_commandline()
+
+
+async def _acked_once_handled(stream: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
+    """Feed each message of `stream` to `handle`, acking it only once handled. Faust acks an
+    event as soon as the loop leaves it, also when the agent is cancelled mid-handler (SIGTERM,
+    a rebalance), and the stopping worker then commits it unprocessed; unacked, it goes to the
+    partition's next owner (tests/e2e/test_scale_out.py lost one article without). Faust's own
+    acks of messages it skips are refused (newswire.runtime.acks)."""
+    async for event in stream.noack().events():
+        await handle(event.message)
+        acks.finished(event.message)
+        event.ack()
 
 
 def _headers(raw: Any) -> dict[str, str]:

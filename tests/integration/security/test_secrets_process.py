@@ -13,17 +13,15 @@ import base64
 import json
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-from newswire.config import ElasticsearchSettings, KafkaSettings
+from newswire.config import KafkaSettings
 from newswire.contracts import EnrichedArticle
 from newswire.contracts.ids import article_id, revision_id
-from newswire.es.setup import alias, setup, teardown
+from newswire.es.setup import alias
 from newswire.topics import ARTICLES_ENRICHED, DLQ
 from tests.factories import T0, enriched_article
 from tests.integration.kafka_io import produce, read_until
@@ -69,14 +67,6 @@ def http_get(port: int, path: str) -> str:
             return str(resp.read().decode(errors="replace"))
     except OSError as exc:
         return f"unreachable: {exc}"
-
-
-@pytest.fixture
-async def index_prefix(es_client: Any, es_settings: ElasticsearchSettings) -> AsyncIterator[str]:
-    prefix = f"{es_settings.index_prefix}-{uuid.uuid4().hex[:6]}"
-    await setup(es_client, prefix)
-    yield prefix
-    await teardown(es_client, prefix)
 
 
 def article() -> EnrichedArticle:

@@ -8,8 +8,6 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,10 @@ from urllib.parse import urlparse
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from newswire.config import ElasticsearchSettings, KafkaSettings
+from newswire.config import KafkaSettings
 from newswire.contracts import DeadLetter, EnrichedArticle
 from newswire.contracts.ids import article_id, revision_id
-from newswire.es.setup import alias, setup, teardown
+from newswire.es.setup import alias
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.topics import ARTICLES_ENRICHED, DLQ, FEED_STATUS, STORIES
 from tests.factories import T0, enriched_article, feed_status, story_update
@@ -48,15 +46,6 @@ def article(n: int, version: int) -> EnrichedArticle:
 
 def enriched(messages: list[EnrichedArticle]) -> list[tuple[bytes | None, bytes | None]]:
     return [(m.article_id.encode(), m.to_bytes()) for m in messages]
-
-
-@pytest.fixture
-async def index_prefix(es_client: Any, es_settings: ElasticsearchSettings) -> AsyncIterator[str]:
-    """Indices of this test's own (templates installed, removed after)."""
-    prefix = f"{es_settings.index_prefix}-{uuid.uuid4().hex[:6]}"
-    await setup(es_client, prefix)
-    yield prefix
-    await teardown(es_client, prefix)
 
 
 def sink_env(prefix: str, es_url: str = "http://127.0.0.1:19200", **extra: str) -> dict[str, str]:
