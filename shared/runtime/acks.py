@@ -19,10 +19,12 @@ that way. Such partitions are sought to their beginning instead (what `auto_offs
 earliest` means for a group with no offsets); what is read twice is handled idempotently.
 
 And Faust's commit tolerates one missing offset at the head of a partition's acked offsets
-(its gap bookkeeping after a seek is off by one, which the tolerance hides on compacted topics):
-with several messages in flight at once (the fetcher, the retry agents), the offset still being
-handled is then committed over, and lost if the partition moves before it is done. On topics
-that are not compacted, where offsets have no holes, the head must be the committed offset.
+(its gap bookkeeping after a seek is off by one, which the tolerance hides on compacted topics),
+and on a partition the group never committed it checks no head at all (it reads a committed
+offset of 0 as none): with several messages in flight at once (the fetcher, the retry agents),
+the offset still being handled is then committed over, and lost if the partition moves before it
+is done. On topics that are not compacted, where offsets have no holes, the head must be the
+committed offset or, before the first commit, the partition's first offset.
 
 Faust offers no hook for any of these, hence the patches of `Consumer.ack`, `_new_offset` and
 of the consumer thread's `seek_to_committed`; the Cython stream iterator acks inline (without
@@ -35,9 +37,16 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from newswire.runtime.logging import get_logger
+
+log = get_logger("newswire.runtime")
+
 _finished: weakref.WeakSet[Any] = weakref.WeakSet()
 _manual_topics: set[str] = set()
 _contiguous_topics: set[str] = set()
+#: (topic, partition) -> first offset of a hand-acked partition the group never committed: the
+#: head its first commit must start from
+_first_offsets: dict[tuple[str, int], int] = {}
 _installed = False
 
 
@@ -54,6 +63,17 @@ def head_missing(acked: list[int], committed: int | None) -> bool:
     """Whether the lowest acked offset lies past the committed one (the next to handle): the
     message at the committed offset is still in flight."""
     return bool(acked) and committed is not None and min(acked) > committed
+
+
+def commit_head(tp: Any, committed: int | None) -> int | None:
+    """The offset a partition's next commit must start from: the committed one or, before the
+    group's first commit, the partition's first offset (None when unknown)."""
+    return committed if committed is not None else _first_offsets.get((tp.topic, tp.partition))
+
+
+def first_offsets(starts: Any) -> None:
+    """Record the first offsets of never-committed partitions ({partition: offset})."""
+    _first_offsets.update({(tp.topic, tp.partition): offset for tp, offset in starts.items()})
 
 
 def finished(message: Any) -> None:
@@ -87,13 +107,14 @@ def install() -> None:
     new_offset = Consumer._new_offset
 
     def strict_new_offset(self: Any, tp: Any) -> int | None:
-        committed = self._committed_offset[tp]
+        head = commit_head(tp, self._committed_offset[tp])
         if (
             tp.topic in _contiguous_topics
-            and head_missing(self._acked[tp], committed)
+            and head is not None
+            and head_missing(self._acked[tp], head)
             # a hole Faust saw in the log (records deleted by retention before a reset to the
             # earliest offset) starts one past the committed offset: Faust's tolerance holds there
-            and not self._gap[tp].overlaps(committed + 1)
+            and not self._gap[tp].overlaps(head + 1)
         ):
             return None
         return new_offset(self, tp)  # type: ignore[no-any-return]
@@ -108,8 +129,14 @@ def install() -> None:
     async def seek_to_committed_or_beginning(self: Any) -> Any:
         committed = await seek_to_committed(self)
         fresh = uncommitted(committed)
+        for tp in committed:
+            _first_offsets.pop((tp.topic, tp.partition), None)
         if fresh:
             await self.seek_to_beginning(*fresh)
+            try:
+                first_offsets(await self.earliest_offsets(*fresh))
+            except Exception as exc:  # unknown heads: Faust's own rule until the first commit
+                log.warning("first_offsets_unknown", error=str(exc)[:300])
         return committed
 
     AIOKafkaConsumerThread.seek_to_committed = seek_to_committed_or_beginning  # type: ignore[method-assign]

@@ -153,6 +153,7 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
             docs: list[dict[str, Any]] = []
             revisions: list[dict[str, Any]] = []
             expected: dict[str, Any] = {}
+            history: list[str] = []  # "t: articles current/expected, revisions", printed at the end
             drain_started = time.monotonic()
             while time.monotonic() - drain_started < 300:
                 await asyncio.sleep(3)
@@ -162,8 +163,7 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
                 revisions = await search_all(es, alias(index_prefix, "revisions"))
                 current = {d["canonical_url"]: d.get("version") for d in docs}
                 done = sum(current.get(u) == r.versions for u, r in expected.items())
-                print(f"  {time.monotonic() - started:.0f} s: {done}/{len(expected)} articles current, "
-                      f"{len(revisions)} revisions", flush=True)
+                history.append(f"{time.monotonic() - started:.0f} s: {done}/{len(expected)}, {len(revisions)}")
                 edits = sum(r.versions - 1 for r in expected.values())
                 if done == len(expected) and len(revisions) >= edits and time.monotonic() - drain_started > EDIT_AFTER_S:
                     await asyncio.sleep(10)  # anything duplicated or late would show now
@@ -175,6 +175,8 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
         _stop_all(everyone)
     total_s = time.monotonic() - started
     logs = _logs(instances)
+    # one line, first in the captured output (a CI excerpt shows its head)
+    print("drain (articles current, revisions): " + "; ".join(history))
 
     # every farm article exactly once, at its latest version
     by_url: dict[str, list[dict[str, Any]]] = {}
@@ -183,12 +185,14 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
     missing = sorted(set(expected) - set(by_url))
     if missing:
         where = await trace(kafka, {article_id(u) for u in missing})
+        print(f"{len(missing)} of {len(expected)} articles not indexed: {where}")
         pytest.fail(f"{len(missing)} of {len(expected)} articles not indexed: {where}\n{logs}")
     assert not {u: len(v) for u, v in by_url.items() if len(v) > 1}, "indexed twice"
     assert set(by_url) == set(expected), sorted(set(by_url) - set(expected))[:5]
     wrong = {u: (by_url[u][0]["version"], r.versions) for u, r in expected.items() if by_url[u][0]["version"] != r.versions}
     if wrong:
         sample = {article_id(u) for u in list(wrong)[:3]}
+        print(f"{len(wrong)} articles at another version: {list(wrong.items())[:5]}")
         pytest.fail(
             f"{len(wrong)} articles at another version than the farm's (indexed, farm): {list(wrong.items())[:5]}; "
             f"their revisions {[r['kinds'] for r in revisions if r['article_id'] in sample]}; "
@@ -221,7 +225,7 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
     assert ledger.counts[Outcome.INDEXED] + ledger.counts[Outcome.DUPLICATE] == len(expected), ledger.summary()
 
     print(
-        f"\nscale-out ({'leave, join, crash' if crash else 'leave, join'}): {INSTANCES} instances per stage, "
+        f"scale-out ({'leave, join, crash' if crash else 'leave, join'}): {INSTANCES} instances per stage, "
         f"{len(expected)} articles, {edits} edits; all up after {up_s:.0f} s, all working {shared_s:.0f} s "
         f"after the farm started, whole run {total_s:.0f} s"
     )

@@ -81,3 +81,36 @@ def test_a_message_still_in_flight_at_the_head_holds_the_commit_back() -> None:
     # a compacted topic may have no message at the committed offset: Faust's tolerance stays
     compacted = _Consumer("unit-acks.feeds", [11, 12], 10)
     assert Consumer._new_offset(compacted, compacted.tp) == 13  # type: ignore[arg-type]
+
+
+def test_before_the_first_commit_the_head_is_the_partition_s_first_offset() -> None:
+    """Faust checks no head on a partition the group never committed: with offset 0 still being
+    fetched and 1 and 2 done, it would commit 3 (and offset 0 would be lost if the partition moved
+    before the fetch ended)."""
+    from collections import defaultdict
+
+    from aiokafka import TopicPartition
+    from intervaltree import IntervalTree
+
+    acks.manual("unit-acks.requests", compacted=False)
+    tp = TopicPartition("unit-acks.requests", 3)
+
+    class _Consumer:
+        def __init__(self, acked: list[int]) -> None:
+            self._acked = defaultdict(list, {tp: list(acked)})
+            self._acked_index = defaultdict(set, {tp: set(acked)})
+            self._committed_offset: defaultdict[TopicPartition, int | None] = defaultdict(lambda: None)
+            self._gap = defaultdict(IntervalTree)
+
+    acks.first_offsets({tp: 0})
+    assert acks.commit_head(tp, None) == 0 and acks.commit_head(tp, 12) == 12
+    busy = _Consumer([1, 2])
+    assert Consumer._new_offset(busy, tp) is None  # type: ignore[arg-type]
+    assert busy._acked[tp] == [1, 2]  # kept for the commit once offset 0 is done
+    busy._acked[tp].append(0)
+    busy._acked_index[tp].add(0)
+    assert Consumer._new_offset(busy, tp) == 3  # type: ignore[arg-type]
+    # retention deleted the log's first records: the head is where the log now starts
+    acks.first_offsets({tp: 40})
+    assert Consumer._new_offset(_Consumer([40, 41]), tp) == 42  # type: ignore[arg-type]
+    assert Consumer._new_offset(_Consumer([41]), tp) is None  # type: ignore[arg-type]
