@@ -1,11 +1,13 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
-share bars, "read more" lines, image credits, aggregator/tracker headers, doubled paragraphs
-and the headline repeated as the first line. Rules are about the *form* of a line, never about
-a site."""
+share bars, "read more" lines, reading times ("5 min read"), image credits and captions ending
+in one, byline dates on a line of their own, a trailing block of links to other articles,
+aggregator/tracker headers, doubled paragraphs and the headline repeated as the first line.
+Rules are about the *form* of a line, never about a site."""
 
 from __future__ import annotations
 
 import re
+from statistics import median
 
 from newswire.text import fold_text
 
@@ -30,9 +32,38 @@ _BOILERPLATE = re.compile(
       | (?:version\ \d+\s*)+
       | \(\s*\d+\ (?:seconds?|minutes?|hours?|days?|weeks?)\ later\s*\)
       | last\ (?:updated|modified)\s*:?.{0,40}
+      | \W*\d+\s*(?:-\s*)?(?:min(?:ute)?s?|m)\.?\s+read(?:ing)?(?:\s+time)?\W*
+      | (?:estimated\s+)?read(?:ing)?\s+time\s*:?\s*\d+\s*(?:min(?:ute)?s?|m)\.?
     )$""",
     re.I | re.X,
 )
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+#: A byline date on a line of its own ("July 29, 2025", "Published on: 14 February 2025").
+_DATE_LINE = re.compile(
+    rf"^(?:(?:posted|published|updated)(?:\s+on)?\s*:?\s*)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$",
+    re.I,
+)
+#: A caption: a line ending in a photo credit of at most five words ("... sensor DSLR. Photo by:
+#: Jane Doe", "... in 2004 (Picture credit: Getty)"); the article's text does not end in one.
+_CAPTION_CREDIT = re.compile(
+    r"(?:\b(?:photo|image|picture)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
+    r"|\b(?:photo|image)\s+(?:by|courtesy\s+of))\s*(?:[^\s.!?:]+\s*){1,5}\.?\)?\s*$",
+    re.I,
+)
+#: The heading of a block of links to other articles ("Read This Next", "You might also like:").
+_RELATED_HEADING = re.compile(
+    r"^\W*(?:read\s+this\s+next|you\s+(?:may|might)\s+also\s+(?:like|enjoy)|up\s+next"
+    r"|related\s+(?:content|posts?|articles?|stories|reads|reading)"
+    r"|recommended\s+(?:for\s+you|reading|articles|posts|stories))\W*$",
+    re.I,
+)
+#: The related block ends the article only after this many words of it, and when the lines
+#: under its heading are short (headlines, dates, teasers: a median of at most this many words).
+RELATED_AFTER_WORDS, RELATED_MAX_MEDIAN = 50, 12
 _WORDY = re.compile(r"[^\W_]")
 # a line of one lowercase word is widget residue ("block", "advertisement"), not prose
 _RESIDUE = re.compile(r"^[a-z][a-z_-]{0,20}$")
@@ -40,7 +71,9 @@ _RESIDUE = re.compile(r"^[a-z][a-z_-]{0,20}$")
 
 def is_boilerplate(line: str) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, credit, aggregator header)."""
-    return bool(_BOILERPLATE.match(line) or _RESIDUE.match(line))
+    if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
+        return True
+    return bool(_BOILERPLATE.match(line) or _RESIDUE.match(line) or _DATE_LINE.match(line.strip()))
 
 
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -81,4 +114,18 @@ def clean_lines(lines: tuple[str, ...], title: str | None) -> tuple[str, ...]:
             if folded.startswith(folded_title + " "):
                 line = line[len(folded_title) + 1:].strip() if fold_text(line[: len(folded_title)]).casefold() == folded_title else line
         out.append(line)
-    return tuple(out)
+    return cut_related_block(tuple(out))
+
+
+def cut_related_block(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines before a block of links to other articles: its heading ("Read This Next") and
+    everything after it go when the article has begun and the lines under the heading are short
+    (headlines and teasers, not the article's prose resuming after an inline box)."""
+    seen = 0
+    for i, line in enumerate(lines):
+        if seen >= RELATED_AFTER_WORDS and _RELATED_HEADING.match(line):
+            after = [len(x.split()) for x in lines[i + 1: i + 11]]
+            if not after or median(after) <= RELATED_MAX_MEDIAN:
+                return lines[:i]
+        seen += len(line.split())
+    return lines
