@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from statistics import median
 
+from newswire.normaliser.metadata import MONTH_NAME
 from newswire.text import fold_text
 
 _BOILERPLATE = re.compile(
@@ -37,14 +38,10 @@ _BOILERPLATE = re.compile(
     )$""",
     re.I | re.X,
 )
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
 #: A byline date on a line of its own ("July 29, 2025", "Published on: 14 February 2025").
 _DATE_LINE = re.compile(
     rf"^(?:(?:posted|published|updated)(?:\s+on)?\s*:?\s*)?"
-    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$",
+    rf"(?:{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_NAME}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$",
     re.I,
 )
 #: A caption: a line ending in a photo credit of at most five words ("... sensor DSLR. Photo by:

@@ -147,19 +147,20 @@ def extract_body(tree: HtmlElement, html: str, url: str, page_words: int | None 
     if sum(1 for _ in tree.iter()) > LARGE_TREE:
         return BodyChoice(_trafilatura(tree, url, fast=True), "trafilatura-fast")
     best = BodyChoice(_trafilatura(tree, url), "trafilatura")
-    n_best = len(_words(best.lines))
+    best_words = _words(best.lines)
+    n_best = len(best_words)
     # readability is the costly second opinion: only when the page has much more text than
     # trafilatura kept (one page in seven on the dev set)
     n_words = page_words if page_words is not None else _page_words(tree)
     if n_words > 2 * n_best:
         alt = _readability(html)
         alt_words = _words(alt)
-        chosen = set(_words(best.lines))
+        chosen = set(best_words)
         if len(alt_words) > 1.2 * n_best and len(chosen & set(alt_words)) >= 0.5 * len(chosen):
             return BodyChoice(alt, "readability")
     elif n_words > RECALL_TRIGGER * n_best:
         recall = _trafilatura(tree, url, favor_recall=True, fast=True)
-        if _grown(_words(best.lines), _words(recall)):
+        if _grown(best_words, _words(recall)):
             best = BodyChoice(recall, "trafilatura-recall")
     return best
 

@@ -436,9 +436,10 @@ def site_names(sitename: str | None, url: str) -> list[str]:
 
 #: A heading's extra words that are not part of the headline: a date, a byline ("Posted on ...",
 #: "by ..."), a domain name, or (before the headline) a short label ending in a colon ("Blog:").
-_ANY_MONTH = _MONTH.replace("?P<mon>", "?:")
+#: A month name, abbreviated or not ("Sept.", "March"), without a group.
+MONTH_NAME = _MONTH.replace("?P<mon>", "?:")
 _HEADING_DATE = re.compile(
-    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|{_ANY_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_ANY_MONTH}\s+\d{{4}})\b",
+    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH_NAME}\s+\d{{4}})\b",
     re.I,
 )
 _HEADING_EXTRA = re.compile(

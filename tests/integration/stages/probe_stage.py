@@ -32,15 +32,20 @@ def build(settings: ServiceSettings, fix_file: Path, flaky_dir: Path) -> Stage:
             if not marker.exists():
                 marker.touch()
                 raise TransientError("flaky upstream", retry_after_s=0.5)
-        url = str(page.final_url)
-        article = NormalisedArticle(
-            article_id=article_id(url), canonical_url=url, url=url, host=host_of(url),
-            title=html[:40], paragraphs=(html,), text=html, content_hash="0" * 32,
-            fetched_at=page.fetched_at,
-        )
-        return [Emit(ARTICLES_NORMALISED, article.article_id, article)]
+        return [article_of(page)]
 
     return stage
+
+
+def article_of(page: FetchedPage) -> Emit:
+    """The probe's output for a page: an article whose text is the page's HTML."""
+    html, url = page.html or "", str(page.final_url)
+    article = NormalisedArticle(
+        article_id=article_id(url), canonical_url=url, url=url, host=host_of(url),
+        title=html[:40], paragraphs=(html,), text=html, content_hash="0" * 32,
+        fetched_at=page.fetched_at,
+    )
+    return Emit(ARTICLES_NORMALISED, article.article_id, article)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 from newswire.config import ServiceSettings
-from newswire.contracts import FetchedPage, NormalisedArticle
-from newswire.contracts.ids import article_id, host_of
+from newswire.contracts import FetchedPage
 from newswire.runtime.stage import Context, Emit, Stage
-from newswire.topics import ARTICLES_NORMALISED, PAGES
+from newswire.topics import PAGES
+from tests.integration.stages.probe_stage import article_of
 
 
 def build(settings: ServiceSettings, release: Path) -> Stage:
@@ -23,13 +23,7 @@ def build(settings: ServiceSettings, release: Path) -> Stage:
         html = page.html or ""
         while "SLOW" in html and not release.exists():
             await asyncio.sleep(0.2)
-        url = str(page.final_url)
-        article = NormalisedArticle(
-            article_id=article_id(url), canonical_url=url, url=url, host=host_of(url),
-            title=html[:40], paragraphs=(html,), text=html, content_hash="0" * 32,
-            fetched_at=page.fetched_at,
-        )
-        return [Emit(ARTICLES_NORMALISED, article.article_id, article)]
+        return [article_of(page)]
 
     return stage
 
