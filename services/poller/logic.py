@@ -30,6 +30,7 @@ from newswire.poller.scheduling import (
     asked_delay,
     backoff_s,
     bounds_for,
+    hint_cap,
     next_delay,
     poll_interval,
     rate_from_dates,
@@ -440,7 +441,10 @@ def evaluate_poll(
             ttl_s=doc.hints.ttl_s if doc else None,
             update_period_s=doc.hints.update_period_s if doc else None,
         )
-        delay = next_delay(interval, asked_s=asked, hint_cap_s=policy.hint_cap_s, jitter=policy.jitter, draw=draw)
+        delay = next_delay(
+            interval, asked_s=asked, hint_cap_s=hint_cap(policy.hint_cap_s, config),
+            jitter=policy.jitter, draw=draw,
+        )
         state["last_ok_at"] = now
     else:
         cap = max(policy.max_backoff_s, interval)
@@ -495,6 +499,7 @@ def evaluate_poll(
         validator_problem=state["validator_problem"],
         redirected_to=redirected_to,  # type: ignore[arg-type]
         websub_hub=websub.hub if websub else None,  # type: ignore[arg-type]
+        warnings=doc.warnings if doc is not None else (),
     )
     return PollOutcome(
         tuple(requests), tuple(keys), state, feed_status, tuple(url_keys), host_retry_until, websub
@@ -538,6 +543,7 @@ def evaluate_push(
         interval_s=record.get("interval_s"),
         validators_trusted=record.get("validators_trusted") is not False,
         validator_problem=record.get("validator_problem"),
+        warnings=doc.warnings,
     )
     return PollOutcome(tuple(requests), tuple(keys), {}, status, tuple(url_keys))
 

@@ -5,24 +5,40 @@ Pure: bytes in, `ParsedFeed` out; never raises for a bad document. Safety: the b
 by size before parsing; feedparser's strict parser is expat with external entities off (no XXE)
 and expat's own amplification limits (billion laughs); a DOCTYPE that declares entities is
 refused before parsing anyway, since no real feed needs one.
+
+Feeds as the world serves them: a document that is not well-formed is read the way feedparser
+reads it (its loose parser takes over where expat gives up) and its items are kept; what had to
+be forgiven is reported as warning classes (`FeedWarningClass`). Only a document from which
+nothing can be recovered is refused. `compare_with_feedparser` measures that promise against
+plain `feedparser.parse` on a corpus (`newswire.poller.compare`); the repairs and the naming of
+faults live in `newswire.poller.recovery`.
 """
 
 from __future__ import annotations
 
 import calendar
 import html
+import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import orjson
 from feedparser.encodings import convert_to_utf8
 
-from newswire.contracts.feeds import FeedErrorClass
+from newswire.contracts.feeds import FeedErrorClass, FeedWarningClass
+from newswire.poller.recovery import (
+    cut_short,
+    encoding_override,
+    faults_in,
+    feedparser_text,
+    first_error,
+    repair,
+)
 
 SUMMARY_MAX_CHARS = 2000
 #: Default cap on the size of a document handed to the parser (the adapter caps downloads too).
@@ -68,10 +84,18 @@ class ParsedFeed:
     error_message: str | None = None
     title: str | None = None
     hints: FeedHints = FeedHints()
+    warnings: tuple[FeedWarningClass, ...] = ()
+    """What was forgiven to read the document (in `WARNING_CLASSES` order); () if it was clean."""
+    warning_detail: str | None = None
+    """The parser's own words on it (the first XML error, what was stripped or dropped)."""
 
     @property
     def ok(self) -> bool:
         return self.error_class is None
+
+
+#: The warning vocabulary, in the order warnings are listed.
+WARNING_CLASSES: tuple[FeedWarningClass, ...] = get_args(FeedWarningClass)
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -205,19 +229,6 @@ def _prolog_declares_entities(body: bytes, content_type: str | None) -> bool:
     return _ENTITY_DECL.search(data[: start.start()] if start else data) is not None
 
 
-# The closing tag of a feed's root element (its final '>' may be missing in a sloppy feed).
-_CLOSING_ROOT = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>?\s*$")
-
-
-def _truncated(body: bytes, encoding: str | None) -> bool:
-    """True if the document does not end with the closing tag of a feed's root element."""
-    try:
-        tail = body[-4096:].decode(encoding or "utf-8", "ignore")
-    except LookupError:
-        tail = body[-4096:].decode("utf-8", "ignore")
-    return _CLOSING_ROOT.search(tail.rstrip("\x00")) is None
-
-
 def _not_well_formed(parsed: Mapping[str, Any]) -> bool:
     """True if feedparser's complaint is about the XML itself (not, say, a missing or
     mismatched Content-Type, which it also reports as 'bozo')."""
@@ -264,47 +275,85 @@ def _xml_hints(feed: Mapping[str, Any], base_url: str) -> FeedHints:
 # -- XML feeds ----------------------------------------------------------------------------------
 
 
-def _parse_xml(body: bytes, base_url: str, content_type: str | None) -> ParsedFeed:
+def entry_link(entry: Mapping[str, Any], base_url: str) -> str | None:
+    """An entry's article URL: its link, else its GUID when that is an http(s) URL."""
+    link = http_url(entry.get("link"), base_url)
+    guid = _text(entry.get("id"))
+    if link is None and guid is not None and guid.startswith(("http://", "https://")):
+        link = http_url(guid, base_url)
+    return link
+
+
+def _parse_xml(
+    body: bytes,
+    base_url: str,
+    content_type: str | None,
+    repairs: Sequence[FeedWarningClass] = (),
+    notes: Sequence[str] = (),
+) -> ParsedFeed:
     headers = {"content-location": base_url}
     if content_type:
         headers["content-type"] = content_type
     try:
-        # Sanitising and relative-URI rewriting of content HTML cost CPU for fields the poller
-        # turns into plain text anyway; item links are still resolved below.
+        # A stream, never bytes: given bytes, feedparser first tries them as a file name (a body
+        # of "/etc/passwd" would be read from disk). Sanitising and relative-URI rewriting of
+        # content HTML cost CPU for fields the poller turns into plain text anyway; item links
+        # are still resolved below.
         parsed = feedparser.parse(
-            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+            io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
         )
     except Exception as exc:  # feedparser is lenient, but never let a document crash a poll
         return ParsedFeed(error_class="malformed", error_message=f"{type(exc).__name__}: {exc}")
-    entries = parsed.get("entries") or []
+    entries = list(parsed.get("entries") or [])
     version = str(parsed.get("version") or "")
+    problem = parsed.get("bozo_exception")
     broken = bool(parsed.get("bozo")) and _not_well_formed(parsed)
     if not entries and not version:
-        problem = parsed.get("bozo_exception")
         detail = f"{type(problem).__name__}: {problem}" if problem else "no feed found"
         if looks_like_html(body):
             return ParsedFeed(error_class="not_a_feed", error_message=detail[:500])
         if broken:
             return ParsedFeed(error_class="malformed", error_message=detail[:500])
         return ParsedFeed(error_class="not_a_feed", error_message=detail[:500])
-    if broken and _truncated(body, parsed.get("encoding")):
-        problem = parsed.get("bozo_exception")
-        return ParsedFeed(
-            version=version,
-            error_class="malformed",
-            error_message=f"document truncated ({type(problem).__name__}: {problem})"[:500],
-        )
+    warnings: set[FeedWarningClass] = set(repairs)
+    detail_notes = list(notes)
+    text, conversion = "", problem
+    if broken:  # the strict parser's complaint replaced the conversion's: run that again
+        text, conversion = feedparser_text(body, headers)
+    override = encoding_override(conversion, str(parsed.get("encoding") or ""), body)
+    if override is not None:
+        warnings.add("encoding_mismatch")
+        detail_notes.append(override)
+    if broken:
+        first = first_error(problem, text)
+        faults = faults_in(text) | ({first} if first else set())
+        inside_item, unterminated = cut_short(text)
+        if inside_item or unterminated:
+            faults.add("truncated")
+        warnings |= faults or {"not_well_formed"}
+        detail_notes.append(f"{type(problem).__name__}: {problem}")
+        if inside_item and entries:
+            # The item the cut falls in is dropped, whatever it still has. A link or GUID cut in
+            # half is never there (feedparser records text at its end tag), but its GUID or date
+            # may lie after the cut (a different identity later: a second fetch request) and its
+            # summary is cut. Nothing is lost for good: items move down a feed, so each one is
+            # whole near the top before a cut reaches it; a later poll brings it whole.
+            entries.pop()
+            detail_notes.append("the last item is cut short: dropped")
+        if unterminated and not entries:
+            # No item whole before the cut: refused, as a document that merely ends too soon.
+            return ParsedFeed(
+                version=version,
+                error_class="malformed",
+                error_message=f"document truncated ({type(problem).__name__}: {problem})"[:500],
+            )
     items: list[ParsedItem] = []
     for entry in entries:
-        link = http_url(entry.get("link"), base_url)
-        guid = _text(entry.get("id"))
-        if link is None and guid is not None and guid.startswith(("http://", "https://")):
-            link = http_url(guid, base_url)
         summary = html_to_text(entry.get("summary"))
         items.append(
             ParsedItem(
-                guid=guid,
-                link=link,
+                guid=_text(entry.get("id")),
+                link=entry_link(entry, base_url),
                 title=html_to_text(entry.get("title")),
                 published=_when(entry, "published") or _when(entry, "created"),
                 updated=_when(entry, "updated"),
@@ -320,6 +369,8 @@ def _parse_xml(body: bytes, base_url: str, content_type: str | None) -> ParsedFe
         version=version,
         title=html_to_text(feed.get("title")),
         hints=_xml_hints(feed, base_url),
+        warnings=tuple(w for w in WARNING_CLASSES if w in warnings),
+        warning_detail="; ".join(detail_notes)[:500] or None,
     )
 
 
@@ -411,10 +462,13 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse a feed document of any supported format; never raises.
 
-    Lenient like feedparser where the document is complete but sloppy (undefined entities, bare
-    ampersands): its items are kept. A document that is not well-formed *and* cut short is
-    'malformed' with no items. An HTML page is 'not_a_feed', a bot-challenge page
-    'bot_challenge', an empty body 'not_a_feed', a body over `max_bytes` 'too_large'.
+    Lenient like feedparser: whatever items can be read are kept, and `warnings` says what was
+    forgiven (whitespace or a byte-order mark before the declaration, a lying declared encoding,
+    undefined entities, bare ampersands, forbidden characters, mis-nested tags, a cut tail, any
+    other XML error). Of a truncated document the items before the cut are kept and the one the
+    cut falls in is dropped; a truncated document with no whole item is 'malformed'. An HTML page is 'not_a_feed', a bot-challenge page 'bot_challenge', an
+    empty body 'not_a_feed', a body over `max_bytes` 'too_large'. Entity declarations are
+    refused in any encoding and position ('malformed'); nothing is ever fetched.
     """
     if len(body) > max_bytes:
         return ParsedFeed(error_class="too_large", error_message=f"document over {max_bytes} bytes")
@@ -428,8 +482,10 @@ def parse_feed(
         )
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, base_url)
+    body, repairs, notes = repair(body)
+    # judged on the body as repaired: that is what the XML parser reads
     if _prolog_declares_entities(body, content_type):
         return ParsedFeed(
             error_class="malformed", error_message="document declares XML entities (refused)"
         )
-    return _parse_xml(body, base_url, content_type)
+    return _parse_xml(body, base_url, content_type, repairs, notes)

@@ -210,6 +210,7 @@ def feed_doc(message: FeedStatus) -> dict[str, Any]:
         "validator_problem": getattr(message, "validator_problem", None),
         "redirected_to": _str_or_none(getattr(message, "redirected_to", None)),
         "websub_hub": _str_or_none(getattr(message, "websub_hub", None)),
+        "warnings": list(getattr(message, "warnings", ())),
     }
 
 

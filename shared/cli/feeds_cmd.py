@@ -17,6 +17,7 @@ from newswire.cli._common import console, err_console, run_async
 from newswire.config import CommonSettings
 from newswire.contracts.ids import feed_id
 from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.poller.compare import Comparison, compare_with_feedparser, tally
 from newswire.poller.parsing import MAX_PARSE_BYTES, parse_feed
 from newswire.poller.registry import add_feeds, read_feeds, read_statuses, remove_feeds
 
@@ -127,14 +128,14 @@ def status(
     latest = run_async(read_statuses(settings, tail=tail))
     now = datetime.now(UTC)
     table = Table("feed", "url", "health", "last poll", "http", "items new/total", "interval",
-                  "next poll", "fails", "note")
+                  "next poll", "fails", "warnings", "note")
     shown = 0
     for fid, config in sorted(feeds.items(), key=lambda kv: str(kv[1].url)):
         if not config.enabled:
             continue
         st = latest.get(fid)
         if st is None:
-            health, row = "[dim]never polled[/dim]", ["", "", "", "", "", "", ""]
+            health, row = "[dim]never polled[/dim]", ["", "", "", "", "", "", "", ""]
         else:
             if st.disabled:
                 health = "[red]disabled[/red]"
@@ -154,6 +155,8 @@ def status(
                 f"{st.interval_s:.0f}s" if st.interval_s is not None else "",
                 _ago(st.next_poll_at, now),
                 str(st.consecutive_failures),
+                # a poll that had to forgive something is still a success: said, not failed
+                f"recovered: {', '.join(st.warnings)}" if st.warnings else "",
                 "; ".join(n for n in notes if n)[:80],
             ]
         if problems and st is not None and not (st.disabled or st.error_class):
@@ -174,12 +177,25 @@ def _jsonable(value: Any) -> Any:
 
 @app.command("parse")
 def parse(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A feed document."),
+    file: Path = typer.Argument(None, exists=True, dir_okay=False, help="A feed document."),
     url: str = typer.Option("http://localhost/feed", "--url", help="The feed URL (base of relative links)."),
     content_type: str = typer.Option("", "--content-type", help="Content-Type it was served with."),
+    compare_dir: Path = typer.Option(
+        None, "--compare-feedparser", exists=True, file_okay=False,
+        help="Instead of FILE: parse every file under this directory both with plain feedparser "
+        "and with the poller's parser, and list the documents feedparser recovers items from and "
+        "the poller does not (exit 1 if there are any).",
+    ),
 ) -> None:
     """Parse a feed file with the poller's own parser; print the feed, then each item, as JSON
-    lines. A document it cannot parse prints an error object (and still exits 0)."""
+    lines. A document it cannot parse prints an error object (and still exits 0). The feed line
+    carries `warnings`: what had to be forgiven to read it."""
+    if (file is None) == (compare_dir is None):
+        err_console.print("give either FILE or --compare-feedparser DIR")
+        raise typer.Exit(2)
+    if compare_dir is not None:
+        _compare(compare_dir, url, content_type or None)
+        return
     with file.open("rb") as handle:
         body = handle.read(MAX_PARSE_BYTES + 1)
     feed = parse_feed(body, url, content_type=content_type or None)
@@ -189,8 +205,56 @@ def parse(
         out.write(orjson.dumps(error) + b"\n")
         return
     header = {"type": "feed", "version": feed.version, "title": feed.title, "items": len(feed.items),
-              **asdict(feed.hints)}
+              **asdict(feed.hints), "warnings": list(feed.warnings), "warning_detail": feed.warning_detail}
     out.write(orjson.dumps(header) + b"\n")
     for item in feed.items:
         line = {"type": "item", **{k: _jsonable(v) for k, v in asdict(item).items()}}
         out.write(orjson.dumps(line) + b"\n")
+
+
+def documents_in(directory: Path) -> list[tuple[str, bytes]]:
+    """(path relative to `directory`, first MAX_PARSE_BYTES + 1 bytes) of every file under it,
+    hidden ones left out, in path order."""
+    out = []
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            with path.open("rb") as handle:
+                out.append((relative.as_posix(), handle.read(MAX_PARSE_BYTES + 1)))
+    return out
+
+
+def _describe(c: Comparison) -> str:
+    theirs = "raised" if c.feedparser_items < 0 else str(c.feedparser_items)
+    outcome = f"{c.error_class}: {c.error_message}" if c.error_class else ", ".join(c.warnings) or "clean"
+    return f"{c.name}: feedparser {theirs}, newswire {c.newswire_items} ({outcome})"[:300]
+
+
+def _compare(directory: Path, url: str, content_type: str | None) -> None:
+    comparisons = compare_with_feedparser(documents_in(directory), url, content_type)
+    counts = tally(comparisons)
+    table = Table("class", "documents", "feedparser docs/items", "newswire docs/items", "missed",
+                  "fewer", "refused", "warnings")
+    for group in sorted(counts, key=lambda g: (g == "*", g)):
+        t = counts[group]
+        table.add_row(
+            "all" if group == "*" else group or ".",
+            str(t.documents),
+            f"{t.feedparser_documents}/{t.feedparser_items}",
+            f"{t.newswire_documents}/{t.newswire_items}",
+            str(t.missed),
+            str(t.fewer),
+            ", ".join(f"{k} {v}" for k, v in sorted(t.refused.items())),
+            ", ".join(f"{k} {v}" for k, v in sorted(t.warnings.items())),
+        )
+    console.print(table)
+    missed = [c for c in comparisons if c.missed]
+    fewer = [c for c in comparisons if c.fewer]
+    console.print(f"missed (feedparser recovers items, newswire none): {len(missed)}", highlight=False)
+    for c in missed:
+        console.print(f"  MISSED {_describe(c)}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"fewer items than feedparser: {len(fewer)}", highlight=False)
+    for c in fewer:
+        console.print(f"  fewer {_describe(c)}", highlight=False, markup=False, soft_wrap=True)
+    if missed:
+        raise typer.Exit(1)

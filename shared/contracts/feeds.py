@@ -25,7 +25,9 @@ class FeedConfig(Contract):
         None, description="Override of the poller's lower bound on the poll interval, seconds."
     )
     max_interval_s: PositiveInt | None = Field(
-        None, description="Override of the poller's upper bound on the poll interval, seconds."
+        None,
+        description="Override of the poller's upper bound on the poll interval, seconds; it also "
+        "caps the delay the feed itself asks for (RSS ttl, Cache-Control).",
     )
     added_at: UtcDatetime = Field(description="When the feed was added to the registry.")
 
@@ -47,6 +49,23 @@ FeedErrorClass = Literal[
     "redirect_loop",
     "other",
 ]
+
+FeedWarningClass = Literal[
+    "leading_whitespace",
+    "byte_order_mark",
+    "encoding_mismatch",
+    "undefined_entity",
+    "bare_ampersand",
+    "invalid_character",
+    "mismatched_tag",
+    "truncated",
+    "not_well_formed",
+]
+"""What was wrong with a feed document that was read anyway (the poller recovers its items and
+says what it had to forgive): whitespace or a byte-order mark before the XML declaration, a
+declared encoding that is not the document's, HTML entities XML does not define, bare `&`,
+characters XML forbids, mis-nested tags, a document cut short (the items before the cut are
+kept), and `not_well_formed` for any other XML error."""
 
 
 class FeedStatus(Contract):
@@ -88,4 +107,14 @@ class FeedStatus(Contract):
     )
     websub_hub: AnyHttpUrl | None = Field(
         None, description="The WebSub hub the feed advertises, if any."
+    )
+    warnings: tuple[FeedWarningClass, ...] = Field(
+        (),
+        description=(
+            "What the poller had to forgive to read the document (its items were recovered and "
+            "emitted; error_class stays null): leading_whitespace, byte_order_mark, "
+            "encoding_mismatch, undefined_entity, bare_ampersand, invalid_character, "
+            "mismatched_tag, truncated (items after the cut are lost), not_well_formed (any "
+            "other XML error). Empty for a clean document, a 304 or a failure."
+        ),
     )

@@ -93,7 +93,12 @@ async def test_poller_against_the_farm(own_topics: KafkaSettings, poller: StageP
         assert [s.status_code for s in mine[:2]] == [200, 200] and mine[0].items_new > 0
         assert mine[1].items_new == 0 and mine[1].items_total == mine[0].items_total
         assert all(s.validator == "none" and not s.not_modified for s in mine)
-        for u, error in ((dead, "connect"), (broken, "malformed"), (html, "not_a_feed")):
+        # a feed cut short after whole items is recovered, not refused: its whole items are read
+        # and the poll is a success that says what was wrong (#24)
+        cut_polls = [s for s in statuses if s.feed_id == ids[broken]]
+        assert cut_polls[0].error_class is None and "truncated" in cut_polls[0].warnings, cut_polls[0]
+        assert cut_polls[0].items_new > 0 and cut_polls[0].consecutive_failures == 0
+        for u, error in ((dead, "connect"), (html, "not_a_feed")):
             mine = [s for s in statuses if s.feed_id == ids[u]]
             assert mine[0].error_class == error, (u, mine[0])
             assert [s.consecutive_failures for s in mine[:2]] == [1, 2]
@@ -102,14 +107,18 @@ async def test_poller_against_the_farm(own_topics: KafkaSettings, poller: StageP
 
         request_records = await read_until(
             own_kafka, FETCH_REQUESTS.full_name(prefix),
-            lambda rs: len(rs) >= sum(expected.values()), timeout_s=20,
+            lambda rs: len(rs) >= sum(expected.values()) + cut_polls[0].items_new, timeout_s=20,
         )
         requests = _requests(request_records)
-        got = Counter(r.article_id for r in requests)
+        got = Counter(r.article_id for r in requests if r.feed_id != ids[broken])
         assert got == expected, log
+        cut = Counter(r.article_id for r in requests if r.feed_id == ids[broken])
+        outlet_2 = {article_id(a.link) for a in farm.articles() if a.outlet == 2}
+        assert sum(cut.values()) == cut_polls[0].items_new and set(cut) < outlet_2
+        assert all(n == 1 for n in cut.values())
         for r in requests:
             assert r.reason == "new" and r.host == r.url.host and r.item is not None and r.item.guid
-            assert r.feed_id in (ids[healthy[0]], ids[healthy[1]], ids[no304])
+            assert r.feed_id in (ids[healthy[0]], ids[healthy[1]], ids[no304], ids[broken])
         keys = {rec.key.decode() for rec in request_records}
         assert keys == {r.host for r in requests}
 
@@ -132,4 +141,4 @@ async def test_poller_against_the_farm(own_topics: KafkaSettings, poller: StageP
         request_records = await read_until(
             own_kafka, FETCH_REQUESTS.full_name(prefix), lambda rs: False, timeout_s=2
         )
-        assert Counter(r.article_id for r in _requests(request_records)) == expected
+        assert Counter(r.article_id for r in _requests(request_records)) == expected + cut
