@@ -16,6 +16,9 @@ class FeedEntry:
     url: str
     title: str | None = None
     outlet: str | None = None
+    min_interval_s: int | None = None
+    """The feed's own bounds of its poll interval (`FeedConfig.min_interval_s` / `max_interval_s`)."""
+    max_interval_s: int | None = None
 
 
 def parse_feed_list(text: str) -> list[FeedEntry]:

@@ -29,6 +29,8 @@ def feed_config(
                 "title": entry.title or existing.title,
                 "outlet": entry.outlet or existing.outlet,
                 "enabled": enabled,
+                "min_interval_s": entry.min_interval_s or existing.min_interval_s,
+                "max_interval_s": entry.max_interval_s or existing.max_interval_s,
             }
         )
     return FeedConfig(
@@ -37,6 +39,8 @@ def feed_config(
         title=entry.title,
         outlet=entry.outlet,
         enabled=enabled,
+        min_interval_s=entry.min_interval_s,
+        max_interval_s=entry.max_interval_s,
         added_at=utcnow(),
     )
 
@@ -71,8 +75,8 @@ async def publish(settings: KafkaSettings, configs: Sequence[FeedConfig]) -> Non
 
 
 def as_entry(item: FeedEntry | Mapping[str, Any] | str) -> FeedEntry:
-    """A feed list entry from a FeedEntry, a URL, or a mapping `{url, title?, outlet?}` (the
-    shape of feeds.yaml)."""
+    """A feed list entry from a FeedEntry, a URL, or a mapping `{url, title?, outlet?,
+    min_interval_s?, max_interval_s?}` (the shape of feeds.yaml)."""
     if isinstance(item, FeedEntry):
         return item
     if isinstance(item, str):
@@ -81,7 +85,20 @@ def as_entry(item: FeedEntry | Mapping[str, Any] | str) -> FeedEntry:
     if not isinstance(url, str) or not url.strip():
         raise ValueError(f"feed entry without a url: {dict(item)!r}")
     title, outlet = item.get("title"), item.get("outlet")
-    return FeedEntry(url.strip(), str(title) if title else None, str(outlet) if outlet else None)
+    return FeedEntry(
+        url.strip(), str(title) if title else None, str(outlet) if outlet else None,
+        _seconds(item, "min_interval_s"), _seconds(item, "max_interval_s"),
+    )
+
+
+def _seconds(item: Mapping[str, Any], key: str) -> int | None:
+    """A positive whole number of seconds from a feed entry, or None; anything else is refused."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+        raise ValueError(f"{key} must be a positive number of seconds, got {value!r}")
+    return int(value)
 
 
 async def add_feeds(

@@ -44,6 +44,15 @@ def poll_interval(default_s: float, config: FeedConfig) -> float:
     return interval
 
 
+def hint_cap(default_s: float, config: FeedConfig) -> float:
+    """The longest delay a feed may ask for (`ttl`, Cache-Control) before it is polled anyway: the
+    poller's cap, lowered to the feed's own `max_interval_s`. An operator who sets a feed's
+    maximum has decided how stale it may get; the feed's ask does not override that."""
+    if config.max_interval_s is None:
+        return default_s
+    return min(default_s, float(config.max_interval_s))
+
+
 def rate_from_dates(dates: Sequence[datetime]) -> float | None:
     """Items per second implied by the publication dates of one document (None if fewer than
     three dated items or they span no time): the first estimate of a new feed's rate."""

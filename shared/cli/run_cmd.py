@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
+from newswire.config import ServiceSettings
+from newswire.runtime.instance import PORT_IN_USE_EXIT, port_free, port_taken_message
+from newswire.runtime.stage import WEB_PORTS
 from newswire.topics import STAGES
 
 
 def run(stage: str = typer.Argument(..., help="|".join(STAGES))) -> None:
-    """Run one stage until SIGINT/SIGTERM. Each service's wiring module builds its Stage."""
+    """Run one stage until SIGINT/SIGTERM. Each service's wiring module builds its Stage.
+
+    A stage whose web port is taken exits at once (status 78) with the reason: two systems on one
+    machine would otherwise fight over ports in a silent restart loop."""
     if stage not in STAGES:
         raise typer.BadParameter(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
+    settings = ServiceSettings()
+    port = settings.web_port or WEB_PORTS[stage]
+    if not port_free(settings.web_host, port):
+        print(port_taken_message(stage, settings.web_host, port), file=sys.stderr, flush=True)
+        raise typer.Exit(PORT_IN_USE_EXIT)
     module = importlib.import_module(f"newswire.{stage}.wiring")
     module.main()

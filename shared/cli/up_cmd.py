@@ -1,10 +1,14 @@
 """`newswire up`: the local default. The dev stack, topics, templates, all six stages as
-supervised processes, live progress until Ctrl-C; `--demo` runs against the local news farm and
-ends with a summary."""
+supervised processes, and a live screen of what matters (feeds OK and failing, articles,
+revisions, stories, dead letters, each stage's state and lag) until Ctrl-C; `--demo` runs against
+the local news farm until the whole story is told (see `newswire.cli.up_demo`).
+
+One system per machine and data directory: a second `newswire up` finds the first by its lock
+(`var/newswire-up.lock`) or by the stages' web ports and exits naming it.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -16,17 +20,25 @@ from typing import Any
 import typer
 import yaml
 from rich.live import Live
-from rich.table import Table
 
-from newswire.cli._common import console, run_async
+from newswire.cli import up_demo
+from newswire.cli._common import console, err_console, run_async
+from newswire.cli.up_status import SystemCounts, collect_counts, render_status
 from newswire.config import CommonSettings
-from newswire.runtime.supervisor import StageProgress, Supervisor, parse_processes
+from newswire.runtime.instance import AlreadyRunning, InstanceLock, port_free, who_answers
+from newswire.runtime.stage import WEB_PORTS
+from newswire.runtime.supervisor import Supervisor, parse_processes
 
-DEMO_PORT = 8900
+DEMO_PORT = up_demo.DEMO_PORT
+#: How often the live screen asks Elasticsearch for the counts (the stages' /metrics: every 2 s).
+COUNTS_EVERY_S = 4.0
+#: How often the demo checks its ledger.
+LEDGER_EVERY_S = 6.0
 
 
 def load_feed_file(path: Path) -> list[dict[str, Any]]:
-    """Feeds from feeds.yaml (`feeds: [{url, outlet?, title?}]`) or a text file of URLs."""
+    """Feeds from feeds.yaml (`feeds: [{url, outlet?, title?, min_interval_s?, max_interval_s?}]`)
+    or a text file of URLs."""
     text = path.read_text("utf-8")
     if path.suffix in (".yaml", ".yml"):
         data = yaml.safe_load(text) or {}
@@ -34,63 +46,82 @@ def load_feed_file(path: Path) -> list[dict[str, Any]]:
     return [{"url": line.strip()} for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def _progress_table(progress: dict[str, StageProgress], elapsed: float) -> Table:
-    table = Table(title=f"newswire — {elapsed:,.0f}s (Ctrl-C stops)")
-    for column in ("stage", "state", "in", "out", "failed", "lag"):
-        table.add_column(column, justify="right" if column not in ("stage", "state") else "left")
-    for stage, p in progress.items():
-        table.add_row(
-            stage, "[green]up[/green]" if p.up else "[yellow]starting[/yellow]",
-            f"{p.messages_in:,.0f}", f"{p.messages_out:,.0f}", f"{p.failed:,.0f}", f"{p.lag:,.0f}",
-        )
-    return table
+def _ports_taken(demo: bool) -> list[str]:
+    """Why this machine cannot run another system now: the stages' (and the farm's) ports."""
+    problems = []
+    for stage, port in WEB_PORTS.items():
+        if not port_free("127.0.0.1", port):
+            other = who_answers(port)
+            holder = f"a newswire {other} stage answers there" if other else "another program holds it"
+            problems.append(f"port {port} of the {stage} stage is in use ({holder})")
+    if demo and not port_free("127.0.0.1", DEMO_PORT):
+        problems.append(f"port {DEMO_PORT} of the demo's news farm is in use")
+    return problems
 
 
-async def _summary(settings: CommonSettings) -> dict[str, int]:
+def _counts(settings: CommonSettings, feeds: int, last: SystemCounts) -> SystemCounts:
     from newswire.es.client import make_client
-    from newswire.es.setup import alias
-    from newswire.runtime.dlq import read_dead_letters
 
-    client = make_client(settings.elasticsearch)
-    prefix = settings.elasticsearch.index_prefix
-    counts: dict[str, int] = {}
+    async def go() -> SystemCounts:
+        client = make_client(settings.elasticsearch)
+        try:
+            return await collect_counts(client, settings.elasticsearch.index_prefix, feeds)
+        finally:
+            await client.close()
+
     try:
-        await client.indices.refresh(index=f"{prefix}-*")
-        for name, family in (("polls", "polls"), ("feeds", "feeds"), ("articles", "articles"), ("revisions", "revisions")):
-            try:
-                counts[name] = int((await client.count(index=alias(prefix, family)))["count"])
-            except Exception:
-                counts[name] = 0
-    finally:
-        await client.close()
-    counts["dead_letters"] = len(await read_dead_letters(settings.kafka))
-    return counts
+        return run_async(go())
+    except Exception:  # Elasticsearch down for a moment: show the last counts, say so
+        return SystemCounts(**{**last.__dict__, "reachable": False})
 
 
 def up(
     demo: bool = typer.Option(False, "--demo", help="Run against the local news farm, not the internet."),
     outlets: int = typer.Option(20, help="Demo: number of farm outlets."),
-    duration: float = typer.Option(0.0, help="Stop after this many seconds (demo default: 150)."),
+    duration: float = typer.Option(0.0, help="Stop after this many seconds (0: until Ctrl-C)."),
+    timeout: float = typer.Option(
+        900.0, help="Demo: give up after this many seconds, saying where each missing article stopped."
+    ),
     feeds: Path = typer.Option(Path("feeds.yaml"), help="Feed list for the non-demo run."),
     devstack: bool = typer.Option(True, help="Start the dev stack (Kafka + Elasticsearch) first."),
     processes: str = typer.Option(
         "", help="Processes per stage, e.g. enricher=2 (they share its partitions; default 1 each)."
     ),
 ) -> None:
-    """Run the whole system locally until Ctrl-C (or --duration)."""
-    from newswire import devstack as stack
-    from newswire.es.client import make_client, wait_healthy
-    from newswire.es.setup import setup as es_setup
-    from newswire.kafka.admin import ensure_topics
-    from newswire.poller.registry import add_feeds
-
+    """Run the whole system locally until Ctrl-C (or --duration); --demo until the demo is told."""
     try:
         counts = parse_processes(processes)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--processes") from exc
-    settings = CommonSettings()
-    if devstack:
-        stack.up()
+    command = "newswire up" + (" --demo" if demo else "")
+    lock = InstanceLock(Path("var") / "newswire-up.lock", command)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        err_console.print(str(exc), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    try:
+        taken = _ports_taken(demo)
+        if taken:
+            err_console.print(
+                "cannot start: " + "; ".join(taken) + ". Another newswire (from another "
+                "directory?) or another program is running: stop it first.",
+                style="red", markup=False, soft_wrap=True,
+            )
+            raise typer.Exit(1)
+        code = _run(demo, outlets, duration, timeout, feeds, devstack, counts)
+    finally:
+        lock.release()
+    if code:
+        raise typer.Exit(code)
+
+
+def _prepare(settings: CommonSettings) -> None:
+    """The topics and index templates of a namespace (idempotent)."""
+    from newswire.es.client import make_client, wait_healthy
+    from newswire.es.setup import setup as es_setup
+    from newswire.kafka.admin import ensure_topics
+
     run_async(ensure_topics(settings.kafka))
 
     async def templates() -> None:
@@ -102,38 +133,50 @@ def up(
             await client.close()
 
     run_async(templates())
+
+
+def _run(
+    demo: bool, outlets: int, duration: float, timeout: float, feeds: Path, devstack: bool,
+    counts: dict[str, int],
+) -> int:
+    from newswire.poller.registry import add_feeds, read_feeds
+
+    base = CommonSettings()
     work = Path("var") / ("demo" if demo else "local")
     work.mkdir(parents=True, exist_ok=True)
+    settings = up_demo.demo_settings(base) if demo else base
     env = {**os.environ, "NEWSWIRE_DATA_DIR": str(work / "state")}
     farm: subprocess.Popen[bytes] | None = None
+    if devstack:
+        from newswire import devstack as stack
+
+        stack.up()
     if demo:
-        duration = duration or 150.0
+        run_async(up_demo.reset_namespace(base, settings, work / "state"))
+        env.update(up_demo.stage_env(settings, work / "state"))
+    _prepare(settings)
+    if demo:
         feed_list = work / "farm-feeds.txt"
         feed_list.unlink(missing_ok=True)
+        # Edits are released by the demo once the first version is indexed (not on a clock).
         farm = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli.main", "farm", "--outlets", str(outlets), "--port", str(DEMO_PORT),
-             "--edit-after", "30", "--feeds-out", str(feed_list)],
+             "--edit-after", "86400", "--feeds-out", str(feed_list)],
             stdout=open(work / "farm.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while not feed_list.exists() and time.monotonic() < deadline and farm.poll() is None:
-            time.sleep(0.2)
-        if not feed_list.exists():
+        if not up_demo.wait_for_file(feed_list, 60, lambda: farm is not None and farm.poll() is None):
             console.print(f"[red]the farm did not start; see {work / 'farm.log'}[/red]")
-            raise typer.Exit(1)
-        feed_entries = load_feed_file(feed_list)
-        env.update({
-            "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
-            "NEWSWIRE_POLL_INTERVAL_S": "20",
-            "NEWSWIRE_MIN_INTERVAL_S": "10",  # the demo wants quick re-polls
-            "NEWSWIRE_MAX_HINT_S": "20",  # and the farm feeds ask for 5 min (ttl)
-            "NEWSWIRE_RECHECK_INITIAL_S": "15",
-            "NEWSWIRE_MIN_HOST_DELAY_S": "0",
-        })
+            farm.terminate()
+            return 1
+        feed_entries = up_demo.feed_entries([e["url"] for e in load_feed_file(feed_list)])
     else:
         feed_entries = load_feed_file(feeds)
     added = run_async(add_feeds(settings.kafka, feed_entries))
-    console.print(f"{added} feed(s) in the registry; starting the six stages (logs in {work / 'logs'})")
+    registered = sum(1 for f in run_async(read_feeds(settings.kafka)).values() if f.enabled)
+    console.print(
+        f"{added} feed(s) added, {registered} in the registry; starting the six stages (logs in {work / 'logs'})"
+        + (f"; demo topics {settings.kafka.topic_prefix}*, indices {settings.elasticsearch.index_prefix}-*" if demo else "")
+    )
     supervisor = Supervisor(env=env, log_dir=work / "logs", processes=counts)
     stopping = False
 
@@ -144,12 +187,51 @@ def up(
     signal.signal(signal.SIGTERM, _stop)
     supervisor.start()
     started = time.monotonic()
+    control = f"http://127.0.0.1:{DEMO_PORT}"
+    shown = SystemCounts(feeds_registered=registered)
+    state: up_demo.DemoState | None = None
+    result = None
+    items: list[Any] = []
+    released = False
+    next_counts = next_ledger = 0.0
+    code = 0
+    title = "newswire demo" if demo else "newswire"
     try:
-        with Live(_progress_table(supervisor.progress(), 0), console=console, refresh_per_second=1) as live:
-            while not stopping and (duration <= 0 or time.monotonic() - started < duration):
-                time.sleep(2.0)
+        with Live(console=console, refresh_per_second=1, transient=False) as live:
+            while not stopping:
+                now = time.monotonic()
+                elapsed = now - started
+                if duration > 0 and elapsed >= duration:
+                    break
                 supervisor.watch()
-                live.update(_progress_table(supervisor.progress(), time.monotonic() - started))
+                if supervisor.failures:
+                    code = 1
+                    break
+                if now >= next_counts:
+                    shown = _counts(settings, registered, shown)
+                    next_counts = now + COUNTS_EVERY_S
+                if demo and now >= next_ledger:
+                    next_ledger = now + LEDGER_EVERY_S
+                    result, items = run_async(up_demo.ledger(settings, control, failed_fetches=False))
+                    state = up_demo.judge(result, items, released)
+                    if state.edits_waiting and not released:
+                        run_async(up_demo.release_edits(control))
+                        released = True
+                    if state.done or (result.unaccounted and _all_caught_up(supervisor)):
+                        # the last word has the failed fetches too (reading pages costs: once)
+                        result, items = run_async(up_demo.ledger(settings, control, failed_fetches=True))
+                        state = up_demo.judge(result, items, released)
+                        if state.done:
+                            break
+                    if elapsed >= timeout:
+                        code = 1
+                        break
+                notes = [state.line()] if state else []
+                stop_hint = "Ctrl-C stops" if not demo else f"Ctrl-C stops; gives up at {timeout:,.0f} s"
+                live.update(render_status(
+                    shown, supervisor.progress(), title=f"{title} — {elapsed:,.0f} s ({stop_hint})", notes=notes,
+                ))
+                time.sleep(2.0)
     except KeyboardInterrupt:
         pass
     finally:
@@ -158,17 +240,49 @@ def up(
         if farm is not None:
             farm.terminate()
             farm.wait(30)
-    counts = run_async(_summary(settings))
-    es = settings.elasticsearch.hosts[0]
+    for name, why in supervisor.failures.items():
+        err_console.print(f"{name} could not run: {why}", style="red", markup=False, soft_wrap=True)
+    if demo:
+        return _demo_report(settings, result, items, time.monotonic() - started, code)
+    shown = _counts(settings, registered, shown)
+    console.print(render_status(shown, {}, title="newswire — stopped"))
+    es = settings.elasticsearch.hosts[0].rstrip("/")
     prefix = settings.elasticsearch.index_prefix
-    console.print_json(json.dumps(counts))
     console.print(
-        f"feeds polled: {counts['polls']} polls of {counts['feeds']} feeds; articles indexed: {counts['articles']}; "
-        f"revisions detected: {counts['revisions']}; dead letters: {counts['dead_letters']}\n"
         f"query them:\n"
         f"  curl '{es}/{prefix}-articles/_search?q=*&size=5&pretty'\n"
         f"  curl '{es}/{prefix}-revisions/_search?pretty'\n"
+        f"  newswire feeds status\n"
         f"  newswire dlq list"
     )
-    if devstack and not demo:
+    if devstack:
         console.print("the dev stack is still running: `newswire devstack down` stops it")
+    return code
+
+
+def _all_caught_up(supervisor: Supervisor) -> bool:
+    """Every stage up with no lag: nothing more will arrive without a new poll or re-check."""
+    progress = supervisor.progress()
+    return bool(progress) and all(p.up and p.lag == 0 for p in progress.values())
+
+
+def _demo_report(
+    settings: CommonSettings, result: Any, items: list[Any], elapsed_s: float, code: int
+) -> int:
+    from newswire.farm.ledger import render
+
+    if result is None:
+        console.print("[red]the demo stopped before its first ledger[/red]")
+        return code or 1
+    state = up_demo.judge(result, items, True)
+    console.print(render(result, show=10))
+    if not state.done:
+        console.print(f"the demo did not finish: {state.line()}", style="red", soft_wrap=True)
+        if result.unaccounted:
+            for line in run_async(up_demo.where_stopped(settings, result)):
+                console.print(line, highlight=False, markup=False, soft_wrap=True)
+        code = code or 1
+    for line in run_async(up_demo.showcase(settings, items)):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    console.print(up_demo.result_line(result, elapsed_s), highlight=False, markup=False, soft_wrap=True)
+    return code

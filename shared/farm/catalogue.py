@@ -11,6 +11,7 @@ first live outlet (outlet 0 unless it is dead), next to its seed text.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections.abc import Sequence
@@ -204,6 +205,25 @@ class Catalogue:
                 self._edits_applied[art.outlet] += 1
             else:
                 break
+
+    def release_edits(self, now: float) -> int:
+        """Make each article's next scheduled edit go live at `now` (the demo shows its edit once
+        the system has seen the first version, rather than on a clock that a slow machine
+        misses); later versions keep their times. Returns how many edits were released."""
+        entries: list[tuple[float, int, Article]] = []
+        released = 0
+        for due, seq, art in self._pending:
+            head = art.pending[0] if art.pending else None
+            if due > now and head is not None and head.modified_at == due:
+                art.pending[0] = dataclasses.replace(head, modified_at=now)
+                due = now
+                released += 1
+            entries.append((due, seq, art))
+        heapq.heapify(entries)
+        self._pending = entries
+        self._now = min(self._now, now - 1e-6)  # apply them now, even at an instant already seen
+        self.advance(now)
+        return released
 
     # -- queries ---------------------------------------------------------------------------
 

@@ -103,6 +103,8 @@ class PublishedItem:
     published: str | None = None
     modified: str | None = None
     """When the live version went live (ISO 8601; the farm gives whole seconds)."""
+    source: str = ""
+    """Where its text comes from: 'generated', 'seed:<name>' or 'revision:<name>'."""
 
     @classmethod
     def from_record(cls, record: ArticleRecord) -> PublishedItem:
@@ -110,7 +112,7 @@ class PublishedItem:
         return cls(
             url=record.url, link=record.link, outlet=record.outlet_name, host=record.host,
             versions=record.versions, faults=tuple(record.faults), published=record.published,
-            modified=record.modified,
+            modified=record.modified, source=record.source,
         )
 
     @classmethod
@@ -121,6 +123,7 @@ class PublishedItem:
             outlet=str(data.get("outlet_name", "")), host=str(data.get("host", "")),
             versions=int(data.get("versions", 1)), faults=tuple(data.get("faults", ())),
             published=data.get("published"), modified=data.get("modified"),
+            source=str(data.get("source") or ""),
         )
 
     @property

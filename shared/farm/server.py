@@ -316,6 +316,10 @@ class Farm:
             "per_outlet": per,
         }
 
+    def release_edits(self) -> int:
+        """Make every article's next scheduled edit go live now (`POST /_farm/release-edits`)."""
+        return self.catalogue.release_edits(self._clock())
+
     def reset_stats(self) -> None:
         """Zero every outlet's request counters (content state is kept)."""
         for rt in self._runtimes.values():
@@ -335,6 +339,7 @@ class Farm:
                         "GET /_farm/outlets",
                         "GET /_farm/feeds.txt",
                         "POST /_farm/reset-stats",
+                        "POST /_farm/release-edits",
                     ],
                 }
             )
@@ -361,12 +366,16 @@ class Farm:
             self.reset_stats()
             return web.json_response({"reset": True})
 
+        async def release(_: web.Request) -> web.Response:
+            return web.json_response({"released": self.release_edits()})
+
         app.router.add_get("/", index)
         app.router.add_get("/_farm/stats", stats)
         app.router.add_get("/_farm/articles", articles)
         app.router.add_get("/_farm/outlets", outlets)
         app.router.add_get("/_farm/feeds.txt", feeds)
         app.router.add_post("/_farm/reset-stats", reset)
+        app.router.add_post("/_farm/release-edits", release)
 
 
 @asynccontextmanager

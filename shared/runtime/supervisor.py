@@ -3,7 +3,9 @@
 Each stage runs as `newswire run <stage>` in its own process group, as one process or several
 (`processes`: its instances share the stage's partitions, as replicas of a Deployment would,
 each with its own web port and state directory); a child that exits is restarted with
-backoff; stop() sends SIGTERM to all and SIGKILL to what is left after a grace period.
+backoff, except one that exits with `PORT_IN_USE_EXIT` (its port is taken: a restart cannot help,
+so it stays down and `failures` says why); stop() sends SIGTERM to all and SIGKILL to what is left
+after a grace period.
 Progress is read from each stage's own /metrics endpoint, as Prometheus would.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from newswire.runtime.instance import PORT_IN_USE_EXIT
 from newswire.runtime.stage import WEB_PORTS
 from newswire.topics import STAGES
 
@@ -37,6 +40,8 @@ class Child:
     """This instance's own environment (its state directory when a stage has several)."""
     restarts: int = 0
     next_start: float = 0.0
+    failure: str | None = None
+    """Why it stays down (not restarted), if it does."""
 
 
 @dataclass
@@ -44,6 +49,9 @@ class StageProgress:
     """Counters scraped from a stage's /metrics."""
 
     up: bool = False
+    restarts: int = 0
+    failure: str | None = None
+    """Why the stage is down for good (e.g. its port is taken), if it is."""
     messages_in: float = 0.0
     messages_out: float = 0.0
     failed: float = 0.0
@@ -99,7 +107,10 @@ class Supervisor:
         restarted = []
         now = time.monotonic()
         for child in self.children.values():
-            if child.process is None or child.process.poll() is None:
+            if child.process is None or child.process.poll() is None or child.failure is not None:
+                continue
+            if child.process.returncode == PORT_IN_USE_EXIT:
+                child.failure = _last_line(child.log_path) or f"web port {child.port} is in use"
                 continue
             if child.next_start == 0.0:
                 child.next_start = now + min(30.0, 2.0 ** min(child.restarts, 5))
@@ -109,6 +120,11 @@ class Supervisor:
                 self._spawn(child)
                 restarted.append(child.stage)
         return restarted
+
+    @property
+    def failures(self) -> dict[str, str]:
+        """Stage processes down for good, with the reason (empty while all run or restart)."""
+        return {name: c.failure for name, c in self.children.items() if c.failure is not None}
 
     def restart(self, name: str, hard: bool = False) -> None:
         """Stop one stage process (SIGKILL if `hard`) and start it again (tests use this)."""
@@ -146,12 +162,15 @@ class Supervisor:
         """Scrape every stage's /metrics, its instances summed (a stage is up when all are)."""
         out: dict[str, StageProgress] = {}
         for child in self.children.values():
-            p = scrape(f"http://127.0.0.1:{child.port}/metrics")
+            p = StageProgress() if child.failure else scrape(f"http://127.0.0.1:{child.port}/metrics")
+            p.restarts, p.failure = child.restarts, child.failure
             total = out.get(child.stage)
             if total is None:
                 out[child.stage] = p
                 continue
             total.up = total.up and p.up
+            total.restarts += p.restarts
+            total.failure = total.failure or p.failure
             total.messages_in += p.messages_in
             total.messages_out += p.messages_out
             total.failed += p.failed
@@ -180,6 +199,17 @@ def parse_processes(text: str) -> dict[str, int]:
             raise ValueError(f"expected STAGE=N (N >= 1, STAGE one of {', '.join(STAGES)}), got {part!r}")
         out[stage] = int(n)
     return out
+
+
+def _last_line(path: Path) -> str | None:
+    """The last non-empty line of a log file (a stage's own last word before it exited)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
+            lines = [x for x in f.read().decode("utf-8", "replace").splitlines() if x.strip()]
+    except OSError:
+        return None
+    return lines[-1].strip() if lines else None
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newswire.config import KafkaSettings
-from newswire.contracts import ArticleVersion, DeadLetter
+from newswire.contracts import ArticleVersion
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
 from newswire.runtime.supervisor import StageProgress, scrape
@@ -84,42 +84,6 @@ def rss_mib(pid: int | None) -> float:
     except OSError:
         pass
     return 0.0
-
-
-async def trace(kafka: KafkaSettings, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """For articles that did not arrive: how many messages of each pipeline topic carry each id
-    (where an article stopped), and the stage and reason of each of their dead letters. Reads the
-    whole topics: for failure messages only."""
-    from newswire.contracts.ids import article_id as id_of
-    from newswire.topics import (
-        ARTICLES_ENRICHED,
-        ARTICLES_NORMALISED,
-        DLQ,
-        ENRICHER_CLUSTERING,
-        FETCH_REQUESTS,
-        PAGES,
-    )
-
-    found: dict[str, dict[str, Any]] = {i: {} for i in ids}
-    for spec in (FETCH_REQUESTS, PAGES, ARTICLES_NORMALISED, ARTICLES_VERSIONS, ENRICHER_CLUSTERING, ARTICLES_ENRICHED, DLQ):
-        async with aclosing(read_to_end(kafka, spec)) as records:
-            async for record in records:
-                try:
-                    message = decode_as(spec.value, record.value)
-                except Exception:
-                    continue
-                aid = getattr(message, "article_id", None)
-                if aid is None and hasattr(message, "url"):
-                    aid = id_of(str(message.url))
-                if aid is None and spec is DLQ and record.value is not None:
-                    aid = next((i for i in ids if i.encode() in record.value), None)
-                if aid in found:
-                    found[aid][spec.name] = found[aid].get(spec.name, 0) + 1
-                    if spec is DLQ and isinstance(message, DeadLetter):
-                        found[aid].setdefault("dead_letters", []).append(
-                            f"{message.stage}: {message.error_type}: {message.error_message[:160]}"
-                        )
-    return found
 
 
 async def pages_of(kafka: KafkaSettings, ids: set[str]) -> dict[str, list[dict[str, Any]]]:

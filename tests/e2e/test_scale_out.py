@@ -31,6 +31,7 @@ from newswire.config import ElasticsearchSettings, KafkaSettings
 from newswire.contracts.ids import article_id
 from newswire.es.setup import alias, setup, teardown
 from newswire.farm import FarmConfig, run_farm
+from newswire.farm.trace import trace
 from newswire.poller.registry import add_feeds
 from newswire.topics import STAGES
 from tests.e2e.helpers import (
@@ -39,7 +40,6 @@ from tests.e2e.helpers import (
     rss_mib,
     search_all,
     stage_env,
-    trace,
     versions_on_kafka,
 )
 from tests.integration.stage_process import StageProcess

@@ -222,3 +222,20 @@ async def test_without_fixtures(tmp_path: Path, http: aiohttp.ClientSession) -> 
             fx = (await r.json())["fixtures"]
         assert not fx["found"] and "generated articles only" in fx["note"]
         assert {a.source for a in farm.articles()} == {"generated"} and len(farm.articles()) == 4
+
+
+async def test_edits_released_on_request(http: aiohttp.ClientSession) -> None:
+    """The demo releases the Guardian edit once the first version is indexed: the scheduled edit
+    goes live at once, through the control endpoint, whatever its clock said."""
+    cfg = FarmConfig(outlets=2, port=0, articles_per_outlet=1, edit_after_s=86400.0)
+    async with run_farm(cfg) as farm:
+        if not farm.fixtures.revisions:
+            pytest.skip("real fixtures (../shared/fixtures) not available")
+        rec = next(r for r in farm.articles() if r.source.startswith("revision:"))
+        assert rec.versions == 1
+        async with http.post(f"{farm.control_url}/_farm/release-edits") as r:
+            assert r.status == 200 and (await r.json()) == {"released": 1}
+        (now,) = [r for r in farm.articles() if r.guid == rec.guid]
+        assert now.versions == 2 and now.modified >= rec.modified
+        async with http.post(f"{farm.control_url}/_farm/release-edits") as r:
+            assert (await r.json()) == {"released": 0}  # nothing left to release
