@@ -1,13 +1,14 @@
-"""The fetcher's pure logic: status classification, charset choice and decoding, content
-sniffing (binary bodies, PDF, AMP) and building FetchedPage messages (the SSRF guard and redirect
-checks are `newswire.net.addresses`; politeness is `politeness`, walls are `walls`).
+"""The fetcher's pure logic: content types, AMP and canonical links, and building FetchedPage
+messages. Shared with the poller in `newswire.net`: the SSRF guard and redirect checks
+(`addresses`), transport-error names (`errors`), status classes (`status`), binary and HTML
+sniffing (`sniff`) and charset choice and decoding (`charset`); politeness is `politeness`,
+walls are `walls`.
 
 No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
 """
 
 from __future__ import annotations
 
-import codecs
 import html as html_lib
 import re
 from collections.abc import Mapping
@@ -16,12 +17,14 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from charset_normalizer import from_bytes
-
 from newswire.contracts import FetchedPage, FetchRequest
 from newswire.contracts.fetch import FetchFailure
 from newswire.fetcher.walls import CLEAR, detect_walls
-from newswire.net.addresses import REDIRECT_STATUSES, TransportError, parse_retry_after
+from newswire.net.addresses import parse_retry_after
+from newswire.net.charset import decode_body
+from newswire.net.errors import UNREACHABLE_ERRORS, TransportError
+from newswire.net.sniff import sniff_binary, starts_like_html
+from newswire.net.status import classify_status
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: Response headers copied onto the FetchedPage (lower-case names).
@@ -34,30 +37,7 @@ KEPT_HEADERS = (
     "retry-after",
 )
 
-# -- statuses and headers ---------------------------------------------------------------------
-
-StatusClass = Literal[
-    "ok", "redirect", "not_modified", "not_found", "gone", "rate_limited", "http_4xx", "http_5xx"
-]
-
-
-def classify_status(status: int) -> StatusClass:
-    """What an HTTP status means for a fetch."""
-    if status == 304:
-        return "not_modified"
-    if status in REDIRECT_STATUSES:
-        return "redirect"
-    if 200 <= status < 300:
-        return "ok"
-    if status == 404:
-        return "not_found"
-    if status == 410:
-        return "gone"
-    if status == 429:
-        return "rate_limited"
-    if 500 <= status < 600:
-        return "http_5xx"
-    return "http_4xx"  # other 4xx, and oddities (1xx/3xx without Location) counted with them
+# -- content types and headers ---------------------------------------------------------------
 
 
 def media_type(content_type: str | None) -> str:
@@ -75,40 +55,13 @@ def may_be_html(content_type: str | None) -> bool:
     return not media_type(content_type) or is_html(content_type)
 
 
-# -- sniffing ---------------------------------------------------------------------------------
-
-#: Magic numbers of formats that turn up behind article links (WHATWG MIME Sniffing, 6).
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive (or office document)"),
-    (b"\x1f\x8b", "gzip data"),
-    (b"\x89PNG", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF8", "GIF image"),
-    (b"RIFF", "RIFF media"),
-    (b"\x00\x00\x00", "binary data"),
-    (b"ID3", "MP3 audio"),
-    (b"OggS", "Ogg media"),
-)
-_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<!--|<meta|<title|<div|<p\b)", re.I)
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The response headers worth keeping on the FetchedPage."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    return {name: lower[name] for name in KEPT_HEADERS if name in lower}
 
 
-def sniff_binary(body: bytes) -> str | None:
-    """What a body is if it is not text (a known magic number, or NUL bytes near the start),
-    else None. Servers label PDFs and files as text/html more often than one would hope."""
-    head = body[:1024].lstrip()
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    if b"\x00" in body[:1024]:
-        return "binary data"
-    return None
-
-
-def looks_like_html(body: bytes) -> bool:
-    """An undeclared body that starts like an HTML document."""
-    return bool(_HTML_START.match(body[:1024].removeprefix(codecs.BOM_UTF8)))
-
+# -- AMP and canonical links ------------------------------------------------------------------
 
 _AMP_HTML = re.compile(r"<html\b[^>]*?\s(amp|\u26a1)(\s|=|>|/)", re.IGNORECASE)
 _CANONICAL = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
@@ -134,92 +87,8 @@ def canonical_link(html: str, base_url: str) -> str | None:
     return None
 
 
-def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The response headers worth keeping on the FetchedPage."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    return {name: lower[name] for name in KEPT_HEADERS if name in lower}
-
-
-# -- charsets ---------------------------------------------------------------------------------
-
-_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:\-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.IGNORECASE)
-#: Labels browsers decode as windows-1252 (WHATWG Encoding Standard), which is what servers
-#: that say latin-1 or ascii actually send.
-_AS_CP1252 = frozenset({"latin-1", "ascii", "iso8859-1"})
-META_SCAN_BYTES = 4096
-
-
-def normalise_charset(label: str | None) -> str | None:
-    """Python codec name for a charset label, or None if unknown."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _AS_CP1252 else name
-
-
-def charset_from_header(content_type: str | None) -> str | None:
-    """The charset parameter of a Content-Type header."""
-    match = _CT_CHARSET.search(content_type or "")
-    return normalise_charset(match.group(1)) if match else None
-
-
-def charset_from_meta(body: bytes) -> str | None:
-    """The charset declared by a <meta> tag near the start of the document."""
-    match = _META_CHARSET.search(body[:META_SCAN_BYTES])
-    return normalise_charset(match.group(1).decode("ascii", "ignore")) if match else None
-
-
-def detect_charset(body: bytes) -> str | None:
-    """charset-normalizer's best guess."""
-    best = from_bytes(body[: 512 * 1024]).best()
-    return normalise_charset(best.encoding) if best is not None else None
-
-
-def charset_candidates(content_type: str | None, body: bytes) -> list[str]:
-    """Charsets to try in order: header, meta tag, detection, then UTF-8."""
-    out: list[str] = []
-    for candidate in (charset_from_header(content_type), charset_from_meta(body)):
-        if candidate and candidate not in out:
-            out.append(candidate)
-    if not out:
-        detected = detect_charset(body)
-        if detected:
-            out.append(detected)
-    if "utf-8" not in out:
-        out.append("utf-8")
-    return out
-
-
-def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Decode a page: the first candidate charset that decodes it cleanly wins (a header that
-    lies about a cp1252 body falls through to the meta tag or detection); if none does, the
-    first candidate with replacement characters. A UTF-8 BOM always wins."""
-    if body.startswith(codecs.BOM_UTF8):
-        return body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace"), "utf-8"
-    candidates = charset_candidates(content_type, body)
-    for charset in candidates:
-        try:
-            return body.decode(charset), charset
-        except (UnicodeDecodeError, LookupError):
-            continue
-    # Every declared charset failed (a header and a meta tag can both lie): ask the detector
-    # before replacing characters.
-    detected = detect_charset(body)
-    if detected and detected not in candidates:
-        try:
-            return body.decode(detected), detected
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return body.decode(candidates[0], "replace"), candidates[0]
-
-
 # -- the fetch result and the decision --------------------------------------------------------
 
-TRANSIENT_ERRORS: frozenset[str] = frozenset({"timeout", "connect", "dns"})
 #: Outcomes of the fetcher's own checks before any request: refused by robots.txt, or deferred
 #: (host backed off, robots.txt unreachable, host backlog too long).
 GateError = Literal["robots_disallowed", "deferred"]
@@ -272,7 +141,7 @@ def decide(
             return _page(request, result, now, failure=result.defer_failure, detail=result.detail)
         return Retry(f"deferred: {result.detail or ''}".strip(), result.retry_after_s)
     if result.error is not None:
-        if result.error in TRANSIENT_ERRORS and not last_attempt:
+        if result.error in UNREACHABLE_ERRORS and not last_attempt:
             return Retry(f"{result.error}: {result.detail or ''}".strip())
         detail = result.detail
         if result.error == "not_html":
@@ -301,7 +170,7 @@ def decide(
             request, result, now, failure="not_html",
             detail=f"body is {binary} although labelled {media_type(content_type) or 'nothing'!r}",
         )
-    if not is_html(content_type) and not looks_like_html(body):
+    if not is_html(content_type) and not starts_like_html(body):
         return _page(request, result, now, failure="not_html", detail="no content type, not HTML")
     html, charset = decode_body(body, content_type)
     walls = detect_walls(html) if html else CLEAR

@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from newswire.net.addresses import TransportError
+from newswire.net.errors import UNREACHABLE_ERRORS, TransportError
 
 RobotsVerdict = Literal["parse", "allow_all", "try_later"]
-#: Transport failures after which robots.txt is "unreachable" (RFC 9309 2.3.1.4): try later.
-UNREACHABLE: frozenset[str] = frozenset({"timeout", "connect", "dns"})
 #: Statuses that make a host back off (RFC 6585 / 9110: the server asks us to slow down).
 BACKOFF_STATUSES = frozenset({429, 503})
 
@@ -30,7 +28,8 @@ def robots_verdict(status: int | None, error: TransportError | None) -> RobotsVe
     that the page fetch itself fails and reports the real reason.
     """
     if error is not None:
-        return "try_later" if error in UNREACHABLE else "allow_all"
+        # robots.txt "unreachable" (RFC 9309 2.3.1.4): try later
+        return "try_later" if error in UNREACHABLE_ERRORS else "allow_all"
     if status is None:
         return "try_later"
     if 200 <= status < 300:

@@ -3,7 +3,8 @@
 Only generic markers (phrases, schema.org's `isAccessibleForFree`, common class names of
 challenge and captcha widgets): no lists of sites. A marker alone never flags a page: the page
 must also carry little visible text, so an article that merely mentions "captcha", or carries a
-cookie banner next to its story, passes.
+cookie banner next to its story, passes. The bot-challenge markers the poller looks for too are
+`newswire.net.sniff`'s; the others here are the fetcher's own.
 
 Hand-written regexes rather than an HTML parser: this runs on every page at hundreds of pages a
 second, and the pre-checks are all substring searches; the text is measured only when a marker
@@ -15,6 +16,8 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass
+
+from newswire.net.sniff import CAPTCHA_MARKERS, CHALLENGE_PHRASES, CLOUDFLARE_MARKERS
 
 #: Visible words under which a page with challenge markers is a challenge, not an article.
 CHALLENGE_MAX_WORDS = 300
@@ -50,18 +53,15 @@ CHALLENGE_TITLES = (
     "one more step",
     "bot verification",
 )
-CHALLENGE_MARKERS = (
-    "cf-browser-verification",
-    "challenge-platform",
-    "cf_chl_",
+#: Challenge markers looked for in the page: those shared with the poller
+#: (`newswire.net.sniff.CHALLENGE_MARKERS`) and the fetcher's own, in the order they are tried
+#: (the first found names the reason).
+CHALLENGE_MARKERS: tuple[str, ...] = (
+    *CLOUDFLARE_MARKERS,
     "challenge-form",
     "challenge-running",
-    "g-recaptcha",
-    "h-captcha",
-    "captcha-delivery",
-    "px-captcha",
-    "checking your browser",
-    "verify you are human",
+    *CAPTCHA_MARKERS,
+    *CHALLENGE_PHRASES,
     "are not a robot",
     "unusual traffic",
     "automated requests",

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
-from charset_normalizer import from_bytes
 from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
+
+from newswire.net.charset import decode_headerless
 
 #: Pages are cut to this many characters before parsing (a bound on parse time and memory).
 MAX_HTML_CHARS = 3_000_000
@@ -42,7 +43,6 @@ RECALL_TRIGGER = 1.5
 #: ... and taken when it keeps this share of them and grows them by this range of factors.
 RECALL_KEEP, RECALL_MIN_GROWTH, RECALL_MAX_GROWTH = 0.95, 1.05, 3.0
 _WORD = re.compile(r"\w+")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
 _EXTRACT_OPTS = dict(
     with_metadata=False, include_comments=False, include_tables=True, include_images=False,
     include_links=False, include_formatting=False, deduplicate=False,
@@ -61,19 +61,9 @@ class BodyChoice:
     source: str
 
 
-def decode_html(raw: bytes) -> str:
-    """Bytes of a page as text: declared charset if it decodes, else detected (charset-normalizer)."""
-    m = _META_CHARSET.search(raw[:4096])
-    if m:
-        try:
-            return raw.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        best = from_bytes(raw[:200_000]).best()
-        return raw.decode(best.encoding if best else "utf-8", errors="replace")
+#: Bytes of a page as text when no headers came with them (`newswire extract` on a file): the
+#: declared charset if it decodes, else UTF-8, else detected. Defined in `newswire.net.charset`.
+decode_html = decode_headerless
 
 
 #: HTML comments and processing instructions are left out of the tree: trafilatura drops a

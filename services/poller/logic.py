@@ -22,6 +22,7 @@ from newswire.contracts import FeedConfig, FeedItemHint, FeedStatus, FetchReques
 from newswire.contracts.feeds import FeedErrorClass
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.net.addresses import parse_retry_after
+from newswire.net.status import feed_status_error
 from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
 from newswire.poller.parsing import ParsedFeed, ParsedItem, html_to_text, parse_feed
 from newswire.poller.scheduling import (
@@ -284,20 +285,6 @@ class PollOutcome:
     websub: WebSubHint | None = None
 
 
-def _status_error(status: int) -> FeedErrorClass | None:
-    if 200 <= status < 300 or status == 304:
-        return None
-    if status == 410:
-        return "gone"
-    if status == 429:
-        return "rate_limited"
-    if 400 <= status < 500:
-        return "http_4xx"
-    if 500 <= status < 600:
-        return "http_5xx"
-    return "other"
-
-
 def _select_new(
     feed_id: str,
     parsed: ParsedFeed,
@@ -379,7 +366,7 @@ def evaluate_poll(
     error_class: FeedErrorClass | None = response.error_class
     error_message = response.error_message
     if error_class is None and status is not None:
-        error_class = _status_error(status)
+        error_class = feed_status_error(status)
         if error_class is not None:
             error_message = f"HTTP {status}"
     not_modified = error_class is None and status == 304

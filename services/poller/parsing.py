@@ -31,6 +31,7 @@ import orjson
 from feedparser.encodings import convert_to_utf8
 
 from newswire.contracts.feeds import FeedErrorClass, FeedWarningClass
+from newswire.net.sniff import contains_html_page, is_bot_challenge
 from newswire.poller.recovery import (
     cut_short,
     encoding_override,
@@ -182,26 +183,8 @@ def _image(entry: Mapping[str, Any], base_url: str) -> str | None:
 
 # -- what a body is -----------------------------------------------------------------------------
 
-# Markers of the interstitial pages that bot-protection services answer with a 200. They name
-# the protection mechanism (generic across sites), not any particular site.
-_CHALLENGE = re.compile(
-    rb"cf-challenge|cf_chl_|challenge-platform|cf-browser-verification|just a moment\.\.\.|"
-    rb"attention required!|checking your browser|ddos-guard|captcha-delivery|"
-    rb"_incapsula_resource|px-captcha|are you a robot|verify you are (?:a )?human|"
-    rb"enable javascript and cookies to continue|g-recaptcha|h-captcha|hcaptcha",
-    re.IGNORECASE,
-)
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True if the body starts like an HTML page."""
-    head = body[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head
-
-
-def is_bot_challenge(body: bytes) -> bool:
-    """True if the body is an HTML bot-challenge / captcha interstitial rather than content."""
-    return looks_like_html(body) and _CHALLENGE.search(body[:65536]) is not None
+# HTML pages and bot-challenge interstitials are told by `newswire.net.sniff`
+# (`contains_html_page`, `is_bot_challenge`), shared with the fetcher.
 
 
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
@@ -310,7 +293,7 @@ def _parse_xml(
     broken = bool(parsed.get("bozo")) and _not_well_formed(parsed)
     if not entries and not version:
         detail = f"{type(problem).__name__}: {problem}" if problem else "no feed found"
-        if looks_like_html(body):
+        if contains_html_page(body):
             return ParsedFeed(error_class="not_a_feed", error_message=detail[:500])
         if broken:
             return ParsedFeed(error_class="malformed", error_message=detail[:500])

@@ -16,10 +16,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from newswire.net.errors import UNREACHABLE_ERRORS
 from newswire.runtime.supervisor import StageProgress
 
-#: Error classes that mean the feeds' hosts cannot be reached at all from this machine.
-_UNREACHABLE = frozenset({"dns", "connect", "timeout", "refused_address", "tls"})
+#: Error classes that mean the feeds' hosts cannot be reached at all from this machine: no route
+#: (names, connections, answers), or a guard or TLS layer in the way.
+_UNREACHABLE = UNREACHABLE_ERRORS | {"refused_address", "tls"}
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,14 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from yarl import URL
 
+# Defined in `newswire.net.errors`; re-exported for the modules that import it from here.
+from newswire.net.errors import TransportError as TransportError
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-TransportError = Literal[
-    "timeout",
-    "connect",
-    "dns",
-    "tls",
-    "refused_address",
-    "bad_url",
-    "redirect_loop",
-    "too_many_redirects",
-    "too_large",
-    "not_html",
-]
 
 # -- SSRF guard -------------------------------------------------------------------------------
 

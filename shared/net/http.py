@@ -19,12 +19,12 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from newswire.net.addresses import (
     REDIRECT_STATUSES,
     IPNetwork,
-    TransportError,
     address_allowed,
     check_url,
     is_redirect_loop,
     redirect_target,
 )
+from newswire.net.errors import TransportError
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 CHUNK = 64 * 1024

@@ -15,14 +15,12 @@ from newswire.fetcher.logic import (
     canonical_link,
     is_amp,
     may_be_html,
-    sniff_binary,
-    charset_from_header,
-    charset_from_meta,
-    classify_status,
     decide,
-    decode_body,
     is_html,
 )
+from newswire.net.charset import charset_from_header, charset_from_meta, decode_body
+from newswire.net.sniff import sniff_binary
+from newswire.net.status import classify_status
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from newswire.poller.parsing import is_bot_challenge, parse_feed
+from newswire.net.sniff import is_bot_challenge
+from newswire.poller.parsing import parse_feed
 
 BASE = "https://news.example.net/feed"
 
