@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
-from typing import Any
 
 from newswire.contracts import ArticleVersion, EnrichedArticle, StoryUpdate, utcnow
 from newswire.enricher.adapters import SpacyPipelines, read_compacted, read_since
@@ -102,7 +101,6 @@ def build(settings: EnricherSettings) -> Stage:
     pipelines = SpacyPipelines(settings.spacy_models)
     config = settings.enrich_config()
     clustering = ClusteringState(settings)
-    clustering_topic = CLUSTERING.full_name(settings.kafka.topic_prefix)
 
     @stage.handler(ARTICLES_VERSIONS)
     async def on_version(version: ArticleVersion, ctx: Context) -> list[Emit]:
@@ -119,11 +117,9 @@ def build(settings: EnricherSettings) -> Stage:
             *(Emit(STORIES, update.story_id, update) for update in updates),
         ]
 
-    @stage.app.on_partitions_revoked.connect
-    async def on_revoked(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-        revoked = args[0] if args else kwargs.get("revoked", ())
-        if any(getattr(tp, "topic", None) == clustering_topic for tp in revoked):
-            clustering.invalidate()
+    @stage.on_revoked(CLUSTERING)
+    async def on_revoked(partitions: set[int]) -> None:
+        clustering.invalidate()
 
     return stage
 

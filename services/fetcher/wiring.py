@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
 
 from prometheus_client import Counter
 
@@ -52,10 +51,10 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
             walls_total.labels("bot_challenge" if outcome.bot_challenge else "paywall").inc()
         return [Emit(PAGES, outcome.article_id, outcome)]
 
-    async def close_client(sender: Any, **kwargs: Any) -> None:
+    @stage.on_shutdown
+    async def close_client() -> None:
         await pages.close()
 
-    stage.app.on_before_shutdown.connect(cast(Any, close_client))
     return stage
 
 

@@ -2,7 +2,7 @@
 
 Feeds live in the `feeds` table (co-partitioned with the feeds topic); a timer polls the due
 feeds of this instance's active partitions, each poll in its own task so that a slow host never
-holds up the others. WebSub callbacks are routes on the stage's (Faust) web server.
+holds up the others. WebSub callbacks are routes on the stage's web server.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 from urllib.parse import urlsplit
-
-from faust.web import Request, Response, View
 
 from newswire.contracts import FeedConfig
 from newswire.poller.adapters import AiohttpFeedClient, AiohttpHubClient, FeedClient, HubClient
@@ -48,6 +46,7 @@ from newswire.poller.websub import (
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
 from newswire.runtime.tables import partition_scope
+from newswire.runtime.web import WebRequest, WebResponse
 from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
 
 log = get_logger("newswire.poller")
@@ -205,14 +204,9 @@ def build(
     def active_partitions() -> set[int]:
         # The in-memory store also holds standby copies of other instances' partitions: only
         # the partitions this instance actively owns are polled (RocksDB iterates just those).
-        actives = stage.app.assignor.assigned_actives()
-        return {tp.partition for tp in actives if tp.topic == feeds_topic}
+        return stage.active_partitions(FEEDS)
 
     scan_state = {"backlog": False, "pending": False}
-
-    def producer_backlog() -> int:
-        buffer = getattr(getattr(stage.app, "producer", None), "buffer", None)
-        return int(getattr(buffer, "size", 0) or 0)
 
     def start_due() -> None:
         """Start the polls of due feeds, most overdue first, at most as many as the process can
@@ -223,8 +217,8 @@ def build(
         for host in [h for h, until in deferred_hosts.items() if until <= now]:
             del deferred_hosts[host]
         room = settings.global_concurrency * 2 - len(in_flight)
-        if producer_backlog() > settings.max_producer_backlog:
-            # Table writes wait in Faust's producer buffer: polling faster than Kafka takes
+        if stage.producer_backlog() > settings.max_producer_backlog:
+            # Table writes wait in the producer's buffer: polling faster than Kafka takes
             # them would only grow memory (and starve the feeds topic's consumer).
             scan_state["backlog"] = True
             return
@@ -352,35 +346,30 @@ def build(
         log.info("websub_push", feed_id=feed_id, items_new=outcome.status.items_new,
                  error_class=outcome.status.error_class)
 
-    class WebSubCallback(View):
+    @stage.web_route(CALLBACK_PATH, methods=("GET", "POST"))
+    async def websub_callback(request: WebRequest) -> WebResponse:
         """`/websub/{feed_id}/`: GET verification of intent, POST content distribution."""
+        feed_id = request.params["feed_id"]
+        if request.method == "GET":
+            status, text = await on_verify(feed_id, dict(request.query))
+            return WebResponse(status, text)
+        if (request.content_length or 0) > settings.max_push_bytes:
+            return WebResponse(413, "too large")
+        body = await request.read(settings.max_push_bytes + 1)
+        if len(body) > settings.max_push_bytes:
+            return WebResponse(413, "too large")
+        try:
+            await on_push(feed_id, body, request.headers.get("x-hub-signature"), request.headers.get("content-type"))
+        except Exception:  # a push must never take the poller down; polling catches up
+            log.exception("websub_push_failed", feed_id=feed_id)
+        return WebResponse(202, "")
 
-        async def get(self, request: Request, feed_id: str) -> Response:
-            params = {k: v for k, v in cast(Any, request).query.items()}
-            status, body = await on_verify(feed_id, params)
-            return self.text(body, status=status)
-
-        async def post(self, request: Request, feed_id: str) -> Response:
-            raw = cast(Any, request)
-            if (raw.content_length or 0) > settings.max_push_bytes:
-                return self.text("too large", status=413)
-            body = await raw.content.read(settings.max_push_bytes + 1)
-            if len(body) > settings.max_push_bytes:
-                return self.text("too large", status=413)
-            try:
-                await on_push(feed_id, body, raw.headers.get("X-Hub-Signature"), raw.headers.get("Content-Type"))
-            except Exception:  # a push must never take the poller down; polling catches up
-                log.exception("websub_push_failed", feed_id=feed_id)
-            return self.text("", status=202)
-
-    stage.app.page(CALLBACK_PATH)(WebSubCallback)
-
-    async def close_client(sender: Any, **kwargs: Any) -> None:
+    @stage.on_shutdown
+    async def close_client() -> None:
         for task in list(tasks):
             task.cancel()
         await http.close()
 
-    stage.app.on_before_shutdown.connect(cast(Any, close_client))
     return stage
 
 

@@ -25,7 +25,7 @@ from newswire.contracts import (
     utcnow,
 )
 from newswire.contracts.ids import host_of
-from newswire.es.setup import fixed_index, monthly_index
+from newswire.es.names import fixed_index, monthly_index
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ and re-check requests out.
 
 from __future__ import annotations
 
-from typing import Any
 
 from newswire.contracts import FetchedPage, NormalisedArticle, utcnow
 from newswire.runtime.logging import get_logger
@@ -104,20 +103,16 @@ def build(settings: TrackerSettings) -> Stage:
             )
             return store(page.article_id, partition, seen, None)
 
-    @stage.app.on_partitions_revoked.connect
-    async def forget_revoked(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    @stage.on_revoked(ARTICLES_NORMALISED)
+    async def forget_revoked(partitions: set[int]) -> None:
         # Whatever comes back after the rebalance is indexed afresh from the table.
-        revoked = args[0] if args else kwargs.get("revoked", ())
-        index.drop_partitions({tp.partition for tp in revoked if tp.topic == source_topic})
+        index.drop_partitions(partitions)
 
     @stage.timer(settings.recheck_tick_s)
     async def recheck() -> None:
-        app: Any = stage.app
-        if getattr(app, "in_recovery", False):
+        if stage.recovering:
             return
-        actives = {
-            tp.partition for tp in app.assignor.assigned_actives() if tp.topic == source_topic
-        }
+        actives = stage.active_partitions(ARTICLES_NORMALISED)
         if lost := index.partitions - actives:
             index.drop_partitions(lost)
         if gained := actives - index.partitions:

@@ -16,6 +16,13 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from newswire.es.names import alias, fixed_index, monthly_index
+
+__all__ = [
+    "COMPONENTS", "TEMPLATES", "SetupReport", "alias", "analyzer_definition", "component_body",
+    "fixed_index", "load_template", "monthly_index", "prune", "setup", "teardown",
+]
+
 COMPONENTS = ("settings", "feed-status")
 #: Index templates, and whether their indices are fixed (one `-v1` index) or monthly.
 TEMPLATES: dict[str, str] = {
@@ -33,21 +40,6 @@ def load_template(name: str, prefix: str) -> dict[str, Any]:
     """A packaged template with `{prefix}` filled in."""
     text = resources.files("newswire.es").joinpath(f"templates/{name}.json").read_text("utf-8")
     return dict(json.loads(text.replace("{prefix}", prefix)))
-
-
-def fixed_index(prefix: str, name: str) -> str:
-    """The concrete index behind a fixed alias (versioned so a reindex can swap it)."""
-    return f"{prefix}-{name}-v1"
-
-
-def monthly_index(prefix: str, name: str, when: datetime) -> str:
-    """The monthly index for an instant (revisions and polls are written by event time)."""
-    return f"{prefix}-{name}-{when:%Y.%m}"
-
-
-def alias(prefix: str, name: str) -> str:
-    """The read alias of an index family."""
-    return f"{prefix}-{name}"
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Kafka client settings, derived once from KafkaSettings for aiokafka and for Faust."""
+"""Kafka client settings, derived once from KafkaSettings for aiokafka (the stream engine's own
+settings are the runtime's: `newswire.runtime.engine`)."""
 
 from __future__ import annotations
 
@@ -35,29 +36,3 @@ def aiokafka_kwargs(settings: KafkaSettings) -> dict[str, Any]:
         kwargs["sasl_plain_username"] = settings.sasl_username
         kwargs["sasl_plain_password"] = settings.sasl_password.get_secret_value()
     return kwargs
-
-
-def faust_broker_url(settings: KafkaSettings) -> list[str]:
-    """Faust's broker list: kafka://host:port for each bootstrap server."""
-    return [f"kafka://{s.strip()}" for s in settings.bootstrap_servers.split(",") if s.strip()]
-
-
-def faust_credentials(settings: KafkaSettings) -> Any:
-    """Faust broker credentials (SASL or TLS), or None for PLAINTEXT."""
-    import faust  # local: only the worker path needs Faust
-
-    context = ssl_context(settings)
-    if settings.security_protocol.startswith("SASL"):
-        if not settings.sasl_mechanism or not settings.sasl_username or not settings.sasl_password:
-            raise ValueError(
-                "SASL needs NEWSWIRE_KAFKA__SASL_MECHANISM, __SASL_USERNAME and __SASL_PASSWORD"
-            )
-        return faust.SASLCredentials(
-            username=settings.sasl_username,
-            password=settings.sasl_password.get_secret_value(),
-            ssl_context=context,
-            mechanism=settings.sasl_mechanism,
-        )
-    if context is not None:
-        return faust.SSLCredentials(context)
-    return None

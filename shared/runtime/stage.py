@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import faust
-from prometheus_client import generate_latest
 
 from newswire.config import ServiceSettings
 from newswire.contracts import Contract, DeadLetter, utcnow
 from newswire.contracts.ids import dead_letter_id
-from newswire.kafka.clients import faust_broker_url, faust_credentials
-from newswire.runtime import acks
+from newswire.runtime import acks, observe
+from newswire.runtime.batches import BatchHandler, BatchPolicy, BatchRunner
 from newswire.runtime.codec import decode_as, encode, encode_key
 from newswire.runtime.errors import (
     PermanentError,
@@ -34,9 +33,14 @@ from newswire.runtime.errors import (
     jitter_source,
     retry_decision,
 )
+from newswire.runtime.engine import faust_broker_url, faust_credentials
 from newswire.runtime.logging import get_logger
+from newswire.runtime.messages import Context, Emit, Origin
 from newswire.runtime.metrics import StageMetrics
+from newswire.runtime.web import WebHandler, engine_view
 from newswire.topics import DLQ, TopicSpec, retry_spec
+
+__all__ = ["WEB_PORTS", "Context", "Emit", "Handler", "Origin", "RevokedHook", "Stage"]
 
 M = TypeVar("M", bound=Contract)
 
@@ -57,50 +61,8 @@ HEADER_ATTEMPTS = "newswire-attempts"
 log = get_logger("newswire.runtime")
 
 
-@dataclass(frozen=True)
-class Emit:
-    """A message a handler wants produced: topic, key and value (a contract of that topic)."""
-
-    topic: TopicSpec
-    key: str | bytes | None
-    value: Contract | None
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where the message being processed came from (for dead letters)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: dict[str, str]
-    attempts: int
-
-    @classmethod
-    def of(cls, message: Any) -> Origin:
-        """The origin of a consumed Kafka message (its first attempt)."""
-        return cls(
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            key=message.key,
-            value=message.value,
-            headers=_headers(message.headers),
-            attempts=1,
-        )
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a handler may know about its message besides the value."""
-
-    stage: str
-    origin: Origin
-
-
 Handler = Callable[[M, Context], Awaitable[Iterable[Emit] | None]]
+RevokedHook = Callable[[set[int]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -121,6 +83,9 @@ class Stage:
         self._routes: dict[str, _Route[Any]] = {}
         self._topics: dict[str, faust.TopicT] = {}
         self._random = jitter_source
+        self._hooks: list[Callable[..., Awaitable[None]]] = []
+        self.waiting: str | None = None
+        """Why the stage waits (an external system refusing writes), shown by /healthz."""
         group = settings.consumer_group or f"{self.prefix}newswire-{name}"
         port = settings.web_port or WEB_PORTS.get(name, 6100)
         datadir = Path(settings.data_dir) / name
@@ -150,9 +115,14 @@ class Stage:
             logging_config=None,
         )
         self._retry_spec = retry_spec(name)
-        self._install_web()
-        self.app.timer(10.0)(self._update_lag)
-        self.app.on_partitions_assigned.connect(self._log_assignment)
+        observe.install_web(self)
+
+        async def lag() -> None:
+            await observe.update_lag(self)
+
+        self.app.timer(10.0)(lag)
+        self._hooks.append(observe.log_assignment(self))
+        self.app.on_partitions_assigned.connect(self._hooks[-1])
 
     # -- declaration -------------------------------------------------------------------------
 
@@ -197,6 +167,35 @@ class Stage:
 
         return register
 
+    def batch_handler(
+        self, specs: Sequence[TopicSpec], policy: BatchPolicy, *, concurrency: int = 1
+    ) -> Callable[[BatchHandler], BatchHandler]:
+        """Register `fn(items) -> BatchResult` as the batching handler of `specs`' messages (a
+        sink): see `newswire.runtime.batches`. `concurrency` batches are stored at once (order
+        within a partition is then not kept: for idempotent, version-guarded writes only)."""
+
+        def register(fn: BatchHandler) -> BatchHandler:
+            runner = BatchRunner(self, specs, fn, policy)
+            names = [spec.full_name(self.prefix) for spec in specs]
+            for spec, name in zip(specs, names):
+                acks.manual(name, compacted=spec.cleanup_policy == "compact")
+            source = self.app.topic(*names, key_serializer="raw", value_serializer="raw", internal=False)
+            label = getattr(fn, "__name__", type(fn).__name__.lower())
+
+            async def agent(stream: faust.StreamT[bytes]) -> None:
+                await runner.run(stream)
+
+            agent.__name__ = f"{self.name}_{label}"
+            self.app.agent(source, name=f"{self.name}.{label}", concurrency=concurrency)(agent)
+            return fn
+
+        return register
+
+    async def dead_letter(self, spec: TopicSpec, origin: Origin, exc: Exception) -> None:
+        """Send a message that cannot be processed to the dead-letter topic, with its original
+        bytes and the reason (permanent failures only; transient ones are the runtime's)."""
+        await self._fail(spec, origin, exc if classify(exc) == "permanent" else PermanentError(str(exc)))
+
     def table(self, name: str, *, source: TopicSpec, default: Any = None) -> Any:
         """A Faust table co-partitioned with `source` (its changelog lives in Kafka)."""
         return self.app.Table(name, default=default, partitions=source.partitions)
@@ -213,6 +212,67 @@ class Stage:
 
             tick.__name__ = fn.__name__
             return self.app.timer(seconds, name=f"{self.name}.{fn.__name__}")(tick)
+
+        return register
+
+    # -- what a service may ask of the engine ------------------------------------------------
+    # Services see these, never the Faust app: a change of engine is checked in this package.
+
+    def active_partitions(self, spec: TopicSpec) -> set[int]:
+        """The partitions of `spec` this instance actively owns (not the standby copies of other
+        instances' partitions that its table stores may also hold)."""
+        full = spec.full_name(self.prefix)
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == full}
+
+    @property
+    def recovering(self) -> bool:
+        """True while the tables are being restored from their changelogs (after a start or a
+        rebalance): reads may be incomplete, so timers that scan tables wait."""
+        return bool(getattr(self.app, "in_recovery", False))
+
+    def producer_backlog(self) -> int:
+        """Messages waiting in the producer's buffer (table writes and sends not yet taken by
+        Kafka): a stage that produces on its own clock slows down above a bound."""
+        buffer = getattr(getattr(self.app, "producer", None), "buffer", None)
+        return int(getattr(buffer, "size", 0) or 0)
+
+    def on_revoked(self, spec: TopicSpec) -> Callable[[RevokedHook], RevokedHook]:
+        """Register `fn(partitions)`, called with the partitions of `spec` this instance loses in
+        a rebalance (its in-memory indexes of them are stale from then on)."""
+        full = spec.full_name(self.prefix)
+
+        def register(fn: RevokedHook) -> RevokedHook:
+            async def revoked(app: Any, /, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+                lost = args[0] if args else kwargs.get("revoked", ())
+                partitions = {tp.partition for tp in lost if getattr(tp, "topic", None) == full}
+                if partitions:
+                    await fn(partitions)
+
+            self._hooks.append(revoked)  # the signal keeps weak references only
+            self.app.on_partitions_revoked.connect(revoked)
+            return fn
+
+        return register
+
+    def on_shutdown(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Register `fn()`, awaited when the stage stops, before its consumers and producers
+        (close HTTP clients, cancel background tasks)."""
+
+        async def shutdown(sender: Any, /, *_: Any, signal: Any = None, **__: Any) -> None:
+            await fn()
+
+        self._hooks.append(shutdown)
+        self.app.on_before_shutdown.connect(shutdown)
+        return fn
+
+    def web_route(
+        self, path: str, methods: tuple[str, ...] = ("GET",)
+    ) -> Callable[[WebHandler], WebHandler]:
+        """Serve `handler(request) -> WebResponse` at `path` on the stage's web server."""
+
+        def register(fn: WebHandler) -> WebHandler:
+            self.app.page(path)(engine_view(fn, methods))
+            return fn
 
         return register
 
@@ -350,55 +410,6 @@ class Stage:
         )
         await self.process(route, origin)
 
-    # -- observability -----------------------------------------------------------------------
-
-    def _install_web(self) -> None:
-        stage = self
-
-        @self.app.page("/healthz")
-        async def healthz(view: Any, request: Any) -> Any:
-            reason = getattr(stage.app, "crash_reason", None)
-            body = {"stage": stage.name, "status": "ok" if reason is None else "crashed"}
-            if reason is not None:
-                body["reason"] = repr(reason)
-                return view.json(body, status=503)
-            return view.json(body)
-
-        @self.app.page("/metrics")
-        async def metrics(view: Any, request: Any) -> Any:
-            # aiohttp refuses a charset inside content_type; Prometheus reads plain text/plain.
-            return view.bytes(generate_latest(stage.metrics.registry), content_type="text/plain")
-
-    async def _log_assignment(self, sender: Any, /, *_: Any, signal: Any = None, **__: Any) -> None:
-        """Which partitions this instance now works on (and keeps standby copies of), per
-        topic: after a rebalance, the one place that says who owns what."""
-        try:
-            assignor = self.app.assignor
-            summary: dict[str, dict[str, list[int]]] = {"active": {}, "standby": {}}
-            for kind, tps in (("active", assignor.assigned_actives()), ("standby", assignor.assigned_standbys())):
-                for tp in sorted(tps, key=lambda t: (t.topic, t.partition)):
-                    summary[kind].setdefault(tp.topic.removeprefix(self.prefix), []).append(tp.partition)
-            log.info("partitions_assigned", stage=self.name, **summary)
-        except Exception:  # logging must never take the stage down
-            log.debug("assignment_log_failed", stage=self.name, exc_info=True)
-
-    async def _update_lag(self) -> None:
-        consumer = getattr(self.app, "consumer", None)
-        if consumer is None:
-            return
-        try:
-            assignment = consumer.assignment()
-            for tp in assignment:
-                highwater = consumer.highwater(tp)
-                position = getattr(consumer, "_last_offset", {}).get(tp)
-                if highwater is None:
-                    continue
-                lag = max(0, highwater - (position + 1 if position is not None else 0))
-                base = tp.topic[len(self.prefix) :] if tp.topic.startswith(self.prefix) else tp.topic
-                self.metrics.consumer_lag.labels(self.name, base, str(tp.partition)).set(lag)
-        except Exception:  # metrics must never take the stage down
-            log.debug("lag_update_failed", stage=self.name, exc_info=True)
-
     # -- running -----------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -432,13 +443,3 @@ async def _acked_once_handled(stream: Any, handle: Callable[[Any], Awaitable[Non
         await handle(event.message)
         acks.finished(event.message)
         event.ack()
-
-
-def _headers(raw: Any) -> dict[str, str]:
-    if not raw:
-        return {}
-    items: Sequence[tuple[str, Any]] = list(raw.items()) if isinstance(raw, dict) else list(raw)
-    return {
-        str(k): (v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else str(v))
-        for k, v in items
-    }

@@ -99,7 +99,7 @@ async def test_poison_and_a_replayed_fix_leave_the_ledger_balanced(
     assert poisoned >= expected, sorted(expected - poisoned)
     assert len(poison_kept_on_dlq) == 1
     dlq_topic = DLQ.full_name(kafka.topic_prefix)
-    assert any(f'"topic": "{dlq_topic}"' in line and "sink_dead_letter" in line for line in sink_log.splitlines())
+    assert any(f'"topic": "{dlq_topic}"' in line and "dead_letter_not_stored" in line for line in sink_log.splitlines())
     assert unmatched >= expected, sorted(expected - unmatched)  # none of them is an article
     assert result.balanced, (result.summary(), p.logs())
     assert not result.of(Outcome.DEAD_LETTER, Outcome.FETCH_FAILED, Outcome.UNACCOUNTED), result.summary()

@@ -175,7 +175,7 @@ async def test_an_elasticsearch_outage_is_survived_with_nothing_lost(
             assert await eventually(lambda: _count_is(es_client, articles, 150), 120), sink.log()[-3000:]
             assert await eventually(lambda: _committed_is(own_topics, ARTICLES_ENRICHED, 150), 60)
             assert await eventually(lambda: _health_is(sink.port, 200), 30)
-            assert "sink_backing_off" in sink.log()
+            assert "batch_backing_off" in sink.log()
     finally:
         await proxy.close()
     assert await count(es_client, articles) == 150

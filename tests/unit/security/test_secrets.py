@@ -21,7 +21,8 @@ from newswire.config import CommonSettings, ElasticsearchSettings, KafkaSettings
 from newswire.enricher.settings import EnricherSettings
 from newswire.es.client import make_client
 from newswire.fetcher.settings import FetcherSettings
-from newswire.kafka.clients import aiokafka_kwargs, faust_credentials, ssl_context
+from newswire.kafka.clients import aiokafka_kwargs, ssl_context
+from newswire.runtime.engine import faust_credentials
 from newswire.normaliser.settings import NormaliserSettings
 from newswire.poller.settings import PollerSettings
 from newswire.sink.settings import SinkSettings
