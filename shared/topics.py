@@ -20,6 +20,7 @@ from newswire.contracts import (
     FetchedPage,
     FetchRequest,
     NormalisedArticle,
+    RecheckResult,
     RevisionEvent,
     StoryUpdate,
 )
@@ -103,7 +104,7 @@ PAGES = TopicSpec(
     max_message_bytes=16 * MIB,
     description="Fetched pages (decoded HTML) and fetch failures.",
     producers=("fetcher",),
-    consumers=("normaliser", "tracker"),  # the tracker reads re-check outcomes (deleted, moved)
+    consumers=("normaliser",),
 )
 ARTICLES_NORMALISED = TopicSpec(
     name="newswire.articles.normalised.v1",
@@ -113,6 +114,19 @@ ARTICLES_NORMALISED = TopicSpec(
     max_message_bytes=4 * MIB,
     description="Clean text and metadata of each fetched article.",
     producers=("normaliser",),
+    consumers=("tracker",),
+)
+RECHECKS = TopicSpec(
+    name="newswire.rechecks.v1",
+    key="article_id",
+    value=RecheckResult,
+    # The tracker's table is co-partitioned with articles.normalised and its handler writes the
+    # table in the message's own partition: the counts must be equal.
+    partitions=ARTICLES_NORMALISED.partitions,
+    retention_ms=3 * DAY_MS,
+    description="The outcome of every re-check fetch (status, failure class, final URL), without "
+    "the page: how the tracker learns that an article is gone or has moved.",
+    producers=("fetcher",),
     consumers=("tracker",),
 )
 ARTICLES_VERSIONS = TopicSpec(
@@ -178,6 +192,7 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     FEED_STATUS,
     FETCH_REQUESTS,
     PAGES,
+    RECHECKS,
     ARTICLES_NORMALISED,
     ARTICLES_VERSIONS,
     ARTICLES_REVISIONS,

@@ -21,6 +21,7 @@ from newswire.contracts import (
     NormalisedArticle,
     ParagraphChange,
     Quote,
+    RecheckResult,
     RevisionEvent,
     RevisionStats,
     StoryUpdate,
@@ -60,6 +61,14 @@ def fetched_page() -> FetchedPage:
         headers={"content-type": "text/html; charset=utf-8"}, fetched_at=T0,
         html="<html><body><p>Hello</p></body></html>", charset="utf-8", content_type="text/html",
         byte_size=38, elapsed_ms=80,
+    )
+
+
+def recheck_result() -> RecheckResult:
+    return RecheckResult(
+        article_id=AID, requested_url=CANONICAL, final_url=CANONICAL, outcome="failed", status=404,
+        failure="not_found", failure_detail="HTTP 404", etag='"v1"',
+        last_modified="Thu, 08 Sep 2016 09:00:00 GMT", fetched_at=T0,
     )
 
 
@@ -124,7 +133,7 @@ def dead_letter() -> DeadLetter:
 SAMPLES: dict[type[Contract], Contract] = {
     type(m): m
     for m in (
-        feed_config(), feed_status(), fetch_request(), fetched_page(), normalised_article(),
+        feed_config(), feed_status(), fetch_request(), fetched_page(), recheck_result(), normalised_article(),
         article_version(), revision_event(), enriched_article(), story_update(), dead_letter(),
     )
 }

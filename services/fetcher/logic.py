@@ -1,8 +1,8 @@
 """The fetcher's pure logic: content types, AMP and canonical links, and building FetchedPage
-messages. Shared with the poller in `newswire.net`: the SSRF guard and redirect checks
-(`addresses`), transport-error names (`errors`), status classes (`status`), binary and HTML
-sniffing (`sniff`) and charset choice and decoding (`charset`); politeness is `politeness`,
-walls are `walls`.
+messages (and, for re-checks, the small RecheckResult the tracker reads). Shared with the poller
+in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
+(`errors`), status classes (`status`), binary and HTML sniffing (`sniff`) and charset choice and
+decoding (`charset`); politeness is `politeness`, walls are `walls`.
 
 No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
 """
@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from newswire.contracts import FetchedPage, FetchRequest
-from newswire.contracts.fetch import FetchFailure
+from newswire.contracts import FetchedPage, FetchRequest, RecheckResult
+from newswire.contracts.fetch import RECHECK_DETAIL_MAX, FetchFailure
 from newswire.fetcher.walls import CLEAR, detect_walls
 from newswire.net.addresses import parse_retry_after
 from newswire.net.charset import decode_body
@@ -194,6 +194,30 @@ def not_html_detail(content_type: str | None) -> str:
     kind = media_type(content_type)
     what = "PDF document, not extracted" if kind == "application/pdf" else "not HTML"
     return f"content type {kind or 'missing'!r} ({what})"
+
+
+def recheck_result(page: FetchedPage) -> RecheckResult | None:
+    """The re-check outcome of a page fetched for a re-check (None for any other reason): what the
+    tracker needs to see an article gone or moved, without the page's HTML."""
+    if page.reason != "recheck":
+        return None
+    detail = page.failure_detail
+    if detail is not None and len(detail) > RECHECK_DETAIL_MAX:
+        detail = detail[: RECHECK_DETAIL_MAX - 1] + "\u2026"
+    return RecheckResult(
+        article_id=page.article_id,
+        requested_url=page.requested_url,
+        final_url=page.final_url,
+        outcome=page.outcome,
+        status=page.status,
+        failure=page.failure,
+        failure_detail=detail,
+        bot_challenge=page.bot_challenge,
+        paywalled=page.paywalled,
+        etag=page.headers.get("etag"),
+        last_modified=page.headers.get("last-modified"),
+        fetched_at=page.fetched_at,
+    )
 
 
 def _page(

@@ -1,4 +1,6 @@
-"""The fetcher stage: fetch requests in, fetched pages (or their failures) out."""
+"""The fetcher stage: fetch requests in, fetched pages (or their failures) out, and for every
+re-check its outcome as a small RecheckResult on the re-checks topic (the tracker's input: it
+need not read pages)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,11 @@ from prometheus_client import Counter
 
 from newswire.contracts import FetchRequest, utcnow
 from newswire.fetcher.adapters import AiohttpPageClient, PageClient
-from newswire.fetcher.logic import Retry, decide
+from newswire.fetcher.logic import Retry, decide, recheck_result
 from newswire.fetcher.settings import FetcherSettings
 from newswire.runtime.errors import TransientError
 from newswire.runtime.stage import Context, Emit, Stage
-from newswire.topics import FETCH_REQUESTS, PAGES
+from newswire.topics import FETCH_REQUESTS, PAGES, RECHECKS
 
 
 def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
@@ -49,7 +51,10 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
         pages_total.labels(outcome.outcome, outcome.failure or "").inc()
         if outcome.bot_challenge or outcome.paywalled:
             walls_total.labels("bot_challenge" if outcome.bot_challenge else "paywall").inc()
-        return [Emit(PAGES, outcome.article_id, outcome)]
+        emits = [Emit(PAGES, outcome.article_id, outcome)]
+        if (recheck := recheck_result(outcome)) is not None:
+            emits.append(Emit(RECHECKS, recheck.article_id, recheck))
+        return emits
 
     @stage.on_shutdown
     async def close_client() -> None:

@@ -3,8 +3,8 @@
 - `observe`: a normalised article came in: a new article (version 1), no change, a boring change
   (state refreshed, no version), or a new version with a revision event (content edits, a revert,
   a paywall added or removed, a deleted or redirected article coming back).
-- `observe_page`: a re-check fetch came back without an article: 404/410 after being live means
-  deleted; a redirect to a URL the article was never seen at starts a redirect to confirm.
+- `observe_recheck`: a re-check's outcome (the fetcher's RecheckResult): 404/410 after being live
+  means deleted; a redirect to a URL the article was never seen at starts a redirect to confirm.
 - `confirm_redirect`: the grace period passed and no article came back under the old id: the
   article now redirects elsewhere.
 - `plan_recheck`: a due re-check's request, and the schedule moved on.
@@ -21,9 +21,9 @@ from typing import Any
 
 from newswire.contracts import (
     ArticleVersion,
-    FetchedPage,
     FetchRequest,
     NormalisedArticle,
+    RecheckResult,
     RevisionEvent,
     RevisionStats,
 )
@@ -58,7 +58,7 @@ __all__ = [
     "is_due",
     "next_check_at",
     "observe",
-    "observe_page",
+    "observe_recheck",
     "plan_recheck",
 ]
 
@@ -122,25 +122,26 @@ def observe(
     return _new_version(state, article, sig, now=now, policy=policy, factor=factor)
 
 
-def observe_page(
-    state: State | None, page: FetchedPage, *, now: datetime, redirect_confirm_s: float
+def observe_recheck(
+    state: State | None, result: RecheckResult, *, now: datetime, redirect_confirm_s: float
 ) -> Observation:
-    """A re-check's fetch result, for what it says about the article's status."""
-    if state is None or page.reason != "recheck" or _stale(state, page.fetched_at):
+    """What a re-check's outcome says about the article's status: gone (404/410) or moved (a
+    final URL it was never seen at). A 304 or any other failure changes nothing."""
+    if state is None or result.outcome == "not_modified" or _stale(state, result.fetched_at):
         return Observation(state, changed=False)
     status: ArticleStatus = state.get("status", "live")
     if status not in ("live", "paywalled"):
         return Observation(state, changed=False)
-    gone = page.outcome == "failed" and (
-        page.failure in GONE_FAILURES or page.status in GONE_STATUSES
+    gone = result.outcome == "failed" and (
+        result.failure in GONE_FAILURES or result.status in GONE_STATUSES
     )
     if gone:
-        new_state = dict(state, last_fetched=iso(page.fetched_at), last_checked=iso(now))
-        return _status_change(new_state, "deleted", ["deleted"], now=now, at=page.fetched_at)
-    if page.outcome == "ok" and not page.bot_challenge:
-        final = normalise_url(str(page.final_url))
-        if final not in known_urls(state) | {normalise_url(str(page.requested_url))}:
-            pending = {"url": str(page.final_url), "confirm_at": iso(now + timedelta(seconds=redirect_confirm_s))}
+        new_state = dict(state, last_fetched=iso(result.fetched_at), last_checked=iso(now))
+        return _status_change(new_state, "deleted", ["deleted"], now=now, at=result.fetched_at)
+    if result.outcome == "ok" and not result.bot_challenge:
+        final = normalise_url(str(result.final_url))
+        if final not in known_urls(state) | {normalise_url(str(result.requested_url))}:
+            pending = {"url": str(result.final_url), "confirm_at": iso(now + timedelta(seconds=redirect_confirm_s))}
             if (state.get("redirect_pending") or {}).get("url") == pending["url"]:
                 return Observation(state, changed=False)
             return Observation(dict(state, redirect_pending=pending))

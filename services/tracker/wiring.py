@@ -1,12 +1,12 @@
-"""The tracker stage: normalised articles and re-check fetch results in; versions, revision events
+"""The tracker stage: normalised articles and re-check outcomes in; versions, revision events
 and re-check requests out.
 
 - `articles.normalised` -> `track`: new articles, edits, reverts, paywalls (logic.observe).
-- `pages` -> `page_status`: only re-checks (reason `recheck`) that brought no article: 404/410
-  means deleted, a redirect elsewhere starts a redirect to confirm (logic.observe_page). The pages
-  topic is keyed by article id with the same partition count as `articles.normalised`, so a
-  page's partition is its article's table partition. Every other page is dropped unread beyond
-  its envelope (the normaliser turns the good ones into articles).
+- `rechecks` -> `recheck_status`: the fetcher's small RecheckResult of every re-check (no HTML):
+  404/410 means deleted, a redirect elsewhere starts a redirect to confirm
+  (logic.observe_recheck); a 304 is ignored. The re-checks topic is keyed by article id with the
+  same partition count as `articles.normalised`, so a result's partition is its article's table
+  partition.
 - a timer pops due articles from the in-memory due index (index.DueIndex), confirms pending
   redirects and issues re-check FetchRequests keyed by host.
 """
@@ -14,7 +14,7 @@ and re-check requests out.
 from __future__ import annotations
 
 
-from newswire.contracts import FetchedPage, NormalisedArticle, utcnow
+from newswire.contracts import NormalisedArticle, RecheckResult, utcnow
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
 from newswire.runtime.tables import partition_scope
@@ -23,7 +23,7 @@ from newswire.topics import (
     ARTICLES_REVISIONS,
     ARTICLES_VERSIONS,
     FETCH_REQUESTS,
-    PAGES,
+    RECHECKS,
 )
 from newswire.tracker.index import DueIndex
 from newswire.tracker.logic import (
@@ -31,7 +31,7 @@ from newswire.tracker.logic import (
     confirm_redirect,
     is_due,
     observe,
-    observe_page,
+    observe_recheck,
     plan_recheck,
     recheck_due,
 )
@@ -43,8 +43,8 @@ log = get_logger("newswire.tracker")
 
 
 def build(settings: TrackerSettings) -> Stage:
-    """The tracker's Stage: handlers on normalised articles and pages, the `articles` table, and
-    the re-check timer."""
+    """The tracker's Stage: handlers on normalised articles and re-check outcomes, the `articles`
+    table, and the re-check timer."""
     stage = Stage("tracker", settings)
     policy = settings.policy()
     articles = stage.table("articles", source=ARTICLES_NORMALISED, default=None)
@@ -91,17 +91,18 @@ def build(settings: TrackerSettings) -> Stage:
             )
             return store(article.article_id, partition, seen, article.host)
 
-    @stage.handler(PAGES)
-    async def page_status(page: FetchedPage, ctx: Context) -> list[Emit]:
-        if page.reason != "recheck" or page.outcome == "not_modified":
-            return []
+    @stage.handler(RECHECKS)
+    async def recheck_status(result: RecheckResult, ctx: Context) -> list[Emit]:
+        if result.outcome == "not_modified":
+            return []  # nothing to learn: not even worth the table read
+        # RECHECKS has ARTICLES_NORMALISED's partition count and key: the same partition.
         partition = ctx.origin.partition
         with partition_scope(source_topic, partition):
-            state: State | None = articles.get(page.article_id)
-            seen = observe_page(
-                state, page, now=utcnow(), redirect_confirm_s=settings.redirect_confirm_s
+            state: State | None = articles.get(result.article_id)
+            seen = observe_recheck(
+                state, result, now=utcnow(), redirect_confirm_s=settings.redirect_confirm_s
             )
-            return store(page.article_id, partition, seen, None)
+            return store(result.article_id, partition, seen, None)
 
     @stage.on_revoked(ARTICLES_NORMALISED)
     async def forget_revoked(partitions: set[int]) -> None:

@@ -18,7 +18,7 @@ from newswire.contracts.articles import (
 from newswire.contracts.base import Contract, utcnow
 from newswire.contracts.dlq import DeadLetter
 from newswire.contracts.feeds import FeedConfig, FeedStatus
-from newswire.contracts.fetch import FeedItemHint, FetchedPage, FetchRequest
+from newswire.contracts.fetch import FeedItemHint, FetchedPage, FetchRequest, RecheckResult
 from newswire.contracts.revisions import ParagraphChange, RevisionEvent, RevisionStats, WordOp
 from newswire.contracts.stories import StoryUpdate
 
@@ -28,6 +28,7 @@ MESSAGES: tuple[type[Contract], ...] = (
     FeedStatus,
     FetchRequest,
     FetchedPage,
+    RecheckResult,
     NormalisedArticle,
     ArticleVersion,
     RevisionEvent,
@@ -54,6 +55,7 @@ __all__ = [
     "NormalisedArticle",
     "ParagraphChange",
     "Quote",
+    "RecheckResult",
     "RevisionEvent",
     "RevisionStats",
     "StoryUpdate",

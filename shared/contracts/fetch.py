@@ -1,4 +1,4 @@
-"""Fetch requests and fetched pages."""
+"""Fetch requests, fetched pages and re-check outcomes."""
 
 from __future__ import annotations
 
@@ -101,3 +101,37 @@ class FetchedPage(Contract):
     canonical_url: AnyHttpUrl | None = Field(
         None, description="The page's declared rel=canonical URL, when it differs from final_url."
     )
+
+
+#: Longest `RecheckResult.failure_detail`: the detail is for a person, and the message stays small.
+RECHECK_DETAIL_MAX = 500
+
+
+class RecheckResult(Contract):
+    """The outcome of one re-check fetch, without the page: what a re-check says about an article."""
+
+    schema_version: Literal[1] = Field(1, description="Contract version of this message.")
+    article_id: ArticleId = Field(description="The re-checked article's id (the message key).")
+    requested_url: AnyHttpUrl = Field(description="The URL requested (the article's known URL).")
+    final_url: AnyHttpUrl = Field(
+        description="The URL after redirects: one the article was never seen at means it moved."
+    )
+    outcome: FetchOutcome = Field(
+        description="ok: the page answered (its article follows on the normalised topic); "
+        "not_modified: 304 to the validators; failed: see failure."
+    )
+    status: int | None = Field(None, description="Final HTTP status, null if there was no response.")
+    failure: FetchFailure | None = Field(
+        None, description="Failure class when outcome is 'failed' (not_found, gone: the article is gone)."
+    )
+    failure_detail: str | None = Field(
+        None,
+        max_length=RECHECK_DETAIL_MAX,
+        description="Human-readable failure detail, cut to its first "
+        f"{RECHECK_DETAIL_MAX} characters.",
+    )
+    bot_challenge: bool = Field(False, description="The page is a bot wall / challenge, not content.")
+    paywalled: bool = Field(False, description="The page shows a hard paywall.")
+    etag: str | None = Field(None, description="The response's ETag validator, if any.")
+    last_modified: str | None = Field(None, description="The response's Last-Modified validator, if any.")
+    fetched_at: UtcDatetime = Field(description="When the response was complete.")

@@ -52,12 +52,15 @@ def log_assignment(stage: Stage) -> Any:
 
 
 async def update_lag(stage: Stage) -> None:
-    """Consumer lag per partition (high-water mark minus position), as a gauge."""
+    """Consumer lag per partition of the topics the stage works on (high-water mark minus
+    position), as a gauge."""
     consumer = getattr(stage.app, "consumer", None)
     if consumer is None:
         return
     try:
         for tp in consumer.assignment():
+            if tp.topic.endswith("-changelog"):
+                continue  # a table's own log: read at recovery, not work waiting for this stage
             highwater = consumer.highwater(tp)
             position = getattr(consumer, "_last_offset", {}).get(tp)
             if highwater is None:

@@ -63,7 +63,7 @@ def pipeline_env(kafka: KafkaSettings, index_prefix: str, tmp_path: Path, **extr
         "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka.topic_prefix,
         "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": index_prefix,
-        "NEWSWIRE_STORE": "memory://",
+        "NEWSWIRE_STORE": "rocksdb://",  # the store production runs: recovery is tested on it
         "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
         "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
         "NEWSWIRE_POLL_INTERVAL_S": "10",

@@ -66,7 +66,7 @@ async def _run_pipeline(kafka_settings: KafkaSettings, index_prefix: str, es_cli
             **os.environ,
             "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka_settings.topic_prefix,
             "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": index_prefix,
-            "NEWSWIRE_STORE": "memory://",
+            "NEWSWIRE_STORE": "rocksdb://",  # the store production runs: recovery is tested on it
             "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
             "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
             "NEWSWIRE_POLL_INTERVAL_S": "10",

@@ -49,7 +49,7 @@ class StageProcess:
             **os.environ,
             "NEWSWIRE_KAFKA__TOPIC_PREFIX": kafka.topic_prefix,
             "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-            "NEWSWIRE_STORE": "memory://",
+            "NEWSWIRE_STORE": "rocksdb://",  # the store production runs: recovery is tested on it
             "NEWSWIRE_DATA_DIR": str(self.data_dir),
             "NEWSWIRE_WEB_PORT": str(self.port),
             "NEWSWIRE_LOG_FORMAT": "json",

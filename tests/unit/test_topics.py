@@ -8,10 +8,13 @@ import pytest
 
 from newswire.contracts import MESSAGES
 from newswire.topics import (
+    ARTICLES_NORMALISED,
     DLQ,
     FEEDS,
     FETCH_REQUESTS,
+    PAGES,
     PUBLIC_TOPICS,
+    RECHECKS,
     STAGES,
     STORIES,
     all_topics,
@@ -35,11 +38,20 @@ def test_keys_and_policies() -> None:
     assert FETCH_REQUESTS.key == "host"
     assert FEEDS.cleanup_policy == "compact" and STORIES.cleanup_policy == "compact"
     for spec in PUBLIC_TOPICS:
-        if spec.name.startswith("newswire.articles") or spec.name == "newswire.pages.v1":
+        if spec.name.startswith("newswire.articles") or spec.name in (PAGES.name, RECHECKS.name):
             assert spec.key == "article_id", spec.name
     assert FEEDS.kafka_config()["cleanup.policy"] == "compact"
     assert "retention.ms" not in FEEDS.kafka_config()
     assert int(DLQ.kafka_config()["max.message.bytes"]) >= max(s.max_message_bytes for s in PUBLIC_TOPICS)
+
+
+def test_rechecks_are_co_partitioned_with_the_trackers_table() -> None:
+    """The tracker writes a re-check's outcome into its table in the message's own partition: the
+    re-checks topic must be keyed and partitioned like the table's source, and the tracker reads
+    it instead of the pages."""
+    assert RECHECKS.key == ARTICLES_NORMALISED.key == "article_id"
+    assert RECHECKS.partitions == ARTICLES_NORMALISED.partitions
+    assert RECHECKS.consumers == ("tracker",) and "tracker" not in PAGES.consumers
 
 
 def test_prefix_and_lookup() -> None:

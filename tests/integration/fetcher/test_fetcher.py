@@ -1,7 +1,8 @@
 """The real fetcher, as its own process, against a local news farm and the real Kafka: article
 pages come back ok with their HTML; permanent failures, robots.txt refusals and exhausted
 transient failures come back as failed pages of the right class (exactly one page per request,
-nothing dead-lettered); a throttled host is backed off and fetched later; walls are flagged."""
+nothing dead-lettered); a throttled host is backed off and fetched later; walls are flagged; and
+re-check requests, and only they, also come back as a RecheckResult on the re-checks topic."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
-from newswire.contracts import DeadLetter, FetchedPage, FetchRequest, utcnow
+from newswire.contracts import DeadLetter, FetchedPage, FetchRequest, RecheckResult, utcnow
+from newswire.contracts.fetch import FetchReason
 from newswire.contracts.ids import article_id, host_of
 from newswire.farm import Assign, FarmConfig, OutletBehaviour, outlet_address, run_farm
 from newswire.runtime.codec import encode
-from newswire.topics import DLQ, FETCH_REQUESTS, PAGES
+from newswire.topics import DLQ, FETCH_REQUESTS, PAGES, RECHECKS
 from tests.integration.kafka_io import produce, read_until
 from tests.integration.stage_process import StageProcess
 
@@ -31,9 +33,9 @@ ENV = {
 }
 
 
-def _request(url: str) -> FetchRequest:
+def _request(url: str, reason: FetchReason = "new") -> FetchRequest:
     return FetchRequest(
-        url=url, host=host_of(url), article_id=article_id(url), reason="new", requested_at=utcnow()
+        url=url, host=host_of(url), article_id=article_id(url), reason=reason, requested_at=utcnow()
     )
 
 
@@ -83,7 +85,10 @@ async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Pat
         throttled = [a.link for a in articles if a.outlet == 7][:3]
         walls = {first(6): "bot_challenge", first(9): "paywalled"}
         urls = [a.link for a in good] + list(failures) + throttled + list(walls)
-        requests = [_request(u) for u in urls]
+        # two of them re-checks: a moved article (outlet 1 redirects) and a deleted one
+        moved, missing = next(a.link for a in good if a.outlet == 1), f"{base}/news/no-such-article"
+        recheck_urls = {moved, missing}
+        requests = [_request(u, "recheck" if u in recheck_urls else "new") for u in urls]
         with StageProcess("fetcher", own_topics, tmp_path, env=ENV) as proc:
             await produce(
                 own_topics, FETCH_REQUESTS.full_name(prefix),
@@ -96,6 +101,11 @@ async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Pat
             pages = _pages(records)
             assert wanted <= set(pages), proc.log()[-3000:]
             assert all(len(v) == 1 for v in pages.values())  # exactly one page per request
+            recheck_ids = {article_id(u) for u in recheck_urls}
+            recheck_records = await read_until(
+                own_topics, RECHECKS.full_name(prefix),
+                lambda rs: recheck_ids <= {r.key.decode() for r in rs}, timeout_s=30,
+            )
             stats = farm.stats()
 
     def page(url: str) -> FetchedPage:
@@ -133,6 +143,16 @@ async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Pat
 
     assert page(first(6)).bot_challenge and page(first(6)).outcome == "ok" and page(first(6)).wall_reason
     assert page(first(9)).paywalled and not page(first(9)).bot_challenge
+
+    # each re-check, and nothing else, also as its outcome alone (keyed by article id)
+    results = {r.key.decode(): RecheckResult.model_validate_json(r.value) for r in recheck_records}
+    assert set(results) == recheck_ids and len(recheck_records) == 2
+    for url in recheck_urls:
+        result, p = results[article_id(url)], page(url)
+        assert (result.outcome, result.status, result.failure) == (p.outcome, p.status, p.failure)
+        assert result.final_url == p.final_url and result.fetched_at == p.fetched_at
+    assert "/story/" in str(results[article_id(moved)].final_url)
+    assert results[article_id(missing)].failure == "not_found" and results[article_id(missing)].status == 404
 
     dlq = await read_until(own_topics, DLQ.full_name(prefix), lambda rs: False, timeout_s=3)
     letters = [DeadLetter.model_validate_json(r.value) for r in dlq]

@@ -1,8 +1,8 @@
 """Through the real Kafka, the real tracker process (StageProcess):
 
 1. the Guardian article's observations give versions 1 and 2 and exactly one revision event,
-   a re-check request keyed by host, and a failed re-check (404 on the pages topic) gives the
-   'deleted' version 3;
+   a re-check request keyed by host, and a failed re-check (a 404 RecheckResult on the re-checks
+   topic, as the fetcher reports it) gives the 'deleted' version 3;
 2. killed with SIGKILL mid-stream and restarted, the tracker recovers its table from the
    changelog: replayed messages make no duplicate versions and the next edit is the next number.
 
@@ -20,9 +20,9 @@ from aiokafka.structs import ConsumerRecord
 from newswire.config import KafkaSettings
 from newswire.contracts import (
     ArticleVersion,
-    FetchedPage,
     FetchRequest,
     NormalisedArticle,
+    RecheckResult,
     RevisionEvent,
     utcnow,
 )
@@ -30,7 +30,7 @@ from newswire.contracts.ids import article_id
 from newswire.farm.fixtures import RevisionArticle
 from newswire.runtime.codec import encode
 from newswire.text import content_hash
-from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VERSIONS, FETCH_REQUESTS, PAGES
+from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VERSIONS, FETCH_REQUESTS, RECHECKS
 from tests.integration.kafka_io import produce, read_until
 from tests.integration.stage_process import StageProcess
 
@@ -106,11 +106,11 @@ async def test_versions_revision_recheck_and_deletion(
         assert "timer_failed" not in tracker.log(), tracker.log()[-4000:]
 
         # the re-check comes back 404: the article is deleted (version 3, carrying its last text)
-        gone = FetchedPage(
-            article_id=aid, requested_url=guardian.url, final_url=guardian.url, reason="recheck",
-            outcome="failed", status=404, failure="not_found", fetched_at=utcnow(),
+        gone = RecheckResult(
+            article_id=aid, requested_url=guardian.url, final_url=guardian.url,
+            outcome="failed", status=404, failure="not_found", failure_detail="HTTP 404", fetched_at=utcnow(),
         )
-        await produce(kafka, PAGES.full_name(kafka.topic_prefix), [(aid.encode(), encode(PAGES, gone))])
+        await produce(kafka, RECHECKS.full_name(kafka.topic_prefix), [(aid.encode(), encode(RECHECKS, gone))])
         records = await read_until(kafka, versions_topic, lambda rs: len(_versions(rs, aid)) >= 3, timeout_s=30)
         deleted = _versions(records, aid)[2]
         assert (deleted.version, deleted.status) == (3, "deleted"), tracker.log()[-4000:]

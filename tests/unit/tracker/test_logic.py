@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from newswire.contracts import FetchedPage, NormalisedArticle
+from newswire.contracts import NormalisedArticle, RecheckResult
 from newswire.contracts.ids import revision_id
 from newswire.farm.fixtures import RevisionArticle
 from newswire.text import content_hash
@@ -15,7 +15,7 @@ from newswire.tracker.logic import (
     confirm_redirect,
     is_due,
     observe,
-    observe_page,
+    observe_recheck,
     plan_recheck,
     recheck_due,
 )
@@ -41,11 +41,12 @@ def article(
 
 
 def page(at: datetime, *, outcome: str = "failed", failure: str | None = "not_found", status: int | None = 404,
-         final_url: str = CANONICAL, reason: str = "recheck") -> FetchedPage:
-    return FetchedPage(
-        article_id=AID, requested_url=CANONICAL, final_url=final_url, reason=reason,  # type: ignore[arg-type]
+         final_url: str = CANONICAL, bot_challenge: bool = False) -> RecheckResult:
+    """A re-check's outcome as the fetcher reports it (RecheckResult, no page)."""
+    return RecheckResult(
+        article_id=AID, requested_url=CANONICAL, final_url=final_url,  # type: ignore[arg-type]
         outcome=outcome, status=status, failure=failure, fetched_at=at,  # type: ignore[arg-type]
-        html="<html></html>" if outcome == "ok" else None,
+        bot_challenge=bot_challenge,
     )
 
 
@@ -158,20 +159,22 @@ def test_correction_appended() -> None:
 
 def test_deleted_then_back() -> None:
     s1 = first()
-    gone = observe_page(s1, page(minutes(30)), now=minutes(30), redirect_confirm_s=600)
+    gone = observe_recheck(s1, page(minutes(30)), now=minutes(30), redirect_confirm_s=600)
     assert gone.version is not None and gone.revision is not None and gone.state is not None
     assert gone.revision.kinds == ("deleted",) and gone.revision.status == "deleted"
     assert gone.version.version == 2 and gone.version.status == "deleted"
     assert gone.version.article.paragraphs == P1  # carries the last live text
     assert gone.revision.changes == () and gone.revision.stats.similarity == 1.0
-    # a second 404 changes nothing; neither does a 410 or a fetch that was not a re-check
-    again = observe_page(gone.state, page(minutes(60), failure="gone", status=410), now=minutes(60),
-                         redirect_confirm_s=600)
+    # a second 404 changes nothing; neither does a 410, nor a 304
+    again = observe_recheck(gone.state, page(minutes(60), failure="gone", status=410), now=minutes(60),
+                            redirect_confirm_s=600)
     assert again.version is None and not again.changed
-    assert observe_page(s1, page(minutes(30), reason="new"), now=minutes(30), redirect_confirm_s=600).version is None
+    same = observe_recheck(s1, page(minutes(30), outcome="not_modified", failure=None, status=304),
+                           now=minutes(30), redirect_confirm_s=600)
+    assert same.version is None and not same.changed
     # a timeout is not a deletion
-    timeout = observe_page(s1, page(minutes(30), failure="timeout", status=None), now=minutes(30),
-                           redirect_confirm_s=600)
+    timeout = observe_recheck(s1, page(minutes(30), failure="timeout", status=None), now=minutes(30),
+                              redirect_confirm_s=600)
     assert timeout.version is None
     back = step(gone.state, article(at=minutes(90)))
     assert back.revision is not None and back.version is not None
@@ -182,8 +185,8 @@ def test_deleted_then_back() -> None:
 def test_redirect_confirmed_or_cleared() -> None:
     s1 = first()
     elsewhere = "https://www.example.com/world"
-    pending = observe_page(s1, page(minutes(30), outcome="ok", failure=None, status=200, final_url=elsewhere),
-                           now=minutes(30), redirect_confirm_s=600)
+    pending = observe_recheck(s1, page(minutes(30), outcome="ok", failure=None, status=200, final_url=elsewhere),
+                              now=minutes(30), redirect_confirm_s=600)
     assert pending.version is None and pending.state is not None
     assert pending.state["redirect_pending"]["url"] == elsewhere
     assert pending.state["redirect_pending"]["confirm_at"] == minutes(40).isoformat()
@@ -199,10 +202,14 @@ def test_redirect_confirmed_or_cleared() -> None:
     assert cleared.revision is None and cleared.state is not None and cleared.state["redirect_pending"] is None
     assert confirm_redirect(cleared.state, now=minutes(60)).version is None
     # a redirect to a URL it was already seen at is no redirect
-    known = observe_page(cleared.state, page(minutes(50), outcome="ok", failure=None, status=200,
-                                             final_url="https://www.example.com/new-slug"),
-                         now=minutes(50), redirect_confirm_s=600)
+    known = observe_recheck(cleared.state, page(minutes(50), outcome="ok", failure=None, status=200,
+                                                final_url="https://www.example.com/new-slug"),
+                            now=minutes(50), redirect_confirm_s=600)
     assert not known.changed
+    # nor is a bot wall served at another URL
+    wall = observe_recheck(s1, page(minutes(30), outcome="ok", failure=None, status=200, final_url=elsewhere,
+                                    bot_challenge=True), now=minutes(30), redirect_confirm_s=600)
+    assert not wall.changed
 
 
 def test_paywall_added_and_removed() -> None:
