@@ -36,10 +36,15 @@ from newswire.contracts.ids import article_id, revision_id
 from newswire.enricher.entities import article_entities, load_pipeline, ner_mentions
 from newswire.enricher.logic import CrossArticle, EnrichConfig, enrich
 from newswire.enricher.stories import StoryConfig
+from newswire.farm.fixtures import EVAL_ENV_VAR, locate_eval, locate_fixtures
 from newswire.text import content_hash
 
-EVAL = Path("/work/shared/eval")
-SEEDS = Path("/work/shared/fixtures/seeds")
+# beside the repository (../shared/eval, ../shared/fixtures) or where $NEWSWIRE_EVAL_DIR and
+# $NEWSWIRE_FIXTURES_DIR say; the seeds also ship in the package
+_EVAL = locate_eval()
+_FIXTURES = locate_fixtures()
+EVAL = _EVAL if _EVAL is not None else Path("../shared/eval")
+SEEDS = (_FIXTURES if _FIXTURES is not None else Path("../shared/fixtures")) / "seeds"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -161,6 +166,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parts", default="stateless,ner,clustering", help="Which parts to run.")
     args = parser.parse_args()
+    if _EVAL is None:
+        parser.error(f"evaluation data not found: put ../shared/eval beside the repository or set ${EVAL_ENV_VAR}")
     parts = set(args.parts.split(","))
     pool = bodies()
     nlp = load_pipeline(args.model)

@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 from statistics import mean, median
 
+from newswire.farm.fixtures import EVAL_ENV_VAR, locate_eval
 from newswire.normaliser.evaluation import RUNNERS, load_dataset, read_html, warm_up
 
-DEFAULT_DIR = Path("/work/shared/eval/extraction-dev")
+#: The extraction dev set beside the repository (../shared/eval) or under $NEWSWIRE_EVAL_DIR.
+DEFAULT_DIR = locate_eval("extraction-dev")
 
 
 def main() -> None:
@@ -29,6 +31,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="pages (default 100; 0 = all)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per page and system")
     args = parser.parse_args()
+    if args.dataset is None:
+        parser.error(f"no dataset: give DIR, or put ../shared/eval beside the repository, or set ${EVAL_ENV_VAR}")
     samples = load_dataset(args.dataset, args.limit or None)
     systems = ("newswire", "trafilatura")
     warm_up(systems)

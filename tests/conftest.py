@@ -106,12 +106,13 @@ async def index_prefix(es_client: object, es_settings: ElasticsearchSettings) ->
 
 @pytest.fixture(scope="session")
 def guardian() -> object:
-    """The real Guardian article's two versions (`../shared/fixtures/revisions`); skips the test
-    when the shared fixtures are not there."""
+    """The real Guardian article's two versions (`../shared/fixtures/revisions`, else the copy
+    packaged in `newswire.farm`); skips the test only when `$NEWSWIRE_FIXTURES_DIR` names a
+    directory without them."""
     from newswire.farm.fixtures import load_revision, locate_fixtures
 
     root = locate_fixtures()
     path = None if root is None else root / "revisions" / "guardian-kerry-lavrov.json"
     if path is None or not path.is_file():
-        pytest.skip("fixtures not found (set NEWSWIRE_FIXTURES_DIR)")
+        pytest.skip("Guardian revision fixture not found (check NEWSWIRE_FIXTURES_DIR)")
     return load_revision(path)

@@ -1,8 +1,9 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
 share bars, "read more" lines, reading times ("5 min read"), image credits and captions ending
 in one, byline dates on a line of their own, a trailing block of links to other articles,
-aggregator/tracker headers, doubled paragraphs and the headline repeated as the first line.
-Rules are about the *form* of a line, never about a site."""
+widget residue at the ends of the body, text written twice on one line and the headline
+repeated as the first line. Rules are about the *form* of a line, never about a site or a
+page template."""
 
 from __future__ import annotations
 
@@ -27,21 +28,18 @@ _BOILERPLATE = re.compile(
       | all\ rights\ reserved\b.{0,60}
       | .{0,60}©.{0,60}\ all\ rights\ reserved\.?
       | follow\ us\ on\b.{0,60}
-      | (?:this\ (?:article|story|page)\ (?:is\ from\ the\ source|was\ (?:first\ )?published\ (?:or\ seen\ )?on))\b.*
-      | you\ can\ find\ the\ current\ article\ at\ its\ original\ source\b.*
-      | the\ article\ has\ changed\ \d+\ times?\b.*
-      | (?:version\ \d+\s*)+
-      | \(\s*\d+\ (?:seconds?|minutes?|hours?|days?|weeks?)\ later\s*\)
       | last\ (?:updated|modified)\s*:?.{0,40}
       | \W*\d+\s*(?:-\s*)?(?:min(?:ute)?s?|m)\.?\s+read(?:ing)?(?:\s+time)?\W*
       | (?:estimated\s+)?read(?:ing)?\s+time\s*:?\s*\d+\s*(?:min(?:ute)?s?|m)\.?
     )$""",
     re.I | re.X,
 )
-#: A byline date on a line of its own ("July 29, 2025", "Published on: 14 February 2025").
+#: A byline date on a line of its own ("July 29, 2025", "Published on: 14 February 2025",
+#: "3 January, 2025"), or its label alone, the date on the next line ("PUBLISHED").
 _DATE_LINE = re.compile(
     rf"^(?:(?:posted|published|updated)(?:\s+on)?\s*:?\s*)?"
-    rf"(?:{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_NAME}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$",
+    rf"(?:{MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_NAME},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})$"
+    r"|^(?:posted|published|updated)(?:\s+on)?\s*:?$",
     re.I,
 )
 #: A caption: a line ending in a photo credit of at most five words ("... sensor DSLR. Photo by:
@@ -62,22 +60,25 @@ _RELATED_HEADING = re.compile(
 #: under its heading are short (headlines, dates, teasers: a median of at most this many words).
 RELATED_AFTER_WORDS, RELATED_MAX_MEDIAN = 50, 12
 _WORDY = re.compile(r"[^\W_]")
-# a line of one lowercase word is widget residue ("block", "advertisement"), not prose
+#: One lowercase word alone on a line. Inside a body it is often real text (a list's or a
+#: diagram's labels, "eggs", "dairy"; a line of code, "return"), so it only goes at the body's
+#: ends: a story opens with its first sentence and closes with its last, and a lone lowercase
+#: word before or after them is a widget's residue ("block"), which would also hide a dateline.
 _RESIDUE = re.compile(r"^[a-z][a-z_-]{0,20}$")
 
 
 def is_boilerplate(line: str) -> bool:
-    """Whether a line is boilerplate by form (banner, prompt, credit, aggregator header)."""
+    """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    return bool(_BOILERPLATE.match(line) or _RESIDUE.match(line) or _DATE_LINE.match(line.strip()))
+    return bool(_BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()))
 
 
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
-    """When the page's title is boilerplate (an aggregator's header), the body's first line is
-    the headline if it looks like one (short, no closing punctuation, prose after it)."""
-    # only the boilerplate forms count here: a one-word lowercase title ("restaurant" on a
-    # dictionary page) is a headline, not widget residue
+    """When the page has no title, or its title is boilerplate by form, the body's first line is
+    the headline if it looks like one (short, no closing punctuation, prose after it). A title is
+    held to the whole-line forms only (a banner, a share bar): a caption credit's form ends many
+    a real headline ("Docker Hardened Images: Security Validated by X")."""
     if title is not None and not _BOILERPLATE.match(title):
         return title, lines
     if len(lines) >= 2 and len(lines[0].split()) <= 25 and not lines[0].rstrip().endswith((".", "!", "?", ":", '"', "”")):
@@ -87,7 +88,11 @@ def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | N
 
 
 def _doubled(line: str) -> str | None:
-    """The half of a line that is one text written twice (side-by-side diffs), else None."""
+    """The half of a line that is one text written twice, else None: extractors glue the copies
+    of a text a page renders twice (a teaser's headline for two layouts, a link's title and
+    text). A table row ("| a | b | | a | b |") is left alone: its cells repeat by design."""
+    if line.lstrip().startswith("|"):
+        return None
     n = len(line)
     for cut in (n // 2, (n + 1) // 2):
         head, tail = line[:cut].strip(), line[cut:].strip()
@@ -97,12 +102,13 @@ def _doubled(line: str) -> str | None:
 
 
 def clean_lines(lines: tuple[str, ...], title: str | None) -> tuple[str, ...]:
-    """Lines with boilerplate removed, doubled lines halved and a leading headline dropped."""
+    """Lines with boilerplate removed, doubled lines halved, residue at the ends and a leading
+    headline dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
     for line in lines:
         line = _doubled(line) or line
-        if is_boilerplate(line) or not _WORDY.search(line):
+        if is_boilerplate(line) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue
         if folded_title and not out:
             folded = fold_text(line).casefold()
@@ -111,7 +117,10 @@ def clean_lines(lines: tuple[str, ...], title: str | None) -> tuple[str, ...]:
             if folded.startswith(folded_title + " "):
                 line = line[len(folded_title) + 1:].strip() if fold_text(line[: len(folded_title)]).casefold() == folded_title else line
         out.append(line)
-    return cut_related_block(tuple(out))
+    kept = cut_related_block(tuple(out))
+    while kept and _RESIDUE.match(kept[-1]):
+        kept = kept[:-1]
+    return kept
 
 
 def cut_related_block(lines: tuple[str, ...]) -> tuple[str, ...]:

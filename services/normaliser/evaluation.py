@@ -2,10 +2,16 @@
 
 A dataset directory holds `html/<id>.html[.gz]` and `ground-truth/<id>.json` (`url` and, under
 `ground_truth`, `title`, `author`, `publish_date`, `main_content`, `with`, `without`). Each page
-is run through a *system* (ours: the normaliser's own `extract` + `build_article`; or plain
-trafilatura) and scored: body precision/recall/F1 over word bags, the share of `with` snippets
-found and of `without` snippets absent, and title/author/date accuracy. CPU time is measured
-per page in the worker that ran it (`time.process_time`), so parallel runs stay comparable.
+is run through a *system* (ours: the normaliser's own `extract` + `build_article`; plain
+trafilatura; or rs-trafilatura when it is installed) and scored: body precision/recall/F1 over
+word bags, the share of `with` snippets found and of `without` snippets absent, and
+title/author/date accuracy. CPU time is measured per page in the worker that ran it
+(`time.process_time`), so parallel runs stay comparable.
+
+Each page has a language: the label's own (`language` at the top level or under
+`ground_truth`) when it declares one, else the language of the labelled text (py3langid on the
+label's title and body; never on what a system extracted). `language_groups` pools the
+languages with few pages, so that figures can be given per language group.
 """
 
 from __future__ import annotations
@@ -25,11 +31,17 @@ from urllib.parse import urlsplit
 from statistics import mean, median
 from typing import Any
 
+import py3langid
 import trafilatura
 
 from newswire.text import fold_text
 
-SYSTEMS = ("newswire", "trafilatura")
+SYSTEMS = ("newswire", "trafilatura", "rs-trafilatura")
+#: Systems that are optional packages (not installed by default everywhere): system -> module.
+OPTIONAL_SYSTEMS = {"rs-trafilatura": "rs_trafilatura"}
+#: A language with fewer pages than this in a dataset is pooled into the group "other".
+GROUP_MIN_PAGES = 5
+OTHER_LANGUAGES = "other"
 
 _WORD = re.compile(r"\w+")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\|)\s*", re.IGNORECASE)
@@ -48,6 +60,7 @@ class Sample:
     body: str | None
     with_: tuple[str, ...]
     without: tuple[str, ...]
+    language: str | None = None  # the label's (declared, or of its text)
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class PageScore:
     date_ok: bool | None = None
     cpu_s: float = 0.0
     error: str | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -116,17 +130,41 @@ def load_dataset(root: Path, limit: int | None = None) -> list[Sample]:
             continue
         doc = json.loads(gt_path.read_text(encoding="utf-8"))
         gt = doc.get("ground_truth") or {}
+        title, body = gt.get("title") or None, gt.get("main_content") or None
+        author = gt.get("author") or None
+        if isinstance(author, list):  # some label sets give a list of names
+            author = ", ".join(str(a) for a in author if a) or None
+        declared = doc.get("language") or gt.get("language")
         out.append(
             Sample(
                 id=sid, url=str(doc.get("url") or f"https://example.invalid/{sid}"), html_path=html_path,
-                title=gt.get("title") or None, author=gt.get("author") or None,
-                date=gt.get("publish_date") or None, body=gt.get("main_content") or None,
+                title=title, author=author,
+                date=gt.get("publish_date") or None, body=body,
                 with_=tuple(gt.get("with") or ()), without=tuple(gt.get("without") or ()),
+                language=str(declared).lower() if declared else label_language(title, body),
             )
         )
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def label_language(title: str | None, body: str | None) -> str | None:
+    """The language (ISO 639-1) of a label's text, or None when it has too little text."""
+    text = f"{title or ''}\n{body or ''}".strip()
+    if len(text) < 20:
+        return None
+    return str(py3langid.classify(text[:3000])[0]) or None
+
+
+def language_groups(samples: Sequence[Sample], min_pages: int = GROUP_MIN_PAGES) -> dict[str, str]:
+    """Sample id -> language group: its language when the dataset has at least `min_pages`
+    pages in it, else "other" (so that one page is not a group of its own)."""
+    counts = Counter(s.language for s in samples)
+    return {
+        s.id: s.language if s.language is not None and counts[s.language] >= min_pages else OTHER_LANGUAGES
+        for s in samples
+    }
 
 
 def read_html(path: Path) -> str:
@@ -169,7 +207,38 @@ def run_trafilatura(html: str, url: str) -> Output:
     return Output(doc.text or "", doc.title, authors, (doc.date or "")[:10] or None)
 
 
-RUNNERS: dict[str, Callable[[str, str], Output]] = {"newswire": run_newswire, "trafilatura": run_trafilatura}
+def run_rs_trafilatura(html: str, url: str) -> Output:
+    """rs-trafilatura (the Rust port, an optional package) with its defaults."""
+    import rs_trafilatura
+
+    doc = rs_trafilatura.extract(html, url=url)
+    authors = tuple(a.strip() for a in re.split(r"[;\n]", doc.author or "") if a.strip())
+    day, utc_day = None, None
+    if doc.date:
+        day = str(doc.date)[:10]
+        try:
+            stamp = datetime.fromisoformat(str(doc.date))
+        except ValueError:
+            stamp = None
+        # an instant (a time of day with its offset): its UTC day counts too, as for ours
+        if stamp is not None and stamp.tzinfo is not None and (stamp.hour, stamp.minute, stamp.second) != (0, 0, 0):
+            utc_day = stamp.astimezone(UTC).date().isoformat()
+    return Output(str(doc.main_content or ""), doc.title or None, authors, day, utc_day)
+
+
+def system_available(name: str) -> bool:
+    """Whether a system can run here (its optional package is installed)."""
+    module = OPTIONAL_SYSTEMS.get(name)
+    if module is None:
+        return name in RUNNERS
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+RUNNERS: dict[str, Callable[[str, str], Output]] = {
+    "newswire": run_newswire, "trafilatura": run_trafilatura, "rs-trafilatura": run_rs_trafilatura,
+}
 
 
 # -- scoring -------------------------------------------------------------------------------------
@@ -264,7 +333,7 @@ def same_date(predicted: str | None, truth: str, predicted_utc: str | None = Non
 
 def score(sample: Sample, out: Output, cpu_s: float) -> PageScore:
     """One system's scores on one page."""
-    s = PageScore(id=sample.id, cpu_s=cpu_s)
+    s = PageScore(id=sample.id, cpu_s=cpu_s, language=sample.language)
     if sample.body:
         s.precision, s.recall, s.f1 = body_scores(out.body, sample.body)
     text = _snippet_form(out.body)

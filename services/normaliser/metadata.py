@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
 from newswire.contracts.articles import Provenance
+from newswire.normaliser.newsfields import WIRES
 from newswire.text import fold_text
 
 #: Separators between a headline and the site name in <title> ("Headline | Site").
@@ -30,22 +31,36 @@ TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " :
 _WS = re.compile(r"\s+")
 _ALNUM = re.compile(r"[^0-9a-z]+")
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|Posting|Review|Recipe|HowTo)$", re.I)
+#: Words that make a credit a group or an outlet, never a person ("Podium Staff", "News Desk").
 _NOT_PEOPLE = re.compile(
     r"\b(staff|editor(?:ial)?s?|team|desk|newsroom|reporters?|correspondents?|agenc(?:y|ies)|admin(?:istrator)?|"
-    r"contributors?|guest|media|news|press|wire|inc|ltd|llc|group|company|online|web|digital)\b",
+    r"contributors?|media|news|inc|ltd|llc|group|company|online|web|digital)\b",
     re.I,
 )
-_JOB = re.compile(
-    r"\b(director|manager|expert|officer|founder|ceo|cto|president|head of|senior|sr|dietitian|"
-    r"writer|author|contributor|specialist|consultant|analyst|md|phd|rd|ms|msc|mba)\b\.?",
-    re.I,
+#: Outlet words that are also people's surnames ("Anna Press", "Christopher Guest"): they make a
+#: credit an outlet only when the whole credit is an outlet's name (`_is_outlet_name`).
+_OUTLET_SURNAMES = re.compile(r"\b(press|wire|guest)\b", re.I)
+_ROLES = (
+    r"director|manager|expert|officer|founder|ceo|cto|president|head(?=\s+of\b)|senior|dietitian|"
+    r"writer|author|contributor|specialist|consultant|analyst"
 )
+#: Job titles and credentials. One counts only when no name follows it: "Md Shahnawaz Khan
+#: Chandan" is a name (Md for Muhammad), "CEO of X", "Senior Writer" and a lone "MD" are not.
+_JOB = re.compile(rf"\b({_ROLES}|sr|md|phd|rd|ms|msc|mba)\b\.?", re.I)
+#: Job titles before a name label it ("Author Isaiah Shelton", "Senior Writer Jane Doe"): they
+#: go and the name stays. Credentials are not taken off the front: there they are part of a
+#: name ("Md Shahnawaz Khan Chandan").
+_LEADING_ROLES = re.compile(rf"^(?:(?:{_ROLES})\b\.?\s*:?\s+)+(?=(?-i:[A-Z]))", re.I)
 #: "By", "Written by:", "Posted by" before the names, also glued to them ("BySummer Swann") but
 #: not the start of a name ("Byron").
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written|posted|reviewed|words|story|article|authored)\s*)?by(?:\s*:\s*|\s+|(?-i:(?=[A-Z][a-z])))", re.I
+    r"^(?:(?:(?:written|posted|reviewed|words|story|article|authored)\s*)?by(?:\s*:\s*|\s+|(?-i:(?=[A-Z][a-z])))"
+    # the same in other languages: "Von", "Par", "Por", "Door", "Av", "Af", "Przez" before a name
+    r"|(?:von|par|por|door|av|af|przez)(?:\s+(?=\w)|\s*:?\s*$))",
+    re.I,
 )
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&)\s*", re.I)
+_WIRE_NAMES = frozenset(fold_text(w).casefold() for w in WIRES)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
     "publish-date", "publish_date", "publishdate", "pubdate", "date", "dc.date", "dc.date.issued",
@@ -106,6 +121,11 @@ def repair_mojibake(text: str) -> str:
 
 def _compact(text: str) -> str:
     return _ALNUM.sub("", fold_text(text).casefold())
+
+
+def _word_key(text: str) -> str:
+    """`text`'s letters and digits in any script, case-folded ("日刊ゲンダイ DIGITAL" -> "日刊ゲンダイdigital")."""
+    return re.sub(r"[\W_]+", "", fold_text(text).casefold())
 
 
 # -- JSON-LD ---------------------------------------------------------------------------------------
@@ -224,6 +244,8 @@ def split_author_names(raw: str) -> list[str]:
     out: list[str] = []
     for part in _AUTHOR_SPLIT.split(raw):
         name = clean(part.strip(" -–—:·•"))
+        if name:
+            name = _LEADING_ROLES.sub("", name)
         if not name or not is_person_name(name):
             continue
         if name not in out:
@@ -231,16 +253,50 @@ def split_author_names(raw: str) -> list[str]:
     return out
 
 
+def _is_job_title(name: str) -> bool:
+    """Whether a credit holds a job title or credential that no name follows ("Senior Director
+    of Operations", "Rachel Doe Writer", "MS"): a capitalised word after it that is not itself
+    one starts a name ("Md Shahnawaz Khan Chandan")."""
+    for match in _JOB.finditer(name):
+        following = name[match.end():].split()
+        nxt = following[0] if following else ""
+        if not (nxt[:1].isupper() and not _JOB.match(nxt) and not nxt.isupper()):
+            return True
+    return False
+
+
+def _is_outlet_name(name: str) -> bool:
+    """Whether a credit with an outlet word that is also a surname ("Press") is an outlet's name
+    as a whole: a news agency ("Associated Press", "The Canadian Press"), or a name that opens
+    with the outlet word or with "The"/"Our", or holds an acronym ("ABC Press"); "Anna Press"
+    is a person."""
+    words = name.split()
+    folded = fold_text(name).casefold()
+    if folded in _WIRE_NAMES or folded.removeprefix("the ") in _WIRE_NAMES:
+        return True
+    if _OUTLET_SURNAMES.fullmatch(words[0]) or words[0].casefold() in ("the", "our"):
+        return True
+    return any(len(w) >= 2 and w.isupper() for w in words)
+
+
+def _caseless(char: str) -> bool:
+    """A letter of a script without case (Chinese, Japanese, Devanagari, ...)."""
+    return char.isalpha() and not char.isupper() and not char.islower()
+
+
 def is_person_name(name: str) -> bool:
     """Plausibly a person's name: 1-5 words, letters, not an URL, handle, desk or job title."""
-    if _JOB.search(name) or (name.isupper() and len(name) <= 6):
+    if _is_job_title(name) or (name.isupper() and len(name) <= 6):
         return False
     if "://" in name or "@" in name or "/" in name or any(ch.isdigit() for ch in name):
         return False
     words = name.split()
-    if not 1 <= len(words) <= 5 or len(name) > 60 or not any(w[0].isupper() for w in words):
+    # a capital letter somewhere, unless the name is in a script without case ("大渡 美咲")
+    if not 1 <= len(words) <= 5 or len(name) > 60 or not any(w[0].isupper() or _caseless(w[0]) for w in words):
         return False
     if re.search(r"[a-z]\.[a-z]", name) or "_" in name:  # handles such as "jane.doe"
+        return False
+    if _OUTLET_SURNAMES.search(name) and _is_outlet_name(name):
         return False
     return not _NOT_PEOPLE.search(name)
 
@@ -682,8 +738,9 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
             if authors:
                 break
         prov_a = "heuristic"
-    site_c = {_compact(s) for s in sites}
-    authors = [a for a in authors if _compact(a) not in site_c]
+    # the outlet's own name is no author; compared in any script (an empty key matches nothing)
+    site_c = {_word_key(s) for s in sites} - {""}
+    authors = [a for a in authors if _word_key(a) not in site_c]
     if authors:
         f.authors, f.provenance["authors"] = tuple(authors[:8]), prov_a
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from newswire.cli._common import console, err_console
 from newswire.cli.cluster_cmd import eval_stories
+
+if TYPE_CHECKING:
+    from newswire.normaliser.evaluation import Summary
 
 app = typer.Typer(no_args_is_help=True)
 app.command("stories")(eval_stories)  # the enricher's story clustering (B-cubed)
@@ -24,7 +28,7 @@ app.command("stories")(eval_stories)  # the enricher's story clustering (B-cubed
 def extraction(
     dataset: Path = typer.Argument(..., help="Dataset directory with html/ and ground-truth/."),
     compare: list[str] = typer.Option(
-        [], "--compare", help="Also score this system on the same pages (trafilatura)."
+        [], "--compare", help="Also score this system on the same pages (trafilatura, rs-trafilatura)."
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N pages (after --offset)."),
     offset: int = typer.Option(0, "--offset", min=0, help="Skip the first N pages (in id order)."),
@@ -35,15 +39,22 @@ def extraction(
     out: Path | None = typer.Option(None, "--out", help="Write per-page scores here (JSON lines)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summaries as JSON, not a table."),
 ) -> None:
-    """Body P/R/F1, with/without snippet rates, title/author/date accuracy and CPU per page."""
+    """Body P/R/F1, with/without snippet rates, title/author/date accuracy and CPU per page;
+    the same per language group when the pages are in more than one (the label's language; a
+    language with fewer than 5 pages in the dataset is pooled into "other")."""
     from dataclasses import asdict
 
-    from newswire.normaliser.evaluation import SYSTEMS, PageScore, evaluate, load_dataset, summarise
+    from newswire.normaliser.evaluation import (
+        SYSTEMS, PageScore, evaluate, language_groups, load_dataset, summarise, system_available,
+    )
 
     systems = ["newswire"]
     for name in compare:
         if name not in SYSTEMS:
             err_console.print(f"[red]unknown system {name!r}[/red] (known: {', '.join(SYSTEMS)})")
+            raise typer.Exit(2)
+        if not system_available(name):
+            err_console.print(f"[red]{name} is not installed[/red] (pip install {name}; it builds with a Rust toolchain)")
             raise typer.Exit(2)
         if name not in systems:
             systems.append(name)
@@ -52,6 +63,7 @@ def extraction(
     except FileNotFoundError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    groups = language_groups(samples)  # over the whole dataset, so that both halves group alike
     if half is not None:  # a rule is kept only when it helps on both halves
         middle = len(samples) // 2
         samples = samples[:middle] if half == 1 else samples[middle:]
@@ -72,8 +84,19 @@ def extraction(
         if sink:
             sink.close()
     summaries = [summarise(name, scores[name]) for name in systems]
+    group_names = sorted({groups[s.id] for s in samples}, key=lambda g: (g == "other", g))
+    by_group = {
+        name: {g: summarise(name, [p for p in scores[name] if groups[p.id] == g]) for g in group_names}
+        for name in systems
+    } if len(group_names) > 1 else {}
     if as_json:
-        console.print_json(json.dumps([asdict(s) for s in summaries]))
+        out_json = []
+        for s in summaries:
+            item = asdict(s)
+            if by_group:
+                item["languages"] = {g: asdict(x) for g, x in by_group[s.system].items()}
+            out_json.append(item)
+        console.print_json(json.dumps(out_json))
         return
     table = Table(title=f"extraction: {dataset} ({len(samples)} pages)")
     table.add_column("metric")
@@ -93,3 +116,25 @@ def extraction(
     table.add_row("CPU ms/page (median)", *(f"{s.cpu_ms_median:.1f}" for s in summaries))
     table.add_row("errors", *(str(s.errors) for s in summaries))
     console.print(table)
+    if by_group:
+        console.print(_language_table(by_group, systems, group_names))
+
+
+def _language_table(by_group: dict[str, dict[str, Summary]], systems: list[str], groups: list[str]) -> Table:
+    """Body F1 and title/author/date accuracy per language group, a row per group and system."""
+    table = Table(title="by language group (the label's language)")
+    for column in ("group", "pages", "system", "body F1", "title", "author", "date"):
+        table.add_column(column, justify="left" if column in ("group", "system") else "right")
+
+    def pct(value: float, n: int) -> str:
+        return f"{100 * value:.1f}%" if n else "-"
+
+    for g in groups:
+        for k, name in enumerate(systems):
+            s = by_group[name][g]
+            table.add_row(
+                g if k == 0 else "", str(s.pages) if k == 0 else "", name, pct(s.f1, s.counts["body"]),
+                pct(s.title_acc, s.counts["title"]), pct(s.author_acc, s.counts["author"]),
+                pct(s.date_acc, s.counts["date"]),
+            )
+    return table

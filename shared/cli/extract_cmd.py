@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
@@ -15,6 +15,7 @@ from newswire.cli._common import err_console
 
 if TYPE_CHECKING:
     from newswire.contracts import FetchedPage
+    from newswire.normaliser.settings import NormaliserSettings
 
 
 def _page(url: str, html: str) -> FetchedPage:
@@ -27,11 +28,38 @@ def _page(url: str, html: str) -> FetchedPage:
     )
 
 
+def _jsonl_line(line: bytes, settings: NormaliserSettings) -> tuple[str, dict[str, Any] | None]:
+    """One `--jsonl` input line: (the article's JSON, None), or ("", {"error": ..., "url": ...})
+    when the line is blank, not a {"url", "html"} object, or its page gives no article."""
+    from newswire.normaliser.logic import NotExtractable, normalise_page
+
+    if not line.strip():
+        return "", {"error": "empty line", "url": None}
+    try:
+        item = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return "", {"error": f"not JSON: {exc}", "url": None}
+    if not isinstance(item, dict):
+        return "", {"error": "not a JSON object", "url": None}
+    url = item.get("url")
+    if not isinstance(url, str) or not url:
+        return "", {"error": "no url", "url": None}
+    try:
+        article = normalise_page(_page(url, str(item.get("html") or "")), settings)
+    except NotExtractable as exc:
+        return "", {"error": str(exc), "url": url}
+    except Exception as exc:  # noqa: BLE001 - a bad page is one error line, never the end of the stream
+        return "", {"error": f"{type(exc).__name__}: {exc}", "url": url}
+    return article.model_dump_json(), None
+
+
 def extract(
     page: Path | None = typer.Argument(None, help="An HTML file (.html or .html.gz)."),
     url: str | None = typer.Option(None, "--url", help="The page's URL (required with PAGE)."),
     jsonl: bool = typer.Option(
-        False, "--jsonl", help='Read {"url":..., "html":...} lines on stdin, write one article per line.'
+        False, "--jsonl",
+        help='Read {"url":..., "html":...} lines on stdin; write one line per input line, in order: '
+        'the article, or {"error":..., "url":...} when there is none.',
     ),
 ) -> None:
     """Print the NormalisedArticle of a page as JSON."""
@@ -42,21 +70,13 @@ def extract(
     if jsonl:
         failures = 0
         for n, line in enumerate(sys.stdin.buffer, 1):
-            if not line.strip():
-                continue
-            try:
-                item = orjson.loads(line)
-                fetched = _page(str(item["url"]), str(item.get("html") or ""))
-                article = normalise_page(fetched, settings)
-            except NotExtractable as exc:
+            # exactly one output line per input line, in order: an article, or an error object
+            result, error = _jsonl_line(line, settings)
+            if error is not None:
                 failures += 1
-                sys.stdout.write(orjson.dumps({"url": item.get("url"), "error": str(exc)}).decode() + "\n")
-                continue
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                failures += 1
-                err_console.print(f"[red]line {n}: {type(exc).__name__}: {exc}[/red]")
-                continue
-            sys.stdout.write(article.model_dump_json() + "\n")
+                err_console.print(f"[red]line {n}: {error['error']}[/red]")
+                result = orjson.dumps(error).decode()
+            sys.stdout.write(result + "\n")
             sys.stdout.flush()
         if failures:
             err_console.print(f"{failures} line(s) gave no article")

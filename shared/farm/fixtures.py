@@ -1,8 +1,14 @@
-"""Real article fixtures (seed texts and a two-version article), found at run time.
+"""Real article fixtures (seed texts and a two-version article), found at run time; and the
+labelled evaluation sets (``../shared/eval``).
 
-The fixtures live outside the repository (``<repo root>/../shared/fixtures``) and are never
-copied into it. Lookup order: an explicit directory, ``$NEWSWIRE_FIXTURES_DIR``, then
-``shared/fixtures`` next to any ancestor of this module's file or of the working directory.
+The fixtures live beside the repository (``<repo root>/../shared/fixtures``); a copy of the five
+seed texts and the Guardian revision pair (about 30 kB) ships in the package
+(``newswire/farm/data``), so a clone without ``../shared`` still has them. Lookup order: an
+explicit directory, ``$NEWSWIRE_FIXTURES_DIR``, then ``shared/fixtures`` next to any ancestor of
+this module's file or of the working directory, then the packaged copy.
+
+The evaluation sets are not packaged (tens of MB): ``locate_eval`` finds them through
+``$NEWSWIRE_EVAL_DIR``, then ``shared/eval`` next to any ancestor, as above.
 """
 
 from __future__ import annotations
@@ -16,16 +22,23 @@ from typing import Any
 
 __all__ = [
     "ENV_VAR",
+    "EVAL_ENV_VAR",
+    "PACKAGED_FIXTURES",
     "FixtureSet",
     "RevisionArticle",
     "SeedArticle",
     "load_fixtures",
     "load_revision",
     "load_seed",
+    "locate_eval",
     "locate_fixtures",
 ]
 
 ENV_VAR = "NEWSWIRE_FIXTURES_DIR"
+#: The directory of the labelled evaluation sets (holding ``extraction-dev/`` and the others).
+EVAL_ENV_VAR = "NEWSWIRE_EVAL_DIR"
+#: The copy of the seed texts and revision pair that ships in the package (the last resort).
+PACKAGED_FIXTURES = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -75,20 +88,28 @@ def _ancestors(start: Path) -> Iterator[Path]:
     yield from start.parents
 
 
+def _shared_dirs(name: str) -> list[Path]:
+    """``shared/<name>`` next to every ancestor of this module's file and of the working directory."""
+    out: list[Path] = []
+    starts: Iterable[Path] = (Path(__file__).resolve().parent, Path.cwd().resolve())
+    for start in starts:
+        for anc in _ancestors(start):
+            cand = anc / "shared" / name
+            if cand not in out:
+                out.append(cand)
+    return out
+
+
 def candidate_dirs(explicit: Path | str | None = None) -> list[Path]:
-    """Directories that are tried, in order."""
+    """Directories that are tried, in order (the packaged copy last)."""
     out: list[Path] = []
     if explicit is not None:
         out.append(Path(explicit))
     env = os.environ.get(ENV_VAR)
     if env:
         out.append(Path(env))
-    starts: Iterable[Path] = (Path(__file__).resolve().parent, Path.cwd().resolve())
-    for start in starts:
-        for anc in _ancestors(start):
-            cand = anc / "shared" / "fixtures"
-            if cand not in out:
-                out.append(cand)
+    out += [c for c in _shared_dirs("fixtures") if c not in out]
+    out.append(PACKAGED_FIXTURES)
     return out
 
 
@@ -96,7 +117,8 @@ def locate_fixtures(explicit: Path | str | None = None) -> Path | None:
     """The fixtures directory, or None when absent.
 
     An explicit directory or ``$NEWSWIRE_FIXTURES_DIR`` that does not exist is not silently
-    replaced by a walked-up one: it yields None.
+    replaced by a walked-up one or the packaged copy: it yields None. Without either, the first
+    ``shared/fixtures`` found walking up, else the copy in the package.
     """
     if explicit is not None:
         p = Path(explicit)
@@ -108,6 +130,18 @@ def locate_fixtures(explicit: Path | str | None = None) -> Path | None:
     for cand in candidate_dirs():
         if _looks_like_fixtures(cand):
             return cand
+    return None
+
+
+def locate_eval(dataset: str | None = None) -> Path | None:
+    """The evaluation directory (``../shared/eval``), or one dataset in it (``"extraction-dev"``),
+    or None when absent. ``$NEWSWIRE_EVAL_DIR`` wins and is never replaced by a walked-up one."""
+    env = os.environ.get(EVAL_ENV_VAR)
+    roots = [Path(env)] if env else _shared_dirs("eval")
+    for root in roots:
+        found = root / dataset if dataset else root
+        if found.is_dir():
+            return found
     return None
 
 

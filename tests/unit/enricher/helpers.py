@@ -10,7 +10,16 @@ from newswire.contracts.ids import article_id, host_of, revision_id
 from newswire.text import content_hash
 from tests.factories import T0
 
-SEEDS = Path("/work/shared/fixtures/seeds")
+def _seeds() -> Path:
+    """The seed texts: ../shared/fixtures beside the repository, else the packaged copy."""
+    from newswire.farm.fixtures import locate_fixtures
+
+    root = locate_fixtures()
+    assert root is not None, "no seed fixtures (../shared/fixtures or the packaged copy)"
+    return root / "seeds"
+
+
+SEEDS = _seeds()
 
 
 def version_of(

@@ -1,13 +1,33 @@
-"""Rendering real seed texts as simple news pages (for golden and integration tests)."""
+"""Rendering real seed texts as simple news pages, and finding the labelled dev sets (for golden,
+CLI and integration tests)."""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, NoReturn
 
-from newswire.farm.fixtures import SeedArticle
+import pytest
+
+from newswire.farm.fixtures import EVAL_ENV_VAR, SeedArticle, locate_eval
 from newswire.normaliser.extract import parse_html
 from newswire.normaliser.metadata import read_metadata
+
+
+def eval_dataset(name: str) -> Path | None:
+    """A labelled dataset of `../shared/eval` (or `$NEWSWIRE_EVAL_DIR`), e.g. "extraction-dev"."""
+    found = locate_eval(name)
+    return found if found is not None and (found / "ground-truth").is_dir() else None
+
+
+def missing(what: str) -> NoReturn:
+    """Data a test needs is not there: a failure in CI (`CI` set), where it must be, else a skip."""
+    message = f"{what} not found (../shared/eval beside the repository, or ${EVAL_ENV_VAR})"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
 
 #: Page URL of the metadata-rule tests.
 URL = "https://www.example.com/guides/solar-panels"

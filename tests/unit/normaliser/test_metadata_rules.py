@@ -142,3 +142,51 @@ def test_scorer_compares_dates_at_the_label_precision() -> None:
     assert not same_date("2025-01-03", "2025-01-02")
     assert not same_date(None, "2025-01-02")
     assert not same_date("2025-01-02", "Jan 2025")
+
+
+# -- authors: filters that dropped real names (issue #25) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        # a credential before a name is part of it (Md for Muhammad); after a name, or alone, it goes
+        ("By Md Shahnawaz Khan Chandan", ["Md Shahnawaz Khan Chandan"]),
+        ("Dylan Bailey, MS, RD", ["Dylan Bailey"]),
+        ("Jane Doe MD", []),
+        # a job title counts when no name follows it; before a name it is a label and goes
+        ("Jane Doe, Senior Director of Operations", ["Jane Doe"]),
+        ("CEO of CaseBasix", []),
+        ("Rachel Doe Writer", []),
+        ("Author Isaiah Shelton", ["Isaiah Shelton"]),
+        ("Senior Writer Jane Doe", ["Jane Doe"]),
+        # an outlet word that is also a surname makes an outlet only when the whole credit is one
+        ("By Anna Press", ["Anna Press"]),
+        ("Christopher Guest", ["Christopher Guest"]),
+        ("Associated Press", []),
+        ("The Canadian Press", []),
+        ("Press Association", []),
+        ("ABC Press", []),
+        ("Guest Post", []),
+        ("Podium Staff", []),
+        ("News Desk", []),
+        # scripts without case, and bylines in other languages
+        ("大渡 美咲", ["大渡 美咲"]),
+        ("Андрей Колесников", ["Андрей Колесников"]),
+        ("Von Anna Schmidt", ["Anna Schmidt"]),
+        ("Von dpa", []),
+        ("Par Jean Dupont", ["Jean Dupont"]),
+        ("Von", []),
+    ],
+)
+def test_author_filters_keep_real_names(raw: str, names: list[str]) -> None:
+    assert split_author_names(raw) == names
+
+
+def test_site_name_filter_works_in_any_script() -> None:
+    """The outlet's own name is no author, in any script; a name is not mistaken for it because
+    both reduce to nothing in ASCII."""
+    head = '<meta property="og:site_name" content="産経新聞：産経ニュース"><meta name="author" content="大渡 美咲">'
+    assert _meta(_page(head, "<h1>見出し</h1>")).authors == ("大渡 美咲",)
+    head = '<meta property="og:site_name" content="産経ニュース"><meta name="author" content="産経ニュース">'
+    assert _meta(_page(head, "<h1>見出し</h1>")).authors == ()

@@ -64,34 +64,59 @@ def test_credit_at_end_of_paragraph() -> None:
 
 def test_boilerplate_lines_removed() -> None:
     lines = (
+        "block",
         "Kerry flies to Geneva",
         "We use cookies to improve your experience. Accept all cookies",
         STORY,
         "Sign up for our daily newsletter",
         "Share on Facebook",
         "Photo: Getty Images",
-        "block",
+        "PUBLISHED",
+        "3 January, 2025",
         "Read more: Lavrov warns of consequences",
         "Officials said the last differences were about territory. " * 2,
         "All rights reserved.",
+        "block",
     )
     out = clean_lines(lines, "Kerry flies to Geneva")
     assert out == (STORY, "Officials said the last differences were about territory.")
 
 
-def test_aggregator_header_gives_way_to_headline() -> None:
+def test_a_lone_lowercase_word_goes_only_at_the_ends() -> None:
+    """A one-word lowercase line inside the body is text (a list's labels, a line of code); at
+    the body's ends, before the first sentence or after the last, it is a widget's residue."""
+    lines = ("widget", STORY, "Shopping list:", "eggs", "dairy", "He declined to comment.", "block", "footer")
+    assert clean_lines(lines, None) == (STORY, "Shopping list:", "eggs", "dairy", "He declined to comment.")
+    # residue before a dateline would hide it from the dateline rule
+    lifted = lift_news_fields(clean_lines(("block", "Reuters, Washington :", STORY), None))
+    assert lifted.place == "Washington" and lifted.wire == "Reuters" and lifted.lines == (STORY,)
+
+
+def test_text_written_twice_on_a_line_is_kept_once() -> None:
+    """Extractors glue the two copies of a text a page renders twice (a teaser's headline for two
+    layouts); a table row's cells repeat by design and stay."""
+    twice = "Mike Johnson’s Art of the Deal Mike Johnson’s Art of the Deal"
+    row = "| Language | Base, GB/s | | Language | Base, GB/s |"
+    assert clean_lines((STORY, twice, row), None) == (STORY, "Mike Johnson’s Art of the Deal", row)
+    assert clean_lines((f"{STORY}{STORY}",), None) == (STORY,)
+
+
+def test_no_rule_for_a_revision_trackers_template() -> None:
+    """A revision tracker's header is one site's template, not a news convention: its lines are
+    not boilerplate by form (the tracker's page is not a news page)."""
     header = "This article is from the source 'guardian' and was first published or seen on ."
-    lines = clean_lines(
-        (
-            "You can find the current article at its original source at https://example.com/a",
-            "The article has changed 6 times. There is an RSS feed of changes available.",
-            "Version 0 Version 1",
-            "Kerry flies to Geneva for talks Kerry flies to Geneva for talks",
-            "(35 minutes later)",
-            f"{STORY}{STORY}",
-        ),
-        header,
-    )
-    title, body = promote_headline(lines, header)
-    assert title == "Kerry flies to Geneva for talks" and body == (STORY,)
-    assert promote_headline((STORY,), "A fine headline") == ("A fine headline", (STORY,))
+    lines = ("The article has changed 6 times. There is an RSS feed of changes available.", STORY)
+    assert clean_lines(lines, header) == lines
+
+
+def test_headline_promoted_only_without_a_real_title() -> None:
+    headline, lines = "Kerry flies to Geneva for talks", (STORY,)
+    assert promote_headline((headline, *lines), None) == (headline, lines)
+    assert promote_headline((headline, *lines), "Skip to content") == (headline, lines)
+    assert promote_headline((headline, *lines), "Advertisement") == (headline, lines)
+    assert promote_headline(lines, "A fine headline") == ("A fine headline", lines)
+    # a caption credit's form does not make a headline boilerplate
+    title = "Docker Hardened Images: Security Independently Validated by SRLabs"
+    assert promote_headline((headline, *lines), title) == (title, (headline, *lines))
+    # nothing that looks like a headline: no title rather than a sentence as one
+    assert promote_headline(lines, "Skip to content") == (None, lines)
