@@ -21,6 +21,7 @@ from newswire.cli import (
     run_cmd,
     topics_cmd,
     up_cmd,
+    web_cmd,
 )
 
 app = typer.Typer(
@@ -53,6 +54,7 @@ app.command("up", help="Run the whole system locally (dev stack + six stages) un
 app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
     run_cmd.run
 )
+app.command("web", help="The revision view: articles' versions and diffs, feeds of changes (port 6107).")(web_cmd.web)
 
 
 def main() -> None:

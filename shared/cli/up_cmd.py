@@ -28,6 +28,8 @@ from newswire.config import CommonSettings
 from newswire.runtime.instance import AlreadyRunning, InstanceLock, port_free, who_answers
 from newswire.runtime.stage import WEB_PORTS
 from newswire.runtime.supervisor import Supervisor, parse_processes
+from newswire.topics import STAGES
+from newswire.web.settings import DEFAULT_PORT as WEB_VIEW_PORT
 
 DEMO_PORT = up_demo.DEMO_PORT
 #: How often the live screen asks Elasticsearch for the counts (the stages' /metrics: every 2 s).
@@ -46,10 +48,14 @@ def load_feed_file(path: Path) -> list[dict[str, Any]]:
     return [{"url": line.strip()} for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+#: What `newswire up` runs: the six stages and the revision view (`newswire web`).
+PORTS = {**WEB_PORTS, "web": WEB_VIEW_PORT}
+
+
 def _ports_taken(demo: bool) -> list[str]:
     """Why this machine cannot run another system now: the stages' (and the farm's) ports."""
     problems = []
-    for stage, port in WEB_PORTS.items():
+    for stage, port in PORTS.items():
         if not port_free("127.0.0.1", port):
             other = who_answers(port)
             holder = f"a newswire {other} stage answers there" if other else "another program holds it"
@@ -87,6 +93,10 @@ def up(
     processes: str = typer.Option(
         "", help="Processes per stage, e.g. enricher=2 (they share its partitions; default 1 each)."
     ),
+    serve: bool | None = typer.Option(
+        None, "--serve/--no-serve",
+        help="Demo: keep the revision view up after the report until Ctrl-C (default: when run at a terminal).",
+    ),
 ) -> None:
     """Run the whole system locally until Ctrl-C (or --duration); --demo until the demo is told."""
     try:
@@ -109,7 +119,8 @@ def up(
                 style="red", markup=False, soft_wrap=True,
             )
             raise typer.Exit(1)
-        code = _run(demo, outlets, duration, timeout, feeds, devstack, counts)
+        keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
+        code = _run(demo, outlets, duration, timeout, feeds, devstack, counts, keep)
     finally:
         lock.release()
     if code:
@@ -137,7 +148,7 @@ def _prepare(settings: CommonSettings) -> None:
 
 def _run(
     demo: bool, outlets: int, duration: float, timeout: float, feeds: Path, devstack: bool,
-    counts: dict[str, int],
+    counts: dict[str, int], serve: bool,
 ) -> int:
     from newswire.poller.registry import add_feeds, read_feeds
 
@@ -174,10 +185,14 @@ def _run(
     added = run_async(add_feeds(settings.kafka, feed_entries))
     registered = sum(1 for f in run_async(read_feeds(settings.kafka)).values() if f.enabled)
     console.print(
-        f"{added} feed(s) added, {registered} in the registry; starting the six stages (logs in {work / 'logs'})"
+        f"{added} feed(s) added, {registered} in the registry; starting the six stages and the revision view "
+        f"{_web_url()} (logs in {work / 'logs'})"
         + (f"; demo topics {settings.kafka.topic_prefix}*, indices {settings.elasticsearch.index_prefix}-*" if demo else "")
     )
-    supervisor = Supervisor(env=env, log_dir=work / "logs", processes=counts)
+    supervisor = Supervisor(
+        env=env, log_dir=work / "logs", processes=counts, stages=(*STAGES, "web"), ports=dict(PORTS),
+        commands={"web": ["web"]},
+    )
     stopping = False
 
     def _stop(*_: Any) -> None:
@@ -233,17 +248,31 @@ def _run(
                 ))
                 time.sleep(2.0)
     except KeyboardInterrupt:
-        pass
-    finally:
-        console.print("stopping the stages…")
-        supervisor.stop()
-        if farm is not None:
-            farm.terminate()
-            farm.wait(30)
+        stopping = True
+    # A finished demo keeps its revision view up for a person at a terminal to read (Ctrl-C
+    # stops it); run by a script (no terminal, or --no-serve), it ends with its report.
+    keep_web = demo and serve and state is not None and state.done and not stopping
+    console.print("stopping the stages…")
+    supervisor.stop(keep=("web",) if keep_web else ())
+    if farm is not None:
+        farm.terminate()
+        farm.wait(30)
     for name, why in supervisor.failures.items():
         err_console.print(f"{name} could not run: {why}", style="red", markup=False, soft_wrap=True)
     if demo:
-        return _demo_report(settings, result, items, time.monotonic() - started, code)
+        code = _demo_report(settings, result, items, time.monotonic() - started, code)
+        if keep_web:
+            console.print(
+                f"the revision view stays up at {_web_url()} (the links above): Ctrl-C stops it",
+                highlight=False, markup=False, soft_wrap=True,
+            )
+            try:
+                while not stopping:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+            supervisor.stop()
+        return code
     shown = _counts(settings, registered, shown)
     console.print(render_status(shown, {}, title="newswire — stopped"))
     es = settings.elasticsearch.hosts[0].rstrip("/")
@@ -258,6 +287,11 @@ def _run(
     if devstack:
         console.print("the dev stack is still running: `newswire devstack down` stops it")
     return code
+
+
+def _web_url(path: str = "/") -> str:
+    """Where the revision view answers."""
+    return f"http://127.0.0.1:{WEB_VIEW_PORT}{path}"
 
 
 def _all_caught_up(supervisor: Supervisor) -> bool:
@@ -282,7 +316,7 @@ def _demo_report(
             for line in run_async(up_demo.where_stopped(settings, result)):
                 console.print(line, highlight=False, markup=False, soft_wrap=True)
         code = code or 1
-    for line in run_async(up_demo.showcase(settings, items)):
+    for line in run_async(up_demo.showcase(settings, items, _web_url())):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(up_demo.result_line(result, elapsed_s), highlight=False, markup=False, soft_wrap=True)
     return code

@@ -211,9 +211,9 @@ async def where_stopped(settings: CommonSettings, result: LedgerResult) -> list[
     return [f"where the {len(lost)} lost articles stopped: {head}", *lines[:20]]
 
 
-async def showcase(settings: CommonSettings, items: list[PublishedItem]) -> list[str]:
+async def showcase(settings: CommonSettings, items: list[PublishedItem], web_url: str) -> list[str]:
     """The demo's closing story: the Guardian revision's diff as text, the story of the seed
-    reports, and queries that work on what was indexed."""
+    reports, and queries that work on what was indexed, with the revision view's pages of each."""
     from newswire.es.client import make_client
     from newswire.es.setup import alias
 
@@ -235,6 +235,7 @@ async def showcase(settings: CommonSettings, items: list[PublishedItem]) -> list
                     f"+{stats.get('words_added', 0)} / -{stats.get('words_removed', 0)} words; "
                     f"kinds: {', '.join(rev.get('kinds') or [])}",
                     *_clip(str(rev.get("diff_unified") or ""), 40),
+                    f"  read it side by side: {web_url.rstrip('/')}/articles/{rev.get('article_id')}",
                 ]
         seeds = seed_items(items)
         if seeds:
@@ -252,6 +253,7 @@ async def showcase(settings: CommonSettings, items: list[PublishedItem]) -> list
                 for d in docs:
                     mark = "*" if d.get("story_id") == story_id else " "
                     out.append(f"  {mark} {d.get('outlet') or d.get('host')}: {d.get('title')}")
+                out.append(f"  the story's page: {web_url.rstrip('/')}/stories/{story_id}")
             else:
                 out.append(f"the {len(seeds)} seed reports were indexed without a story")
     finally:
@@ -259,6 +261,8 @@ async def showcase(settings: CommonSettings, items: list[PublishedItem]) -> list
     es_url = settings.elasticsearch.hosts[0].rstrip("/")
     out += [
         "",
+        f"read them: {web_url} (recent revisions, articles, stories, outlets, search; Atom and RSS feeds of "
+        f"changes at {web_url.rstrip('/')}/feeds/revisions.atom)",
         "query them (the demo's own indices; your `make up` data is under the default prefix):",
         f"  curl '{es_url}/{prefix}-articles/_search?q=Lavrov&size=3&_source=title,outlet,canonical_url&pretty'",
         f"  curl '{es_url}/{prefix}-revisions/_search?_source=title_new,changed_paragraphs,diff_unified&pretty'",

@@ -72,6 +72,9 @@ class Supervisor:
     processes: dict[str, int] = field(default_factory=dict)
     """Processes per stage (1 when absent). Instance 0 is named after its stage, the others
     `<stage>-2`, `<stage>-3`, ..."""
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    """The `newswire` command of a process that is not a stage (e.g. `{"web": ["web"]}`); a
+    stage runs as `newswire run <stage>`."""
 
     def start(self) -> None:
         """Start every stage (every instance of it)."""
@@ -94,7 +97,7 @@ class Supervisor:
         }
         log = open(child.log_path, "ab")
         child.process = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli.main", "run", child.stage],
+            [sys.executable, "-m", "newswire.cli.main", *self.commands.get(child.stage, ["run", child.stage])],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -133,13 +136,15 @@ class Supervisor:
         child.restarts += 1
         self._spawn(child)
 
-    def stop(self, grace_s: float = 30.0) -> None:
-        """Stop every stage: SIGTERM, then SIGKILL after `grace_s`."""
-        for child in self.children.values():
+    def stop(self, grace_s: float = 30.0, keep: tuple[str, ...] = ()) -> None:
+        """Stop every process (but those named in `keep`): SIGTERM, then SIGKILL after
+        `grace_s`."""
+        doomed = [c for name, c in self.children.items() if name not in keep]
+        for child in doomed:
             if child.process is not None and child.process.poll() is None:
                 _signal_group(child.process, signal.SIGTERM)
         deadline = time.monotonic() + grace_s
-        for child in self.children.values():
+        for child in doomed:
             if child.process is None:
                 continue
             try:

@@ -217,3 +217,19 @@ def volume_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             mounts.append((str(entry.get("source", "")), str(entry["target"])))
     return mounts
+
+
+def test_web_reads_elasticsearch_on_its_own_port() -> None:
+    """`newswire web`: the one image, its command, port 6107 published on loopback only, a
+    healthcheck on /healthz, after setup; no Kafka, no state."""
+    web = services()["web"]
+    assert web["image"] == IMAGE and "build" not in web
+    assert web["command"] == ["web"]
+    env = env_of(web)
+    assert env["NEWSWIRE_WEB_PORT"] == "6107" and env["NEWSWIRE_WEB_HOST"] == "0.0.0.0"
+    assert env["NEWSWIRE_ELASTICSEARCH__HOSTS"] == COMMON_ENV["NEWSWIRE_ELASTICSEARCH__HOSTS"]
+    assert web["ports"] == ["127.0.0.1:6107:6107"]
+    assert "http://127.0.0.1:6107/healthz" in " ".join(web["healthcheck"]["test"])
+    assert web["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert "kafka" not in web["depends_on"] and not volume_mounts(web)
+    assert 6107 not in STAGE_PORTS.values()
