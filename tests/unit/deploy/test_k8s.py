@@ -30,11 +30,16 @@ from pydantic_settings import BaseSettings
 
 from newswire.cli import k8s_cmd
 from newswire.cli.main import app as cli_app
-from newswire.config import ServiceSettings
+from newswire.config import CommonSettings, ServiceSettings
 from newswire.runtime.stage import WEB_PORTS
 from newswire.topics import FEEDS, PUBLIC_TOPICS, STAGES, TABLES, all_topics, by_name
+from newswire.web.settings import DEFAULT_PORT as WEB_VIEW_PORT
 
 REPO = Path(__file__).resolve().parents[3]
+#: Workloads that are not Kafka stages: the revision view (`newswire web`, read-only over
+#: Elasticsearch: no topics, no state), its command and its port.
+READERS: dict[str, tuple[list[str], int]] = {"web": (["web"], WEB_VIEW_PORT)}
+PORTS = {**WEB_PORTS, **{name: port for name, (_, port) in READERS.items()}}
 K8S = REPO / "deploy" / "k8s"
 TOOLS = K8S / "tools"
 OVERLAYS = ("dev", "prod", "operators")
@@ -111,11 +116,11 @@ def _env(docs: tuple[dict[str, Any], ...], container: dict[str, Any]) -> dict[st
 # -- the settings classes, walked -----------------------------------------------------------------
 
 
-def _settings_class(stage: str) -> type[ServiceSettings]:
+def _settings_class(stage: str) -> type[CommonSettings]:
     module = __import__(f"newswire.{stage}.settings", fromlist=["*"])
     classes = [
         obj for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, ServiceSettings) and obj.__module__ == module.__name__
+        if inspect.isclass(obj) and issubclass(obj, CommonSettings) and obj.__module__ == module.__name__
     ]
     assert len(classes) == 1, classes
     return classes[0]
@@ -175,8 +180,13 @@ def test_the_settings_walk_sees_nested_and_secret_fields() -> None:
 def test_overlay_renders_a_workload_for_every_stage(overlay: str) -> None:
     docs = _render(overlay)
     workloads = _workloads(docs)
-    assert set(workloads) == set(STAGES)
+    assert set(workloads) == set(STAGES) | set(READERS)
     for stage, workload in workloads.items():
+        if stage in READERS:
+            assert workload["kind"] == "Deployment"
+            assert _container(workload)["args"] == READERS[stage][0]
+            assert workload["metadata"].get("namespace"), "overlays set a namespace"
+            continue
         assert workload["kind"] == k8s_cmd.WORKLOADS[stage]
         assert _container(workload)["args"] == ["run", stage]
         assert workload["metadata"].get("namespace"), "overlays set a namespace"
@@ -243,7 +253,7 @@ def test_ports_and_probes_match_the_stages_web_ports(overlay: str) -> None:
     for stage, workload in _workloads(docs).items():
         container = _container(workload)
         env = _env(docs, container)
-        port = WEB_PORTS[stage]
+        port = PORTS[stage]
         assert int(env["NEWSWIRE_WEB_PORT"]) == port
         assert env["NEWSWIRE_WEB_HOST"] == "0.0.0.0"  # reachable by the kubelet and Prometheus
         assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
@@ -261,8 +271,13 @@ def test_ports_and_probes_match_the_stages_web_ports(overlay: str) -> None:
 def test_every_variable_is_a_settings_field(overlay: str) -> None:
     docs = _render(overlay)
     cli = _cli_envvars()
+    # a reader shares the stages' common ConfigMap and ignores their stage-only fields
+    # (extra="ignore", as the setup Job): ServiceSettings bounds those keys
+    shared, _ = _env_names(ServiceSettings)
     for stage, workload in _workloads(docs).items():
         names, secrets = _env_names(_settings_class(stage))
+        if stage in READERS:
+            names = names | shared
         env = _env(docs, _container(workload))
         unknown = {name for name in env if name not in names}
         assert not unknown, (stage, unknown)
@@ -300,6 +315,8 @@ def test_secrets_hold_only_secret_settings(overlay: str) -> None:
 def test_stateful_stages_keep_their_data_dir_on_a_volume(overlay: str) -> None:
     docs = _render(overlay)
     for stage, workload in _workloads(docs).items():
+        if stage in READERS:
+            continue  # no state
         container = _container(workload)
         data_dir = _env(docs, container)["NEWSWIRE_DATA_DIR"]
         mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
@@ -322,6 +339,9 @@ def test_disruption_budgets_cover_every_stage(overlay: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_replicas_never_exceed_the_partitions(overlay: str) -> None:
     for stage, workload in _workloads(_render(overlay)).items():
+        if stage in READERS:
+            assert workload["spec"]["replicas"] >= 1  # readers scale freely: no partitions
+            continue
         assert 1 <= workload["spec"]["replicas"] <= k8s_cmd.max_replicas(stage), stage
     poller = _workloads(_render(overlay))["poller"]
     assert poller["spec"]["replicas"] <= FEEDS.partitions
