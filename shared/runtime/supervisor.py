@@ -12,6 +12,7 @@ Progress is read from each stage's own /metrics endpoint, as Prometheus would.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -184,15 +185,45 @@ class Supervisor:
 
 
 def free_ports(n: int) -> list[int]:
-    """`n` TCP ports free on 127.0.0.1 right now (web ports for stage processes started side by
-    side: tests, benchmarks, several instances on one machine)."""
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
+    """`n` TCP ports free on 127.0.0.1 right now, for web ports of processes started side by side
+    (tests, benchmarks, several instances on one machine).
+
+    Chosen below the kernel's ephemeral range: a port the kernel handed out (bind to port 0)
+    is one it may hand again to any outgoing connection (a Kafka client's) before the process
+    that was meant to listen on it binds it."""
+    low = _ephemeral_floor()
+    rng = random.Random()
+    ports: list[int] = []
+    for _ in range(100 * max(1, n)):
+        if len(ports) == n:
+            break
+        port = rng.randrange(PRIVATE_PORTS_FROM, low)
+        if port in ports or port in RESERVED_PORTS:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+    if len(ports) < n:
+        raise RuntimeError(f"no {n} free ports between {PRIVATE_PORTS_FROM} and {low}")
     return ports
+
+
+#: Where free_ports looks (up to the ephemeral range), and ports it never hands out: the stages'
+#: and the revision view's defaults, the demo farm's, and the dev stack's.
+PRIVATE_PORTS_FROM = 20000
+RESERVED_PORTS = frozenset({*range(6101, 6108), 8900, 19092, 19093, 19200, 19300})
+
+
+def _ephemeral_floor() -> int:
+    """The low end of the kernel's ephemeral port range (32768 when it cannot be read)."""
+    try:
+        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+    return low if low > PRIVATE_PORTS_FROM + 1000 else 32768
 
 
 def parse_processes(text: str) -> dict[str, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -17,14 +16,13 @@ from pathlib import Path
 from types import TracebackType
 
 from newswire.config import KafkaSettings
+from newswire.runtime.supervisor import free_ports
 from tests.conftest import REPO
 
 
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port free on 127.0.0.1 right now, outside the ephemeral range (see free_ports)."""
+    return free_ports(1)[0]
 
 
 class StageProcess:
