@@ -7,7 +7,6 @@ with uvicorn in the foreground until SIGINT or SIGTERM (uvicorn's own graceful s
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -205,7 +204,7 @@ def main(host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     from newswire.es.client import make_client
-    from newswire.runtime.instance import PORT_IN_USE_EXIT, port_free, port_taken_message
+    from newswire.runtime.instance import exit_if_port_taken
     from newswire.runtime.logging import configure_logging
     from newswire.web.adapters import ElasticsearchReader
 
@@ -216,9 +215,7 @@ def main(host: str | None = None, port: int | None = None) -> None:
         overrides["web_port"] = port
     settings = WebSettings(**overrides)
     listen_port = settings.port()
-    if not port_free(settings.web_host, listen_port):
-        print(port_taken_message("web", settings.web_host, listen_port), file=sys.stderr, flush=True)
-        raise SystemExit(PORT_IN_USE_EXIT)
+    exit_if_port_taken("web", settings.web_host, listen_port)
     configure_logging(settings.log_level, settings.log_format)
     client = make_client(settings.elasticsearch)
     reader = ElasticsearchReader(client, settings.elasticsearch.index_prefix, settings.web_es_timeout_s)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import sys
 
 import typer
 
 from newswire.config import ServiceSettings
-from newswire.runtime.instance import PORT_IN_USE_EXIT, port_free, port_taken_message
+from newswire.runtime.instance import exit_if_port_taken
 from newswire.runtime.stage import WEB_PORTS
 from newswire.topics import STAGES
 
@@ -21,9 +20,6 @@ def run(stage: str = typer.Argument(..., help="|".join(STAGES))) -> None:
     if stage not in STAGES:
         raise typer.BadParameter(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
     settings = ServiceSettings()
-    port = settings.web_port or WEB_PORTS[stage]
-    if not port_free(settings.web_host, port):
-        print(port_taken_message(stage, settings.web_host, port), file=sys.stderr, flush=True)
-        raise typer.Exit(PORT_IN_USE_EXIT)
+    exit_if_port_taken(stage, settings.web_host, settings.web_port or WEB_PORTS[stage])
     module = importlib.import_module(f"newswire.{stage}.wiring")
     module.main()

@@ -9,11 +9,13 @@ One system per machine and data directory: a second `newswire up` finds the firs
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,9 @@ from newswire.cli import up_demo
 from newswire.cli._common import console, err_console, run_async
 from newswire.cli.up_status import SystemCounts, collect_counts, render_status
 from newswire.config import CommonSettings
-from newswire.runtime.instance import AlreadyRunning, InstanceLock, port_free, who_answers
+from newswire.runtime.instance import AlreadyRunning, InstanceLock, holder_of, port_free
 from newswire.runtime.stage import WEB_PORTS
-from newswire.runtime.supervisor import Supervisor, parse_processes
+from newswire.runtime.supervisor import StageProgress, Supervisor, parse_processes
 from newswire.topics import STAGES
 from newswire.web.settings import DEFAULT_PORT as WEB_VIEW_PORT
 
@@ -57,9 +59,7 @@ def _ports_taken(demo: bool) -> list[str]:
     problems = []
     for stage, port in PORTS.items():
         if not port_free("127.0.0.1", port):
-            other = who_answers(port)
-            holder = f"a newswire {other} stage answers there" if other else "another program holds it"
-            problems.append(f"port {port} of the {stage} stage is in use ({holder})")
+            problems.append(f"port {port} of the {stage} stage is in use ({holder_of(port)})")
     if demo and not port_free("127.0.0.1", DEMO_PORT):
         problems.append(f"port {DEMO_PORT} of the demo's news farm is in use")
     return problems
@@ -78,7 +78,7 @@ def _counts(settings: CommonSettings, feeds: int, last: SystemCounts) -> SystemC
     try:
         return run_async(go())
     except Exception:  # Elasticsearch down for a moment: show the last counts, say so
-        return SystemCounts(**{**last.__dict__, "reachable": False})
+        return dataclasses.replace(last, reachable=False)
 
 
 def up(
@@ -219,6 +219,7 @@ def _run(
                 if duration > 0 and elapsed >= duration:
                     break
                 supervisor.watch()
+                progress = supervisor.progress()
                 if supervisor.failures:
                     code = 1
                     break
@@ -232,7 +233,7 @@ def _run(
                     if state.edits_waiting and not released:
                         run_async(up_demo.release_edits(control))
                         released = True
-                    if state.done or (result.unaccounted and _all_caught_up(supervisor)):
+                    if state.done or (result.unaccounted and _all_caught_up(progress)):
                         # the last word has the failed fetches too (reading pages costs: once)
                         result, items = run_async(up_demo.ledger(settings, control, failed_fetches=True))
                         state = up_demo.judge(result, items, released)
@@ -244,7 +245,7 @@ def _run(
                 notes = [state.line()] if state else []
                 stop_hint = "Ctrl-C stops" if not demo else f"Ctrl-C stops; gives up at {timeout:,.0f} s"
                 live.update(render_status(
-                    shown, supervisor.progress(), title=f"{title} — {elapsed:,.0f} s ({stop_hint})", notes=notes,
+                    shown, progress, title=f"{title} — {elapsed:,.0f} s ({stop_hint})", notes=notes,
                 ))
                 time.sleep(2.0)
     except KeyboardInterrupt:
@@ -294,9 +295,8 @@ def _web_url(path: str = "/") -> str:
     return f"http://127.0.0.1:{WEB_VIEW_PORT}{path}"
 
 
-def _all_caught_up(supervisor: Supervisor) -> bool:
+def _all_caught_up(progress: Mapping[str, StageProgress]) -> bool:
     """Every stage up with no lag: nothing more will arrive without a new poll or re-check."""
-    progress = supervisor.progress()
     return bool(progress) and all(p.up and p.lag == 0 for p in progress.values())
 
 

@@ -61,10 +61,11 @@ def stage_env(settings: CommonSettings, state_dir: Path) -> dict[str, str]:
 
 
 async def reset_namespace(base: CommonSettings, demo: CommonSettings, state_dir: Path) -> list[str]:
-    """Empty the demo's indices and delete earlier demo runs' topics and state (the user's data
-    is never touched). Returns the topics deleted."""
+    """Remove the demo's indices and templates and delete earlier demo runs' topics and state
+    (the user's data is never touched); `up` sets the namespace up afresh next. Returns the
+    topics deleted."""
     from newswire.es.client import make_client, wait_healthy
-    from newswire.es.setup import setup, teardown
+    from newswire.es.setup import teardown
     from newswire.kafka.admin import delete_topics, list_topics
 
     mark = f"{base.kafka.topic_prefix}{DEMO_TOPIC_MARK}"
@@ -74,8 +75,7 @@ async def reset_namespace(base: CommonSettings, demo: CommonSettings, state_dir:
     client = make_client(demo.elasticsearch)
     try:
         await wait_healthy(client)
-        await teardown(client, demo.elasticsearch.index_prefix)
-        await setup(client, demo.elasticsearch.index_prefix)
+        await teardown(client, demo.elasticsearch.index_prefix)  # `up` installs the templates next
     finally:
         await client.close()
     return old

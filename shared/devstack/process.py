@@ -9,7 +9,6 @@ Stopping signals the whole process group (Elasticsearch's launcher has the serve
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import signal
 import socket
@@ -19,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from newswire.devstack.errors import DevstackError
+from newswire.runtime.instance import port_free as port_free  # one bind check for the dev stack and the stages
 
 STOP_GRACE_S = 30.0
 
@@ -228,19 +228,6 @@ def stop_service(pidfile: Path, marker: str, grace_s: float = STOP_GRACE_S) -> s
 
 
 # --- ports ---------------------------------------------------------------------------------------
-def port_free(host: str, port: int) -> bool:
-    """True if nothing listens on ``host:port`` (we can bind it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                return False
-            raise
-    return True
-
-
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
     """True if a TCP connection to ``host:port`` succeeds."""
     try:

@@ -26,7 +26,7 @@ from newswire.config import RetrySettings
 from newswire.contracts import Contract
 from newswire.runtime import acks
 from newswire.runtime.codec import decode_as
-from newswire.runtime.errors import PermanentError, backoff_delay, classify, jitter_source
+from newswire.runtime.errors import backoff_delay, classify, jitter_source
 from newswire.runtime.logging import get_logger
 from newswire.topics import DLQ, TopicSpec
 
@@ -158,5 +158,4 @@ class BatchRunner:
                 offset=origin.offset, error=str(exc)[:500],
             )
             return
-        problem = exc if classify(exc) == "permanent" else PermanentError(str(exc))
-        await self.stage.dead_letter(spec, origin, problem)
+        await self.stage.dead_letter(spec, origin, exc)  # it records a transient class as permanent

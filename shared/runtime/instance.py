@@ -8,10 +8,12 @@ supervisor reads as "do not restart" (a restart loop would only hide the collisi
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import socket
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -24,13 +26,16 @@ PORT_IN_USE_EXIT = 78
 
 
 def port_free(host: str, port: int) -> bool:
-    """True if a TCP listener could bind `host:port` right now."""
+    """True if nothing listens on `host:port` (we can bind it); any other bind error (a host
+    that is no local address) is raised, not taken for a busy port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
-            return False
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
     return True
 
 
@@ -45,14 +50,23 @@ def who_answers(port: int, host: str = "127.0.0.1") -> str | None:
     return str(stage) if stage else None
 
 
-def port_taken_message(stage: str, host: str, port: int) -> str:
-    """Why a stage cannot start on a taken port, naming who holds it when it is newswire."""
+def holder_of(port: int, host: str = "127.0.0.1") -> str:
+    """Who holds a taken port, in words: a newswire stage (by its /healthz) or another program."""
     other = who_answers(port, host if host not in ("0.0.0.0", "") else "127.0.0.1")
-    holder = f"a newswire {other} stage already answers there" if other else "another program holds it"
-    return (
-        f"{stage}: web port {host}:{port} is in use ({holder}). Is another `newswire up` running? "
-        f"Stop it first, or give this stage another port with NEWSWIRE_WEB_PORT."
+    return f"a newswire {other} stage answers there" if other else "another program holds it"
+
+
+def exit_if_port_taken(name: str, host: str, port: int) -> None:
+    """Exit at once with `PORT_IN_USE_EXIT` and the reason when `host:port` is taken: two systems
+    on one machine would otherwise fight over ports in a silent restart loop."""
+    if port_free(host, port):
+        return
+    print(
+        f"{name}: web port {host}:{port} is in use ({holder_of(port, host)}). Is another `newswire up` "
+        f"running? Stop it first, or give this stage another port with NEWSWIRE_WEB_PORT.",
+        file=sys.stderr, flush=True,
     )
+    raise SystemExit(PORT_IN_USE_EXIT)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,6 @@ class Stage:
         self._routes: dict[str, _Route[Any]] = {}
         self._topics: dict[str, faust.TopicT] = {}
         self._random = jitter_source
-        self._hooks: list[Callable[..., Awaitable[None]]] = []
         self.waiting: str | None = None
         """Why the stage waits (an external system refusing writes), shown by /healthz."""
         group = settings.consumer_group or f"{self.prefix}newswire-{name}"
@@ -121,8 +120,7 @@ class Stage:
             await observe.update_lag(self)
 
         self.app.timer(10.0)(lag)
-        self._hooks.append(observe.log_assignment(self))
-        self.app.on_partitions_assigned.connect(self._hooks[-1])
+        self.app.on_partitions_assigned.connect(observe.log_assignment(self))
 
     # -- declaration -------------------------------------------------------------------------
 
@@ -248,7 +246,6 @@ class Stage:
                 if partitions:
                     await fn(partitions)
 
-            self._hooks.append(revoked)  # the signal keeps weak references only
             self.app.on_partitions_revoked.connect(revoked)
             return fn
 
@@ -261,7 +258,6 @@ class Stage:
         async def shutdown(sender: Any, /, *_: Any, signal: Any = None, **__: Any) -> None:
             await fn()
 
-        self._hooks.append(shutdown)
         self.app.on_before_shutdown.connect(shutdown)
         return fn
 
