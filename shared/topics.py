@@ -95,6 +95,20 @@ FETCH_REQUESTS = TopicSpec(
     producers=("poller", "tracker"),
     consumers=("fetcher",),
 )
+FETCH_REQUESTS_BACKFILL = TopicSpec(
+    name="newswire.fetch-requests.backfill.v1",
+    key="host",
+    value=FetchRequest,
+    partitions=8,
+    retention_ms=30 * DAY_MS,
+    description="Pages to fetch for a backfill (`newswire backfill`: the older articles an "
+    "outlet's sitemaps list), keyed by host like the live requests. A topic of its own, not a "
+    "priority field: within one partition Kafka delivers in order, so a backfill of thousands "
+    "on the live topic would sit in front of the host's new links; here it is a separate "
+    "backlog the fetcher reads at a lower priority (small concurrency, after live requests).",
+    producers=("cli",),
+    consumers=("fetcher",),
+)
 PAGES = TopicSpec(
     name="newswire.pages.v1",
     key="article_id",
@@ -104,7 +118,7 @@ PAGES = TopicSpec(
     max_message_bytes=16 * MIB,
     description="Fetched pages (decoded HTML) and fetch failures.",
     producers=("fetcher",),
-    consumers=("normaliser",),
+    consumers=("normaliser", "archiver"),
 )
 ARTICLES_NORMALISED = TopicSpec(
     name="newswire.articles.normalised.v1",
@@ -126,7 +140,7 @@ RECHECKS = TopicSpec(
     retention_ms=3 * DAY_MS,
     description="The outcome of every re-check fetch (status, failure class, final URL), without "
     "the page: how the tracker learns that an article is gone or has moved.",
-    producers=("fetcher",),
+    producers=("fetcher", "normaliser"),
     consumers=("tracker",),
 )
 ARTICLES_VERSIONS = TopicSpec(
@@ -191,6 +205,7 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     FEEDS,
     FEED_STATUS,
     FETCH_REQUESTS,
+    FETCH_REQUESTS_BACKFILL,
     PAGES,
     RECHECKS,
     ARTICLES_NORMALISED,
@@ -201,7 +216,7 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     DLQ,
 )
 
-STAGES: tuple[str, ...] = ("poller", "fetcher", "normaliser", "tracker", "enricher", "sink")
+STAGES: tuple[str, ...] = ("poller", "fetcher", "normaliser", "tracker", "enricher", "sink", "archiver")
 
 
 def retry_topic(stage: str) -> str:

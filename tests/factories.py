@@ -27,6 +27,7 @@ from newswire.contracts import (
     StoryUpdate,
     WordOp,
 )
+from newswire.contracts.fetch import PageFingerprint
 from newswire.contracts.ids import article_id, dead_letter_id, feed_id, host_of, revision_id, story_id
 
 T0 = datetime(2016, 9, 8, 10, 0, tzinfo=UTC)
@@ -52,6 +53,8 @@ def fetch_request() -> FetchRequest:
     return FetchRequest(
         url=URL, host=host_of(URL), article_id=AID, reason="new", requested_at=T0, feed_id=FID,
         item=FeedItemHint(guid="g-1", title="Syria talks", published=T0, authors=("Jane Doe",)),
+        # a re-check's fingerprint (issue #20): here so that every nested model has a sample
+        fingerprint=PageFingerprint(body_digest="1" * 32, region=("#story", "div.body:0"), region_digest="2" * 32),
     )
 
 

@@ -3,6 +3,7 @@ a number of articles a day, from the benchmark figures of each service's README.
 
     python deploy/k8s/capacity.py            # the README's table (1, 10, 100 million a day)
     python deploy/k8s/capacity.py 3e6        # another volume
+    python deploy/k8s/capacity.py --before   # as before unchanged re-checks (issue #20)
 
 Every constant names its source; the assumptions (peak-to-mean, re-checks, sizes, replication)
 are module constants so that a reader can change one and see the consequence.
@@ -10,9 +11,11 @@ are module constants so that a reader can change one and see the consequence.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 DAY_S = 86_400
 
@@ -40,6 +43,71 @@ CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
 ES_DOCS_PER_CORE_S = 3_896.0 / 2  # services/sink/README.md: bare bulk on the 2-core dev node
+TRACKER_MS_TABLE_RT = 1000 / 3_432  # services/tracker/README.md: one table round trip (outlet counters)
+
+# -- unchanged re-checks (issue #20) --------------------------------------------------------------
+# A re-check answered 304, or with the very body the article was extracted from, costs the
+# normaliser nothing (the fetcher reports it unchanged); one whose bytes changed outside the article
+# costs the normaliser's fast region check (a parse and a hash) when it recognises the article, and
+# the check plus the full extraction when it does not; one whose article changed costs both.
+# The mix, modelled on GDELT: 82% of articles never change in their first week; the re-checks that
+# find an edit are EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE (~1.15%); the rest are
+# unchanged, of which NOT_MODIFIED_SHARE answer 304 and UNCHANGED_SAME_BYTES_SHARE the same bytes
+# (assumption: a cached or static render; pages with a per-request token, a clock or a rotating
+# list never do), the remainder bytes changed outside the article.
+UNCHANGED_SAME_BYTES_SHARE = 0.3
+#: The fast path's measured costs and rates (`python bench/rechecks.py --out ...`): the share of
+#: pages with a fingerprint (`coverage`), the share of byte-changed-not-article re-checks it
+#: recognises (`b_hit_rate_fingerprinted`), its cost as a fraction of the same page's full
+#: extraction when it recognises (`b_hit_to_full_ratio_median`) and when it does not (the check
+#: before the extraction), and what recording the fingerprint adds to a full extraction.
+RECHECKS_BENCH = Path(__file__).resolve().parents[2] / "bench" / "results" / "rechecks.json"
+
+
+@dataclass(frozen=True)
+class RecheckCosts:
+    """What one re-check costs the normaliser, as fractions of a full extraction, and its hit rates."""
+
+    coverage: float = 0.0  # share of articles with a fingerprint
+    hit_rate: float = 0.0  # share of byte-changed-not-article re-checks recognised unchanged
+    hit_ratio: float = 1.0  # fast check (recognised) / full extraction
+    miss_ratio: float = 0.0  # fast check (not recognised) / full extraction, before the extraction
+    overhead: float = 0.0  # recording the fingerprint, on every full extraction
+    fast_path: bool = False  # False: every re-check answered 200 is extracted (before issue #20)
+
+    @classmethod
+    def measured(cls, path: Path = RECHECKS_BENCH) -> RecheckCosts:
+        """The costs `bench/rechecks.py` measured (all datasets together)."""
+        figures = json.loads(path.read_text("utf-8"))["all"]
+        hit_ratio = float(figures["b_hit_to_full_ratio_median"])
+        return cls(
+            coverage=float(figures["coverage"]),
+            hit_rate=float(figures["b_hit_rate_fingerprinted"]),
+            hit_ratio=hit_ratio,
+            # a check that does not recognise does the same parse and hash: at least as costly
+            miss_ratio=max(float(figures["b_miss_check_to_full_ratio_median"]), hit_ratio),
+            overhead=max(0.0, float(figures["fingerprint_overhead_median"])),
+            fast_path=True,
+        )
+
+
+BEFORE = RecheckCosts()
+
+
+def normaliser_pages(costs: RecheckCosts) -> float:
+    """Full-extraction equivalents the normaliser spends on one article over its life."""
+    if not costs.fast_path:
+        return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE)
+    changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
+    unchanged = 1 - changed
+    bytes_changed = unchanged * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
+    full = 1 + costs.overhead
+    checked_full = costs.coverage * (costs.miss_ratio + full) + (1 - costs.coverage) * full
+    recognised = costs.coverage * costs.hit_rate
+    b_cost = recognised * costs.hit_ratio + costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + full) + (
+        1 - costs.coverage
+    ) * full
+    return full + RECHECKS_PER_ARTICLE * (changed * checked_full + bytes_changed * b_cost)
 
 
 
@@ -54,32 +122,34 @@ class Row:
     registry: int  # the source topic's partitions in the registry today
 
 
-def per_article() -> dict[str, float]:
+def per_article(costs: RecheckCosts = BEFORE) -> dict[str, float]:
     """Articles per second one instance of each stage sustains (at 100%)."""
     versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
     fetches = 1 + RECHECKS_PER_ARTICLE
-    extracted = 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE)
+    extracted = normaliser_pages(costs)
+    # unchanged re-checks also count for the outlet's learned schedule: one more table round trip
+    tracker_extra = RECHECKS_PER_ARTICLE * TRACKER_MS_TABLE_RT if costs.fast_path else 0.0
     revisions = versions - 1
     documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
     return {
         "poller": POLLS_PER_CPU_S / POLLS_PER_ARTICLE,
         "fetcher": FETCHER_PAGES_PER_S / fetches,
         "normaliser": 1000 / (NORMALISER_MS_PER_PAGE * extracted),
-        "tracker": 1000 / (TRACKER_MS_UNCHANGED * fetches + TRACKER_MS_REVISION * revisions),
+        "tracker": 1000 / (TRACKER_MS_UNCHANGED * fetches + TRACKER_MS_REVISION * revisions + tracker_extra),
         "enricher": 1000 / (ENRICHER_MS_PER_VERSION * versions),
         "clustering": CLUSTERING_PER_S / versions,
         "sink": SINK_DOCS_PER_S / documents,
     }
 
 
-def plan(articles_per_day: float) -> tuple[list[Row], dict[str, float]]:
+def plan(articles_per_day: float, costs: RecheckCosts = BEFORE) -> tuple[list[Row], dict[str, float]]:
     """Instances and partitions of each stage, and the Elasticsearch side, for one volume."""
     from newswire.cli.k8s_cmd import max_replicas
     from newswire.topics import ENRICHER_CLUSTERING
 
     peak = articles_per_day / DAY_S * PEAK_TO_MEAN
     rows = []
-    for stage, rate in per_article().items():
+    for stage, rate in per_article(costs).items():
         instances = max(1, math.ceil(peak / (rate * UTILISATION)))
         registry = ENRICHER_CLUSTERING.partitions if stage == "clustering" else max_replicas(stage)
         # a power of two, so that growing a topic later doubles it (keys move in halves)
@@ -102,10 +172,26 @@ def plan(articles_per_day: float) -> tuple[list[Row], dict[str, float]]:
     return rows, es
 
 
-def main(volumes: list[float]) -> None:
+def current_costs() -> RecheckCosts:
+    """The measured re-check costs, or the model before issue #20 when there is no bench result."""
+    return RecheckCosts.measured() if RECHECKS_BENCH.exists() else BEFORE
+
+
+def main(volumes: list[float], costs: RecheckCosts | None = None) -> None:
     """Print the README's tables."""
+    costs = current_costs() if costs is None else costs
+    if costs.fast_path:
+        before = sum(r.instances for r in plan(1e6, BEFORE)[0])
+        after = sum(r.instances for r in plan(1e6, costs)[0])
+        print(
+            f"re-checks: {normaliser_pages(costs):.2f} full extractions per article instead of "
+            f"{normaliser_pages(BEFORE):.2f} (fingerprint coverage {costs.coverage:.0%}, hit rate "
+            f"{costs.hit_rate:.0%} on byte-changed re-checks, fast check {costs.hit_ratio:.3f} of a full "
+            f"extraction, same bytes {UNCHANGED_SAME_BYTES_SHARE:.0%} of unchanged re-checks); "
+            f"1 million/day: {after} cores at peak (before: {before})"
+        )
     for volume in volumes:
-        rows, es = plan(volume)
+        rows, es = plan(volume, costs)
         print(f"\n{volume / 1e6:g} million articles/day: mean {volume / DAY_S:.1f}/s, peak {volume / DAY_S * PEAK_TO_MEAN:.1f}/s")
         print("| stage | articles/s per instance | instances (1 CPU) at peak | partitions needed (registry today) |")
         print("| --- | ---: | ---: | ---: |")
@@ -120,4 +206,5 @@ def main(volumes: list[float]) -> None:
 
 
 if __name__ == "__main__":
-    main([float(v) for v in sys.argv[1:]] or [1e6, 10e6, 100e6])
+    args = [a for a in sys.argv[1:] if a != "--before"]
+    main([float(v) for v in args] or [1e6, 10e6, 100e6], BEFORE if "--before" in sys.argv[1:] else None)

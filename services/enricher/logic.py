@@ -124,6 +124,11 @@ def story_entities(entities: Iterable[Entity]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def story_typed_entities(entities: Iterable[Entity]) -> tuple[tuple[str, str], ...]:
+    """(type, canonical name) of the entities, once each (typed overlap for the clusterer)."""
+    return tuple(dict.fromkeys((e.type, e.name) for e in entities if e.type in STORY_ENTITY_TYPES))
+
+
 def story_input(enriched: EnrichedArticle) -> StoryInput:
     """What the clusterer needs of an already enriched article (for rebuilding the state)."""
     article = enriched.article
@@ -134,6 +139,7 @@ def story_input(enriched: EnrichedArticle) -> StoryInput:
         published=event_time(enriched),
         outlet=article.outlet or article.host,
         entities=story_entities(enriched.entities),
+        typed_entities=story_typed_entities(enriched.entities),
     )
 
 
@@ -229,6 +235,7 @@ class CrossArticle:
             StoryInput(
                 article_id=article_id, title=title, text=text, published=when, outlet=outlet,
                 entities=story_entities(canonical),
+                typed_entities=story_typed_entities(canonical),
                 duplicate_of=duplicate.article_id if duplicate else None,
             )
         )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from newswire.contracts import Entity
 from newswire.enricher.entities import article_entities, doc_mentions
 from newswire.enricher.logic import CrossArticle, detect_language
 from newswire.enricher.stories import StoryConfig
@@ -39,7 +40,7 @@ def parse_item(row: Mapping[str, Any], line: int) -> Item:
     if not ident or not isinstance(title, str) or not published:
         raise ItemError(f"line {line}: need 'id', 'title' and 'published'")
     try:
-        when = datetime.fromisoformat(str(published).replace("Z", "+00:00"))
+        when = datetime.fromisoformat(str(published))
     except ValueError as exc:
         raise ItemError(f"line {line}: 'published' is not an ISO 8601 time: {published!r}") from exc
     if when.tzinfo is None:
@@ -47,22 +48,15 @@ def parse_item(row: Mapping[str, Any], line: int) -> Item:
     return Item(str(ident), title, str(row.get("text") or ""), when, str(row.get("outlet") or ""))
 
 
-def cluster_items(
-    items: Iterable[Item],
-    config: StoryConfig,
-    models: Mapping[str, str],
-    load: Callable[[str], Any] | None,
-    duplicate_threshold: float = 0.7,
-    batch: int = 256,
-) -> Iterator[tuple[str, str]]:
-    """(id, story id) per item, in input order, once all are clustered: a story merged later
-    in the stream is reported under its surviving id, as the stories topic would resolve it."""
-    state = CrossArticle(stories=config, duplicate_threshold=duplicate_threshold)
-    assigned: list[tuple[str, str]] = []
+def with_entities(
+    items: Iterable[Item], models: Mapping[str, str], load: Callable[[str], Any] | None, batch: int = 256
+) -> Iterator[tuple[Item, tuple[Entity, ...]]]:
+    """Each item with its entities as the enricher finds them (NER with within-article
+    canonicalisation when its language has a model, else none), in input order."""
     source = iter(items)
     while chunk := list(islice(source, batch)):
         languages = [detect_language(f"{i.title} {i.text}", None) for i in chunk]
-        entities: list[tuple[Any, ...]] = [() for _ in chunk]
+        entities: list[tuple[Entity, ...]] = [() for _ in chunk]
         by_model: dict[str, list[int]] = {}
         for index, language in enumerate(languages):
             model = models.get(language or "")
@@ -75,11 +69,34 @@ def cluster_items(
             for index, text, doc in zip(indices, texts, nlp.pipe(texts, batch_size=64), strict=True):
                 title_chars = len(chunk[index].title) + 2
                 entities[index] = article_entities(doc_mentions(doc), text, title_chars, title_chars + 600)
-        for item, found in zip(chunk, entities, strict=True):
-            clustered = state.cluster(item.id, item.title, item.text, item.published, item.outlet, found)
-            assigned.append((item.id, clustered.assignment.story_id))
+        yield from zip(chunk, entities, strict=True)
+
+
+def cluster_entities(
+    items: Iterable[tuple[Item, tuple[Entity, ...]]], config: StoryConfig, duplicate_threshold: float = 0.7
+) -> Iterator[tuple[str, str]]:
+    """(id, story id) per item with its entities, in input order, once all are clustered: a
+    story merged later in the stream is reported under its surviving id, as the stories topic
+    would resolve it."""
+    state = CrossArticle(stories=config, duplicate_threshold=duplicate_threshold)
+    assigned: list[tuple[str, str]] = []
+    for item, found in items:
+        clustered = state.cluster(item.id, item.title, item.text, item.published, item.outlet, found)
+        assigned.append((item.id, clustered.assignment.story_id))
     for ident, story in assigned:
         yield ident, state.clusterer.resolve(story)
+
+
+def cluster_items(
+    items: Iterable[Item],
+    config: StoryConfig,
+    models: Mapping[str, str],
+    load: Callable[[str], Any] | None,
+    duplicate_threshold: float = 0.7,
+    batch: int = 256,
+) -> Iterator[tuple[str, str]]:
+    """(id, story id) per item (see `cluster_entities`), entities found as the enricher does."""
+    yield from cluster_entities(with_entities(items, models, load, batch), config, duplicate_threshold)
 
 
 def _ner_text(item: Item) -> str:

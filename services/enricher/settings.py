@@ -34,6 +34,12 @@ class EnricherSettings(ServiceSettings):
     story_entity_weight: float = Field(
         _STORY.entity_weight, ge=0, le=1, description="Weight of entity overlap in the score."
     )
+    story_model: str = Field(
+        _STORY.model,
+        description='Story clustering\'s learned similarity and new-story decision: "default" (the '
+        'packaged model), the path of one trained with `newswire cluster train`, or "" for the '
+        "hand-tuned score (the threshold, entity weight, half-life and merge settings apply to it only).",
+    )
     duplicate_threshold: float = Field(
         0.7, gt=0, le=1, description="Estimated Jaccard of shingles for a near-duplicate."
     )
@@ -57,4 +63,5 @@ class EnricherSettings(ServiceSettings):
             merge_threshold=self.story_merge_threshold,
             half_life_s=self.story_half_life_h * 3600,
             entity_weight=self.story_entity_weight,
+            model=self.story_model,
         )

@@ -10,6 +10,14 @@ an article pulls its story close to another (centroid cosine, decayed by the gap
 stories' last articles, above `merge_threshold`), the two merge: the older story survives, so
 story ids stay stable, and the merge is an event.
 
+With a learned model (the default: `data/story_model.json`, see `story_model` and
+`story_features`), the score is instead the model's probability that the candidate is the
+article's story, from TF-IDF sub-vectors of title, body lead, entities and numbers, typed entity
+overlap, time and outlet; a second small model decides whether the best candidate is good enough
+or the article starts a new story. Learned stories do not merge (the decision already keeps
+fragments rarer than the hand-tuned threshold did). `StoryConfig(model="")` gives the hand-tuned
+scorer above.
+
 Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
 batch (fit, then query) and cannot learn document frequencies or grow/evict clusters one article
 at a time, which is the whole point here. The state is plain dicts, so it can be rebuilt from
@@ -29,6 +37,18 @@ from datetime import datetime
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from newswire.contracts.ids import story_id as make_story_id
+from newswire.enricher.story_features import (
+    ENTITY_PREFIX,
+    NUMBER_PREFIX,
+    TYPED,
+    ArticleVectors,
+    StoryParts,
+    decision_features,
+    numbers,
+    pair_features,
+    unit,
+)
+from newswire.enricher.story_model import DEFAULT_MODEL, StoryModel, load_model
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*", re.UNICODE)
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "new", "just", "year", "years", "day"}
@@ -38,7 +58,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "new", "just", "year", 
 class StoryConfig:
     """Clustering parameters (tuned on one half of the headline dev set, checked on the other)."""
 
-    window_s: float = 3 * 86400.0
+    window_s: float = 7 * 86400.0
     threshold: float = 0.12
     entity_weight: float = 0.1
     half_life_s: float = 4 * 3600.0
@@ -51,6 +71,9 @@ class StoryConfig:
     centroid_terms: int = 300
     top_entities: int = 10
     merge_candidates: int = 5
+    #: The learned similarity and decision: "default" (packaged), a file path, or "" for the
+    #: hand-tuned score (threshold, entity_weight, half_life_s and merges apply to that one only).
+    model: str = DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,8 @@ class StoryInput:
     outlet: str
     entities: tuple[str, ...] = ()
     duplicate_of: str | None = None
+    #: (type, canonical name) of the article's entities, for typed overlap (learned model).
+    typed_entities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -81,6 +106,7 @@ class Story:
     entities: Counter[str] = field(default_factory=Counter)
     outlets: Counter[str] = field(default_factory=Counter)
     merged_from: list[str] = field(default_factory=list)
+    parts: StoryParts = field(default_factory=StoryParts)
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,15 @@ class StoryChange:
     event: str  # "created" | "updated" | "merged"
     story: Story
     merged_into: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate story of an article, with its pair features and similarity logit."""
+
+    story: Story
+    features: list[float]
+    logit: float
 
 
 @dataclass(frozen=True)
@@ -151,7 +186,37 @@ def vectorise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) ->
 
 def _entity_key(name: str) -> str:
     """The postings key of an entity (a prefix no word token can have)."""
-    return "\x00" + name
+    return ENTITY_PREFIX + name
+
+
+def featurise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) -> ArticleVectors:
+    """The article's sub-vectors for the learned similarity (and learns its document
+    frequencies): title, body lead, entities, numbers, and the combined vector of `vectorise`."""
+    title = tokens(item.title)
+    lead = " ".join(item.text.split()[: config.lead_words]) if item.text else ""
+    body = tokens(lead)
+    ents = [_entity_key(name) for name in item.entities]
+    nums = [NUMBER_PREFIX + n for n in numbers(f"{item.title}\n{lead}")]
+    df.add([*title, *body, *ents, *nums])
+    idf = {t: df.idf(t) for t in {*title, *body, *ents, *nums}}
+    tf_title = Counter(title)
+    tf_body = Counter(body)
+    combined: dict[str, float] = {t: config.title_weight * n for t, n in tf_title.items()}
+    for t, n in tf_body.items():
+        combined[t] = combined.get(t, 0.0) + n
+    typed: dict[str, set[str]] = {}
+    for kind, name in item.typed_entities:
+        if kind in TYPED:
+            typed.setdefault(kind, set()).add(name)
+    return ArticleVectors(
+        title=unit(dict(tf_title), idf),
+        body=unit(dict(tf_body), idf),
+        entities=unit(dict(Counter(ents)), idf),
+        numbers=unit(dict(Counter(nums)), idf),
+        combined=unit(combined, idf),
+        typed={kind: frozenset(names) for kind, names in typed.items()},
+        outlet=item.outlet,
+    )
 
 
 def cosine(vec: dict[str, float], story: Story) -> float:
@@ -183,6 +248,7 @@ class StoryClusterer:
         self._expiry: list[tuple[datetime, str]] = []
         self._article_expiry: list[tuple[datetime, str]] = []
         self.now: datetime | None = None
+        self.model: StoryModel | None = load_model(self.config.model) if self.config.model else None
 
     # -- public API --------------------------------------------------------------------------
 
@@ -199,6 +265,8 @@ class StoryClusterer:
         known = self.article_story.get(item.article_id)
         if known is not None:
             return Assignment(item.article_id, self.resolve(known), 1.0, ())
+        if self.model is not None:
+            return self._add_learned(item, self.model)
         self._advance(item.published)
         vec = vectorise(item, self.df, self.config)
         scored = self._score_candidates(item, vec)
@@ -228,14 +296,75 @@ class StoryClusterer:
         """Rebuild state: put an already-assigned article back into its story (no search)."""
         if item.article_id in self.article_story:
             return
+        self.place(item, self.featurise(item), story_id)
+
+    # -- the learned similarity (also the steps `story_training` replays) --------------------
+
+    def featurise(self, item: StoryInput) -> ArticleVectors:
+        """Advance the window to the article and compute its vectors (learning their DF)."""
         self._advance(item.published)
-        vec = vectorise(item, self.df, self.config)
+        return featurise(item, self.df, self.config)
+
+    def candidates(self, item: StoryInput, art: ArticleVectors) -> list[Candidate]:
+        """Candidate stories from the inverted index, with pair features and similarity logits,
+        best first (logits are 0 without a model)."""
+        config = self.config
+        query = heapq.nlargest(config.query_terms, art.combined.items(), key=lambda kv: kv[1])
+        hits: dict[str, float] = {}
+        for term, weight in query:
+            for sid in self._postings.get(term, ()):
+                hits[sid] = hits.get(sid, 0.0) + weight
+        for key, weight in art.entities.items():
+            for sid in self._postings.get(key, ()):
+                hits[sid] = hits.get(sid, 0.0) + weight
+        model = self.model
+        found: list[Candidate] = []
+        for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__):
+            story = self.stories.get(sid)
+            if story is None:
+                continue
+            features = pair_features(
+                art,
+                story.parts,
+                cosine(art.combined, story),
+                (item.published - story.last_seen).total_seconds() / 3600,
+                (item.published - story.first_seen).total_seconds() / 3600,
+                bool(item.outlet) and item.outlet in story.outlets,
+                story.size,
+            )
+            found.append(Candidate(story, features, model.similarity.logit(features) if model else 0.0))
+        found.sort(key=lambda c: c.logit, reverse=True)
+        return found
+
+    def place(self, item: StoryInput, art: ArticleVectors, story_id: str) -> Story:
+        """Put the article into the story `story_id` (created if unknown), without search."""
         target = self.resolve(story_id)
         story = self.stories.get(target)
         if story is None:
             story = Story(target, item.published, item.published, item.title)
             self.stories[target] = story
-        self._join(story, item, vec)
+        self._join(story, item, art.combined, art)
+        return story
+
+    def _add_learned(self, item: StoryInput, model: StoryModel) -> Assignment:
+        art = self.featurise(item)
+        found = self.candidates(item, art)
+        best: Story | None = None
+        score = 0.0
+        if item.duplicate_of is not None:
+            target = self.article_story.get(item.duplicate_of)
+            if target is not None and self.resolve(target) in self.stories:
+                best, score = self.stories[self.resolve(target)], 1.0
+        if best is None and found:
+            values = decision_features((c.logit for c in found), len(found), bool(art.body))
+            score = model.decision.probability(model.decision.logit(values))
+            if score >= 0.5:
+                best = found[0].story
+        if best is None:
+            story = self.place(item, art, make_story_id(item.article_id))
+            return Assignment(item.article_id, story.story_id, 0.0, (StoryChange("created", story),))
+        self._join(best, item, art.combined, art)
+        return Assignment(item.article_id, best.story_id, score, (StoryChange("updated", best),))
 
     def redirect(self, loser: str, survivor: str) -> None:
         """Rebuild state: a merge read back from the stories topic."""
@@ -282,7 +411,9 @@ class StoryClusterer:
         scored.sort(key=lambda pair: pair[0], reverse=True)
         return scored
 
-    def _join(self, story: Story, item: StoryInput, vec: dict[str, float]) -> None:
+    def _join(
+        self, story: Story, item: StoryInput, vec: dict[str, float], art: ArticleVectors | None = None
+    ) -> None:
         centroid = story.centroid
         for term, weight in vec.items():
             centroid[term] = centroid.get(term, 0.0) + weight
@@ -291,6 +422,8 @@ class StoryClusterer:
             story.centroid = centroid = dict(keep)
         story.norm = math.sqrt(sum(v * v for v in centroid.values()))
         story.size += 1
+        if art is not None:
+            story.parts.add(art, self.config.centroid_terms)
         story.entities.update(set(item.entities))
         if item.outlet:
             story.outlets[item.outlet] += 1
@@ -345,6 +478,7 @@ class StoryClusterer:
             survivor.centroid[term] = survivor.centroid.get(term, 0.0) + weight
         survivor.norm = math.sqrt(sum(v * v for v in survivor.centroid.values()))
         survivor.size += loser.size
+        survivor.parts.absorb(loser.parts, self.config.centroid_terms)
         survivor.entities.update(loser.entities)
         survivor.outlets.update(loser.outlets)
         survivor.first_seen = min(survivor.first_seen, loser.first_seen)

@@ -9,6 +9,7 @@ No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import re
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from newswire.contracts import FetchedPage, FetchRequest, RecheckResult
-from newswire.contracts.fetch import RECHECK_DETAIL_MAX, FetchFailure
+from newswire.contracts.fetch import RECHECK_DETAIL_MAX, FetchFailure, UnchangedBy
 from newswire.fetcher.walls import CLEAR, detect_walls
 from newswire.net.addresses import parse_retry_after
 from newswire.net.charset import decode_body
@@ -85,6 +86,15 @@ def canonical_link(html: str, base_url: str) -> str | None:
                 url = urljoin(base_url, html_lib.unescape(href.group(1)).strip())
                 return url if _is_http(url) else None
     return None
+
+
+# -- body digests (unchanged re-checks) -------------------------------------------------------
+
+
+def body_digest(body: bytes) -> str:
+    """The digest of a raw (decompressed) body: 128-bit BLAKE2b, hex. A re-check whose body has
+    the digest of the fetch the article was last extracted from is reported unchanged."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 # -- the fetch result and the decision --------------------------------------------------------
@@ -164,6 +174,11 @@ def decide(
     body = result.body or b""
     if not may_be_html(content_type):
         return _page(request, result, now, failure="not_html", detail=not_html_detail(content_type))
+    digest = body_digest(body)
+    if _same_body(request, result, digest):
+        # The bytes the tracked article was extracted from, at its own URL: nothing in them is
+        # read again (the page is not passed on; `unchanged_recheck` reports it).
+        return _page(request, result, now, outcome="ok", extra={"body_digest": digest})
     binary = sniff_binary(body)
     if binary is not None:
         return _page(
@@ -179,6 +194,7 @@ def decide(
     return _page(
         request, result, now, outcome="ok", html=html, charset=charset,
         extra={
+            "body_digest": digest,
             "bot_challenge": walls.bot_challenge,
             "paywalled": walls.paywalled,
             "wall_reason": walls.reason,
@@ -196,9 +212,46 @@ def not_html_detail(content_type: str | None) -> str:
     return f"content type {kind or 'missing'!r} ({what})"
 
 
-def recheck_result(page: FetchedPage) -> RecheckResult | None:
+def _same_body(request: FetchRequest, result: FetchResult, digest: str) -> bool:
+    """A re-check answered at the article's own URL (no redirect) with the very body the tracked
+    article was last extracted from."""
+    fingerprint = request.fingerprint
+    return (
+        request.reason == "recheck"
+        and fingerprint is not None
+        and fingerprint.body_digest == digest
+        and not result.redirect_chain
+        and result.final_url == str(request.url)
+    )
+
+
+def unchanged_recheck(page: FetchedPage) -> RecheckResult | None:
+    """The RecheckResult that stands for a re-check's page when the article is known unchanged
+    without extracting it: a 304 to the validators, or a 200 at the article's own URL whose body
+    has the digest of the last fetch (then the page carries no HTML). None otherwise: the page
+    goes on to the normaliser (and its plain RecheckResult to the tracker)."""
+    if page.reason != "recheck":
+        return None
+    if page.outcome == "not_modified":
+        return recheck_result(page, unchanged="not_modified")
+    fingerprint = page.fingerprint
+    if (
+        page.outcome == "ok"
+        and fingerprint is not None
+        and page.body_digest is not None
+        and page.body_digest == fingerprint.body_digest
+        and not page.redirect_chain
+        and page.final_url == page.requested_url
+        and not (page.bot_challenge or page.paywalled)
+    ):
+        return recheck_result(page, unchanged="same_body")
+    return None
+
+
+def recheck_result(page: FetchedPage, *, unchanged: UnchangedBy | None = None) -> RecheckResult | None:
     """The re-check outcome of a page fetched for a re-check (None for any other reason): what the
-    tracker needs to see an article gone or moved, without the page's HTML."""
+    tracker needs to see an article gone or moved, without the page's HTML. `unchanged`: the
+    article was found unchanged and no page follows (`unchanged_recheck`)."""
     if page.reason != "recheck":
         return None
     detail = page.failure_detail
@@ -217,6 +270,8 @@ def recheck_result(page: FetchedPage) -> RecheckResult | None:
         etag=page.headers.get("etag"),
         last_modified=page.headers.get("last-modified"),
         fetched_at=page.fetched_at,
+        unchanged=unchanged,
+        body_digest=page.body_digest,
     )
 
 
@@ -253,6 +308,7 @@ def _page(
         content_type=media_type(headers.get("content-type")) or None,
         byte_size=result.byte_size,
         elapsed_ms=max(0, result.elapsed_ms),
+        fingerprint=request.fingerprint if request.reason == "recheck" else None,
         **(extra or {}),  # type: ignore[arg-type]
     )
 

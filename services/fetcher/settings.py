@@ -16,6 +16,11 @@ class FetcherSettings(ServiceSettings):
     concurrency: PositiveInt = Field(
         256, description="Fetch requests processed at once (across hosts; per host see below)."
     )
+    backfill_concurrency: PositiveInt = Field(
+        2,
+        description="Backfill requests (their own topic, `newswire backfill`) processed at once: a "
+        "backlog takes at most this many slots, never the live requests' share.",
+    )
     per_host_concurrency: PositiveInt = Field(2, description="Requests at once to one host.")
     min_host_delay_s: NonNegativeFloat = Field(
         0.2, description="Minimum delay between the starts of two requests to one host."

@@ -1,19 +1,19 @@
 """The fetcher stage: fetch requests in, fetched pages (or their failures) out, and for every
 re-check its outcome as a small RecheckResult on the re-checks topic (the tracker's input: it
-need not read pages)."""
+need not read pages). A re-check answered 304, or with the very body the article was last
+extracted from, is only that RecheckResult (`unchanged`): no page goes to the normaliser."""
 
 from __future__ import annotations
-
 
 from prometheus_client import Counter
 
 from newswire.contracts import FetchRequest, utcnow
 from newswire.fetcher.adapters import AiohttpPageClient, PageClient
-from newswire.fetcher.logic import Retry, decide, recheck_result
+from newswire.fetcher.logic import Retry, decide, recheck_result, unchanged_recheck
 from newswire.fetcher.settings import FetcherSettings
 from newswire.runtime.errors import TransientError
 from newswire.runtime.stage import Context, Emit, Stage
-from newswire.topics import FETCH_REQUESTS, PAGES, RECHECKS
+from newswire.topics import FETCH_REQUESTS, FETCH_REQUESTS_BACKFILL, PAGES, RECHECKS
 
 
 def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
@@ -27,6 +27,12 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
         ["outcome", "failure"],
         registry=stage.metrics.registry,
     )
+    unchanged_total = Counter(
+        "newswire_fetcher_rechecks_unchanged_total",
+        "Re-checks reported unchanged without passing the page on, by how (not_modified, same_body).",
+        ["by"],
+        registry=stage.metrics.registry,
+    )
     walls_total = Counter(
         "newswire_fetcher_walls_total",
         "Pages flagged as bot challenge or paywall.",
@@ -38,6 +44,16 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
     # that must wait long are deferred through the retry topic instead of holding a slot).
     @stage.handler(FETCH_REQUESTS, concurrency=settings.concurrency)
     async def fetch(request: FetchRequest, ctx: Context) -> list[Emit]:
+        return await fetch_one(request, ctx)
+
+    # A backfill's requests on their own topic, a few at a time: they share the client (and so
+    # each host's politeness limits) with live requests but hold at most `backfill_concurrency`
+    # of the process's slots, so a backlog of thousands never delays a new article.
+    @stage.handler(FETCH_REQUESTS_BACKFILL, concurrency=settings.backfill_concurrency)
+    async def fetch_backfill(request: FetchRequest, ctx: Context) -> list[Emit]:
+        return await fetch_one(request, ctx)
+
+    async def fetch_one(request: FetchRequest, ctx: Context) -> list[Emit]:
         result = await pages.fetch(
             str(request.url), etag=request.etag, last_modified=request.last_modified
         )
@@ -51,6 +67,11 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
         pages_total.labels(outcome.outcome, outcome.failure or "").inc()
         if outcome.bot_challenge or outcome.paywalled:
             walls_total.labels("bot_challenge" if outcome.bot_challenge else "paywall").inc()
+        if (unchanged := unchanged_recheck(outcome)) is not None:
+            # A 304, or the very body the article was extracted from: the tracker hears it on
+            # the re-checks topic and no page goes to the normaliser.
+            unchanged_total.labels(unchanged.unchanged or "").inc()
+            return [Emit(RECHECKS, unchanged.article_id, unchanged)]
         emits = [Emit(PAGES, outcome.article_id, outcome)]
         if (recheck := recheck_result(outcome)) is not None:
             emits.append(Emit(RECHECKS, recheck.article_id, recheck))

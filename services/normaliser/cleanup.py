@@ -8,9 +8,11 @@ page template."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from statistics import median
 
 from newswire.normaliser.metadata import MONTH_NAME
+from newswire.normaliser.vocabulary import Furniture, furniture_for
 from newswire.text import fold_text
 
 _BOILERPLATE = re.compile(
@@ -67,11 +69,45 @@ _WORDY = re.compile(r"[^\W_]")
 _RESIDUE = re.compile(r"^[a-z][a-z_-]{0,20}$")
 
 
-def is_boilerplate(line: str) -> bool:
-    """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date)."""
+def _alternation(words: list[str]) -> str:
+    """One alternation of `words`, longest first, spaces as whitespace runs (the forms are
+    compiled verbose)."""
+    return "|".join(w.replace(" ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=64)
+def _furniture_forms(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
+    """The whole-line forms of the labels of `furniture`'s languages: a share bar, a "read more"
+    line (label alone, or before a colon or arrow), an advertisement's label, a reading time and a
+    publication or update date behind its label ("Veröffentlicht am 13. Mai 2026 um 15:44")."""
+    share = _alternation([w for f in furniture for w in f.share])
+    more = _alternation([w for f in furniture for w in f.read_more])
+    advert = _alternation([w for f in furniture for w in f.advert])
+    stamp = _alternation([w for f in furniture for w in (*f.published, *f.updated)])
+    reading = _alternation([w for f in furniture for w in f.reading_time])
+    months = _alternation([w for f in furniture for w in f.months] + [MONTH_NAME])
+    date = rf"(?:\d{{1,2}}\.\s*(?:\d{{1,2}}\.|(?:{months}))\s*\d{{2,4}}|\d{{1,2}}\.?\s+(?:{months})\.?,?\s+\d{{4}}|(?:{months})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})"
+    time = r"(?:\s*(?:,|um|à|a\s+las|alle|às|kl\.?|at|-)?\s*\d{1,2}[:.h]\d{2}(?:\s*(?:uhr|h))?(?:\s*(?:am|pm))?(?:\s*[A-Z]{2,4})?)?"
+    return re.compile(
+        rf"""^\W*(?:
+            (?:{share})(?:\s*[:|,/]\s*\w+){{0,6}}
+          | (?:{more})\s*(?:[:»>›].{{0,100}})?
+          | (?:{advert})(?:\s*\d+)?\s*:?
+          | (?:{reading})
+          | (?:{stamp})\s*:?\s*{date}{time}(?:\s*[|,]?\s*(?:{stamp})\s*:?\s*{date}{time})?
+        )\W*$""",
+        re.I | re.X,
+    )
+
+
+def is_boilerplate(line: str, language: str | None = None) -> bool:
+    """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
+    English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    return bool(_BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()))
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()):
+        return True
+    return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
 
 
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -101,18 +137,42 @@ def _doubled(line: str) -> str | None:
     return None
 
 
-def clean_lines(lines: tuple[str, ...], title: str | None) -> tuple[str, ...]:
-    """Lines with boilerplate removed, doubled lines halved, residue at the ends and a leading
-    headline dropped."""
+#: A byline on a line of its own before the story ("Von Jonas Weber", "By Jane Doe and John Roe",
+#: "Par Marie Dupont", "Von: Bill MCCARTHY, Marisha GOLDHAMER"): one to four capitalised names.
+_NAME = r"(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)(?:\s+(?:(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)|van|von|de|der|den|da|di|du|la|le|del|y)){0,4}"
+_BYLINE_LINE = re.compile(
+    rf"^\W*(?:by|von|par|por|door|av|af|di|przez|de)\s*:?\s+{_NAME}"
+    rf"(?:\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\boch\b)\s*{_NAME}){{0,3}}\s*$",
+    re.I,
+)
+#: A kicker glued before the headline in the body's first line is at most this many words.
+KICKER_WORDS = 6
+
+
+def _is_headline_line(folded: str, folded_title: str) -> bool:
+    """Whether a first line is the headline: the title itself, or a kicker of a few words and the
+    title ("49-Euro-Ticket : Pendler sparen ...", the kicker's element glued to it)."""
+    if folded == folded_title:
+        return True
+    if len(folded_title.split()) < 4 or not folded.endswith(folded_title):
+        return False
+    return len(folded[: -len(folded_title)].split()) <= KICKER_WORDS
+
+
+def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None = None) -> tuple[str, ...]:
+    """Lines with boilerplate (in English and the page's `language`) removed, doubled lines
+    halved, residue at the ends, a leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
     for line in lines:
         line = _doubled(line) or line
-        if is_boilerplate(line) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
+        if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
+            continue
+        if not out and _BYLINE_LINE.match(line.strip()):
             continue
         if folded_title and not out:
             folded = fold_text(line).casefold()
-            if folded == folded_title:
+            if _is_headline_line(folded, folded_title):
                 continue
             if folded.startswith(folded_title + " "):
                 line = line[len(folded_title) + 1:].strip() if fold_text(line[: len(folded_title)]).casefold() == folded_title else line

@@ -3,7 +3,10 @@
 `extract` parses the page once and reads its body (`extract.extract_body`), metadata
 (`metadata.read_metadata`), cleans the body (`cleanup`) and lifts datelines and wire credits
 (`newsfields`); `build_article` turns that, plus what the fetch and the feed said, into a
-`NormalisedArticle`. `normalise_page` is both in one call (the stage and the CLI use it).
+`NormalisedArticle`. `normalise_page` is both in one call (the CLI uses it).
+`normalise_or_unchanged` is the stage's: a re-check whose article region is unchanged
+(`fingerprint`) becomes an 'unchanged' RecheckResult without an extraction; any other page is
+extracted and its article records the page's fingerprint for the next re-check.
 """
 
 from __future__ import annotations
@@ -16,13 +19,21 @@ from statistics import median
 from urllib.parse import urlsplit
 
 import py3langid
+from lxml.html import HtmlElement
 from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 
-from newswire.contracts import ArticleFlags, FetchedPage, NormalisedArticle
+from newswire.contracts import (
+    ArticleFlags,
+    FetchedPage,
+    NormalisedArticle,
+    RecheckResult,
+)
 from newswire.contracts.articles import Dateline, Provenance
+from newswire.contracts.fetch import PageFingerprint
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
 from newswire.normaliser.extract import NotExtractable, extract_body, parse_html
+from newswire.normaliser.fingerprint import region_fingerprint, same_article
 from newswire.normaliser.metadata import TITLE_SEPARATORS, read_metadata
 from newswire.normaliser.metadata import parse_date as _parse_date
 from newswire.normaliser.newsfields import lift_news_fields
@@ -31,7 +42,8 @@ from newswire.text import content_hash, fold_text, word_count
 
 __all__ = [
     "Extraction", "NotExtractable", "build_article", "choose_canonical", "content_hash", "detect_language",
-    "extract", "fold_text", "normalise_page", "parse_date", "strip_site_suffix",
+    "extract", "extract_with_fingerprint", "fold_text", "normalise_or_unchanged", "normalise_page",
+    "parse_date", "strip_site_suffix", "unchanged_region",
 ]
 
 _HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
@@ -67,16 +79,40 @@ class Extraction:
 def extract(html: str, url: str) -> Extraction | None:
     """Main text and metadata of an HTML page, or None when there is no text (NotExtractable
     when the page is refused, e.g. too large). CPU-bound."""
+    return _extract(html, url)[0]
+
+
+def extract_with_fingerprint(
+    html: str, url: str, body_digest: str | None = None
+) -> tuple[Extraction | None, PageFingerprint | None]:
+    """`extract` (the same extraction), and the page's fingerprint for re-checks
+    (`fingerprint.region_fingerprint`: where the body came from, and its digest). When the region
+    cannot be told, the fingerprint holds the body digest alone (the fetcher's same-bytes test
+    still works); None when there is neither. `body_digest`: the fetcher's digest of the raw
+    body, recorded with it."""
+    extraction, tree, body_lines = _extract(html, url)
+    if extraction is None or tree is None:
+        return extraction, None
+    fingerprint = region_fingerprint(tree, body_lines, body_digest)
+    if fingerprint is None and body_digest is not None:
+        fingerprint = PageFingerprint(body_digest=body_digest)
+    return extraction, fingerprint
+
+
+def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None, tuple[str, ...]]:
+    """The extraction, the parsed tree and the extractor's body lines before cleanup."""
     if not html.strip():
-        return None
+        return None, None, ()
     tree = parse_html(html)
     if tree is None:
-        return None
+        return None, None, ()
     meta = read_metadata(tree, url)
     body = extract_body(tree, html, url, meta.page_words)
-    lines = clean_lines(body.lines, meta.title)
+    # the labels of page furniture are looked for in English and the body's language
+    language = detect_language("\n".join(body.lines), meta.html_lang)
+    lines = clean_lines(body.lines, meta.title, language)
     if meta.h1 and meta.h1 != meta.title:
-        lines = clean_lines(lines, meta.h1)
+        lines = clean_lines(lines, meta.h1, language)
     title, lines = promote_headline(lines, meta.title)
     if title != meta.title:
         meta.title = title
@@ -85,7 +121,7 @@ def extract(html: str, url: str) -> Extraction | None:
             meta.provenance.pop("title", None)
     lifted = lift_news_fields(lines)
     if not lifted.lines:
-        return None
+        return None, tree, body.lines
     dateline = (
         Dateline(place=lifted.place, date_text=lifted.date_text, raw=lifted.raw) if lifted.raw else None
     )
@@ -94,7 +130,7 @@ def extract(html: str, url: str) -> Extraction | None:
         provenance["dateline"] = "heuristic"
     if lifted.wire:
         provenance["wire_source"] = "heuristic"
-    return Extraction(
+    extraction = Extraction(
         title=meta.title,
         paragraphs=lifted.lines,
         authors=meta.authors,
@@ -114,10 +150,14 @@ def extract(html: str, url: str) -> Extraction | None:
         body_source=body.source,
         provenance=provenance,
     )
+    return extraction, tree, body.lines
 
 
-def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> NormalisedArticle:
-    """The normalised article of a page, from its extraction and what fetch and feed said."""
+def build_article(
+    page: FetchedPage, ex: Extraction, *, min_words: int = 50, fingerprint: PageFingerprint | None = None
+) -> NormalisedArticle:
+    """The normalised article of a page, from its extraction and what fetch and feed said
+    (`fingerprint`: the page's, recorded with the article for its re-checks)."""
     found = ex.provenance
     provenance: dict[str, Provenance] = {}
     final_url = str(page.final_url)
@@ -192,7 +232,52 @@ def build_article(page: FetchedPage, ex: Extraction, *, min_words: int = 50) -> 
         feed_id=page.feed_id,
         etag=page.headers.get("etag"),
         last_modified=page.headers.get("last-modified"),
+        fingerprint=fingerprint,
     )
+
+
+def unchanged_region(page: FetchedPage) -> RecheckResult | None:
+    """A re-check's page whose article is certainly unchanged, told without extracting it: the
+    tracked article's fingerprint came with the request, the page answered at the article's own
+    URL with no wall, and its region and verdict inputs hash as before (`fingerprint.same_article`,
+    a fast parse). Then the 'unchanged' RecheckResult that stands for it; None: extract it."""
+    fp = page.fingerprint
+    if (
+        page.reason != "recheck"
+        or page.outcome != "ok"
+        or fp is None
+        or not fp.region
+        or page.bot_challenge
+        or page.paywalled
+        or page.redirect_chain
+        or page.final_url != page.requested_url
+        or not same_article(page.html or "", fp)
+    ):
+        return None
+    return RecheckResult(
+        article_id=page.article_id,
+        requested_url=page.requested_url,
+        final_url=page.final_url,
+        outcome="ok",
+        status=page.status,
+        etag=page.headers.get("etag"),
+        last_modified=page.headers.get("last-modified"),
+        fetched_at=page.fetched_at,
+        unchanged="same_region",
+        body_digest=page.body_digest,
+    )
+
+
+def normalise_or_unchanged(page: FetchedPage, *, min_words: int = 50) -> NormalisedArticle | RecheckResult:
+    """The stage's work on an ok page: a re-check whose article is unchanged (`unchanged_region`)
+    is its RecheckResult; anything else is extracted in full and its article carries the page's
+    fingerprint. NotExtractable when the page has no article text."""
+    if (unchanged := unchanged_region(page)) is not None:
+        return unchanged
+    ex, fingerprint = extract_with_fingerprint(page.html or "", str(page.final_url), page.body_digest)
+    if ex is None:
+        raise NotExtractable("no article text")
+    return build_article(page, ex, min_words=min_words, fingerprint=fingerprint)
 
 
 def normalise_page(page: FetchedPage, settings: NormaliserSettings) -> NormalisedArticle:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate
+import regex
 from courlan import extract_domain
 from lxml import etree
 from lxml.html import HtmlElement
@@ -26,15 +27,21 @@ from newswire.contracts.articles import Provenance
 from newswire.normaliser.newsfields import WIRES
 from newswire.text import fold_text
 
-#: Separators between a headline and the site name in <title> ("Headline | Site").
-TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " : ", " // ", " « ", " » ")
+#: What separates a headline from the site's name or a section in a declared title. CJK titles
+#: use full-width marks without spaces ("見出し｜日刊サイト", "見出し：新聞Web").
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " : ", " // ", " « ", " » ", "｜", "：")
 _WS = re.compile(r"\s+")
-_ALNUM = re.compile(r"[^0-9a-z]+")
+#: Words in any script: letters with their combining marks (Devanagari vowel signs are marks,
+#: which the standard library's \w leaves out, cutting "समस्तीपुर" into pieces) and digits.
+_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_NOT_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|Posting|Review|Recipe|HowTo)$", re.I)
 #: Words that make a credit a group or an outlet, never a person ("Podium Staff", "News Desk").
 _NOT_PEOPLE = re.compile(
     r"\b(staff|editor(?:ial)?s?|team|desk|newsroom|reporters?|correspondents?|agenc(?:y|ies)|admin(?:istrator)?|"
-    r"contributors?|media|news|inc|ltd|llc|group|company|online|web|digital)\b",
+    r"contributors?|media|news|inc|ltd|llc|group|company|online|web|digital|"
+    # desks in other languages ("unserer Redaktion", "La rédaction", "Redacción")
+    r"redaktion|r[ée]daction|redacci[óo]n|redazione|redactie|redaksjon(?:en)?|redaktionen|reda[cç][aã]o)\b",
     re.I,
 )
 #: Outlet words that are also people's surnames ("Anna Press", "Christopher Guest"): they make a
@@ -54,9 +61,12 @@ _LEADING_ROLES = re.compile(rf"^(?:(?:{_ROLES})\b\.?\s*:?\s+)+(?=(?-i:[A-Z]))", 
 #: "By", "Written by:", "Posted by" before the names, also glued to them ("BySummer Swann") but
 #: not the start of a name ("Byron").
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:(?:written|posted|reviewed|words|story|article|authored)\s*)?by(?:\s*:\s*|\s+|(?-i:(?=[A-Z][a-z])))"
-    # the same in other languages: "Von", "Par", "Por", "Door", "Av", "Af", "Przez" before a name
-    r"|(?:von|par|por|door|av|af|przez)(?:\s+(?=\w)|\s*:?\s*$))",
+    r"^(?:(?:(?:written|posted|reviewed|words|story|article|authored|text|recipe|reporting|interview|"
+    r"compiled|edited|photos?)\s*)?by(?:\s*:\s*|\s+|\s*$|(?-i:(?=[A-Z][a-z])))"
+    # the same in other languages: "Von", "Par", "Por", "Door", "Av", "Af", "Przez", "Di" before
+    # a name, and labels with a colon ("Text:", "Autorin:", "Texto:", "Testo:", "Tekst:")
+    r"|(?:von|par|por|door|av|af|przez|di)(?:\s+(?=\w)|\s*:?\s*$)"
+    r"|(?:text|texto|testo|tekst|autor(?:in|a)?|auteur|autore|forfatter|författare)\s*:\s*)",
     re.I,
 )
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&)\s*", re.I)
@@ -96,11 +106,18 @@ class Found:
     provenance: dict[str, Provenance] = field(default_factory=dict)
 
 
+#: Soft hyphens and zero-width characters: hyphenation hints and joiners that pages put inside
+#: words ("Ver\u00adfas\u00adsungs\u00adbe\u00adschwerde"); they are not text.
+_INVISIBLE_IN_WORDS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
 def clean(value: Any) -> str | None:
-    """A string with entities decoded and whitespace folded, or None when empty."""
+    """A string with entities decoded, soft hyphens and zero-width characters dropped and
+    whitespace folded, or None when empty."""
     if not isinstance(value, str):
         return None
-    cleaned = _WS.sub(" ", repair_mojibake(htmllib.unescape(value))).strip()
+    text = _INVISIBLE_IN_WORDS.sub("", htmllib.unescape(value))
+    cleaned = _WS.sub(" ", repair_mojibake(text)).strip()
     return cleaned or None
 
 
@@ -120,12 +137,9 @@ def repair_mojibake(text: str) -> str:
 
 
 def _compact(text: str) -> str:
-    return _ALNUM.sub("", fold_text(text).casefold())
-
-
-def _word_key(text: str) -> str:
-    """`text`'s letters and digits in any script, case-folded ("日刊ゲンダイ DIGITAL" -> "日刊ゲンダイdigital")."""
-    return re.sub(r"[\W_]+", "", fold_text(text).casefold())
+    """`text`'s letters and digits in any script, case-folded: the key that site names and title
+    segments are compared by ("日刊ゲンダイDIGITAL" keeps its kana)."""
+    return str(_NOT_WORD.sub("", fold_text(text).casefold()))
 
 
 # -- JSON-LD ---------------------------------------------------------------------------------------
@@ -251,6 +265,38 @@ def split_author_names(raw: str) -> list[str]:
         if name not in out:
             out.append(name)
     return out
+
+
+#: Meta tags that declare an article's credit.
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
+
+
+def declared_credits(ld_author: Any, meta: dict[str, str], by_id: dict[str, dict[str, Any]]) -> list[str]:
+    """The credits a page declares (JSON-LD author of any type, else its author meta tags), as
+    written: organisations and handles included, "By" and URLs left out."""
+    raw = _names(ld_author, people_only=False, by_id=by_id)
+    if not raw:
+        raw = [meta[k] for k in _AUTHOR_META if k in meta][:1]
+    out: list[str] = []
+    for credit in raw:
+        for part in _AUTHOR_SPLIT.split(_BYLINE_PREFIX.sub("", credit.strip())):
+            name = clean(part.strip(" -–—:·•"))
+            if name and _is_credit(name) and name not in out:
+                out.append(name)
+    return out
+
+
+#: Credits a CMS fills in by itself: its default accounts, not anyone's byline.
+_CMS_ACCOUNTS = re.compile(r"(?:site[ _-]?)?(?:admin\w*|administrator|webmaster|root|user\d*|default|wordpress|guest)", re.I)
+
+
+def _is_credit(name: str) -> bool:
+    """Whether a declared credit reads as a byline: not a URL, a CMS account ("admin") or a
+    generated handle (a single token mixing letters and digits: "jdoe4x7kq2")."""
+    if len(name) > 60 or "://" in name or name.casefold().startswith("www.") or _CMS_ACCOUNTS.fullmatch(name):
+        return False
+    generated = " " not in name and any(c.isdigit() for c in name) and any(c.isalpha() for c in name)
+    return not generated
 
 
 def _is_job_title(name: str) -> bool:
@@ -464,11 +510,11 @@ def heading_text(el: HtmlElement) -> str | None:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", fold_text(text).casefold()) if len(w) >= 4}
+    return {w for w in _WORD_RUN.findall(fold_text(text).casefold()) if len(w) >= 4}
 
 
 def _word_list(text: str) -> list[str]:
-    return re.findall(r"\w+", fold_text(text).casefold())
+    return [str(w) for w in _WORD_RUN.findall(fold_text(text).casefold())]
 
 
 def agreement(a: str, b: str) -> float:
@@ -591,11 +637,15 @@ def _choose_title(
         _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
     }
     declared = [d for d in (strip_site(t, names) for _, t in metas) if d]
+    declared_keys = {_compact(d) for d in declared}
     meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
     best: tuple[float, str] | None = None
+    repaired: tuple[float, str] | None = None  # the declared title a damaged <h1> stands for
     for h1 in h1s:
         c = _compact(h1)
-        if not c or c in tails or any(c == s or c in s for s in sites):
+        # a segment after a separator in a declared title names a section, or is the headline
+        # after a kicker ("Kicker | Headline"): the latter only when another title says it alone
+        if not c or (c in tails and c not in declared_keys) or any(c == s or c in s for s in sites):
             continue
         if any(s in c for s in sites) and len(h1.split()) <= 3:  # "Acme Blog": the site's logo
             continue
@@ -611,7 +661,11 @@ def _choose_title(
             (a, d) for d in declared
             if (a := agreement(h1, d)) >= H1_AGREEMENT and n_words >= H1_MIN_COVER * len(_word_list(d))
         ]
-        if not agreeing or any(damaged_heading(h1, d) for _, d in agreeing):
+        if not agreeing:
+            continue
+        if any(damaged_heading(h1, d) for _, d in agreeing):
+            if repaired is None:
+                repaired = max(agreeing)
             continue
         agrees = max(a for a, _ in agreeing)
         if best is None or (agrees == 100 and best[0] < 100):
@@ -621,6 +675,8 @@ def _choose_title(
         # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
         head = h1.split(" | ")[0].strip()
         return trim_heading(head if len(head.split()) >= 3 else h1, declared), "html"
+    if repaired is not None:
+        return repaired[1], next((p for p, t in metas if strip_site(t, names) == repaired[1]), metas[0][0])
     if metas:
         prov, first = metas[0]
         return strip_site(first, names), prov
@@ -692,6 +748,44 @@ def _page_day(
 # -- the whole page --------------------------------------------------------------------------------
 
 
+def read_authors(
+    article: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sites: list[str], by_id: dict[str, dict[str, Any]]
+) -> tuple[list[str], Provenance]:
+    """The article's authors: the people named by structured data, else by author meta tags, else
+    by byline markup, less the outlet's own name; else the credit the page declares (an agency,
+    a desk, the outlet itself), as its byline would read."""
+    structured = _names(article.get("author"), people_only=True, by_id=by_id)
+    authors = [n for raw in structured for n in split_author_names(raw)]
+    prov: Provenance = "json-ld"
+    if not authors:
+        for key in _AUTHOR_META:
+            if key in meta:
+                authors, prov = split_author_names(meta[key]), "meta"
+                if authors:
+                    break
+    if not authors:
+        # byline markup; hand-written because trafilatura's equivalent copies the whole tree
+        for el in tree.xpath(
+            '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
+            'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+            # not the names of people who left comments
+            '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
+        )[:6]:
+            text = " ".join(" ".join(el.itertext()).split())
+            if 2 < len(text) <= 80:
+                authors += [n for n in split_author_names(text) if n not in authors]
+            if authors:
+                break
+        prov = "heuristic"
+    # the outlet's own name is no person; compared in any script (an empty key matches nothing)
+    site_c = {_compact(s) for s in sites} - {""}
+    authors = [a for a in authors if _compact(a) not in site_c]
+    if authors:
+        return authors, prov
+    declared_in_ld = bool(_names(article.get("author"), people_only=False, by_id=by_id))
+    return declared_credits(article.get("author"), meta, by_id), "json-ld" if declared_in_ld else "meta"
+
+
 def read_metadata(tree: HtmlElement, url: str) -> Found:
     """Everything the page says about itself."""
     f = Found()
@@ -734,33 +828,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
     metas = [(p, t) for p, t in declared if t]
     f.title, f.provenance["title"] = _choose_title(h1s, metas, sites)
 
-    # authors: structured data, then meta, then byline markup
-    names = _names(article.get("author"), people_only=True, by_id=by_id)
-    authors = [n for raw in names for n in split_author_names(raw)]
-    prov_a: Provenance = "json-ld"
-    if not authors:
-        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author"):
-            if key in meta:
-                authors, prov_a = split_author_names(meta[key]), "meta"
-                if authors:
-                    break
-    if not authors:
-        # byline markup; hand-written because trafilatura's equivalent copies the whole tree
-        for el in tree.xpath(
-            '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
-            'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
-            # not the names of people who left comments
-            '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
-        )[:6]:
-            text = " ".join(" ".join(el.itertext()).split())
-            if 2 < len(text) <= 80:
-                authors += [n for n in split_author_names(text) if n not in authors]
-            if authors:
-                break
-        prov_a = "heuristic"
-    # the outlet's own name is no author; compared in any script (an empty key matches nothing)
-    site_c = {_word_key(s) for s in sites} - {""}
-    authors = [a for a in authors if _word_key(a) not in site_c]
+    authors, prov_a = read_authors(article, meta, tree, sites, by_id)
     if authors:
         f.authors, f.provenance["authors"] = tuple(authors[:8]), prov_a
 

@@ -1,16 +1,20 @@
-"""The normaliser stage: fetched pages in, normalised articles out."""
+"""The normaliser stage: fetched pages in, normalised articles out; a re-check whose article's
+region is unchanged goes out as an 'unchanged' RecheckResult on the re-checks topic instead, without
+an extraction."""
 
 from __future__ import annotations
 
 import asyncio
 
-from newswire.contracts import FetchedPage
-from newswire.normaliser.logic import NotExtractable, build_article, extract
+from prometheus_client import Counter
+
+from newswire.contracts import FetchedPage, RecheckResult
+from newswire.normaliser.logic import NotExtractable, normalise_or_unchanged
 from newswire.normaliser.settings import NormaliserSettings
 from newswire.runtime.errors import PermanentError
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
-from newswire.topics import ARTICLES_NORMALISED, PAGES
+from newswire.topics import ARTICLES_NORMALISED, PAGES, RECHECKS
 
 log = get_logger("newswire.normaliser")
 
@@ -18,22 +22,27 @@ log = get_logger("newswire.normaliser")
 def build(settings: NormaliserSettings) -> Stage:
     """The normaliser's Stage: one handler on the pages topic."""
     stage = Stage("normaliser", settings)
+    unchanged_total = Counter(
+        "newswire_normaliser_rechecks_unchanged_total",
+        "Re-check pages whose article region was unchanged: reported, not extracted.",
+        registry=stage.metrics.registry,
+    )
 
     @stage.handler(PAGES)
     async def normalise(page: FetchedPage, ctx: Context) -> list[Emit]:
         if page.outcome != "ok":
-            # Failures and 304s are accounted for on the pages topic; they are not articles.
+            # Failures are accounted for on the pages topic; they are not articles (nor a 304,
+            # which the fetcher now reports on the re-checks topic alone).
             log.info(
                 "page_skipped", article_id=page.article_id, outcome=page.outcome,
                 failure=page.failure, url=str(page.final_url),
             )
             return []
-        html = page.html or ""
         # CPU-bound: a worker thread keeps the event loop (heartbeats, other partitions) alive,
         # and bounds the wait. A timed-out thread still runs to its end in the background.
         try:
-            extraction = await asyncio.wait_for(
-                asyncio.to_thread(extract, html, str(page.final_url)),
+            out = await asyncio.wait_for(
+                asyncio.to_thread(normalise_or_unchanged, page, min_words=settings.min_article_words),
                 timeout=settings.extract_timeout_s,
             )
         except TimeoutError as exc:
@@ -42,10 +51,10 @@ def build(settings: NormaliserSettings) -> Stage:
             ) from exc
         except NotExtractable as exc:
             raise PermanentError(str(exc)) from exc
-        if extraction is None:
-            raise PermanentError("no article text")
-        article = build_article(page, extraction, min_words=settings.min_article_words)
-        return [Emit(ARTICLES_NORMALISED, article.article_id, article)]
+        if isinstance(out, RecheckResult):
+            unchanged_total.inc()
+            return [Emit(RECHECKS, out.article_id, out)]
+        return [Emit(ARTICLES_NORMALISED, out.article_id, out)]
 
     return stage
 

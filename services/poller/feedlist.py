@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newswire.contracts.feeds import FeedKind
 from newswire.poller.parsing import http_url
 
 
@@ -19,6 +20,8 @@ class FeedEntry:
     min_interval_s: int | None = None
     """The feed's own bounds of its poll interval (`FeedConfig.min_interval_s` / `max_interval_s`)."""
     max_interval_s: int | None = None
+    kind: FeedKind | None = None
+    """'feed' or 'sitemap' when known (`newswire feeds discover --add`); None: sniffed."""
 
 
 def parse_feed_list(text: str) -> list[FeedEntry]:

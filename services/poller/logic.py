@@ -1,17 +1,15 @@
 """The poller's pure logic: item identity and dedupe, the poll state of a feed, and turning a
 poll's (or a WebSub push's) outcome into FetchRequests, a FeedStatus and the next state.
 
-Feed records (the values of the `feeds` table) are JSON-able dicts:
-``{"config": FeedConfig as JSON, "partition": int, "url": the URL polled (after permanent
-redirects), "etag", "last_modified", "next_poll_at": epoch s, "consecutive_failures": int,
-"rate": new items/s | None, "interval_s", "last_ok_at", "polls": int, "content_hash",
-"content_etag", "content_lm", "last_304_at", "validators_trusted": bool, "validator_problem",
-"disabled": bool, "disabled_reason", "websub": {"hub", "topic", "lease_until"} | None}``.
-Parsing lives in `parsing`, interval arithmetic in `scheduling`, feed lists in `feedlist`.
+Feed records (the `feeds` table) are `FeedRecord`s and seen sets (the `seen` table)
+`SeenRecord`s, frozen models defined in `state` (stored with `to_table`, read with
+`from_table`). Parsing lives in `parsing`, interval arithmetic in `scheduling`, feed lists in
+`feedlist`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +34,14 @@ from newswire.poller.scheduling import (
     poll_interval,
     rate_from_dates,
     update_rate,
+)
+from newswire.poller.sitemap import fresh_items, parse_document
+from newswire.poller.state import (
+    FeedRecord,
+    PollState,
+    SeenRecord,
+    SitemapChild,
+    WebSubSubscription,
 )
 
 __all__ = [
@@ -95,17 +101,18 @@ def seen_digest(key: str) -> str:
 
 
 def merge_seen(
-    current: Mapping[str, float] | None, keys: Sequence[str], now: float, ttl_s: float, cap: int
-) -> dict[str, float]:
+    current: SeenRecord | None, keys: Sequence[str], now: float, ttl_s: float, cap: int
+) -> SeenRecord:
     """A feed's seen set ({digest: first seen}) with `keys` added, entries older than `ttl_s`
     dropped and at most `cap` entries kept (the newest): bounded memory per feed, and one table
     write per poll instead of one per item."""
-    merged = {d: t for d, t in (current or {}).items() if now - t <= ttl_s}
+    before = current.first_seen if current is not None else {}
+    merged = {d: t for d, t in before.items() if now - t <= ttl_s}
     for key in keys:
         merged.setdefault(seen_digest(key), now)
     if len(merged) > cap:
         merged = dict(sorted(merged.items(), key=lambda kv: kv[1])[-cap:])
-    return merged
+    return SeenRecord(first_seen=merged)
 
 
 class RecentUrls:
@@ -190,6 +197,10 @@ class PollPolicy:
     websub_interval_s: float = 6 * 3600.0
     unconditional_every: int = 12
     url_window_s: float = 86400.0
+    sitemap_max_age_s: float = 2 * 86400.0
+    """Live polling requests the sitemap URLs dated within this window (older: backfill)."""
+    sitemap_max_items: int = 1000
+    """... and of those the newest this many per poll."""
 
 
 def validator_used(etag: str | None, last_modified: str | None) -> Validator:
@@ -203,47 +214,46 @@ def validator_used(etag: str | None, last_modified: str | None) -> Validator:
     return "none"
 
 
-def new_record(
-    config: FeedConfig, partition: int, previous: Mapping[str, Any] | None
-) -> dict[str, Any]:
+def new_record(config: FeedConfig, partition: int, previous: FeedRecord | None) -> FeedRecord:
     """The table record of a (re)configured feed, keeping the poll state of an existing one.
     Re-publishing a feed's config re-enables a feed the poller disabled and forgets its stored
     redirect only if the configured URL changed."""
-    state = dict(previous or {})
     url = str(config.url)
-    if state.get("config", {}).get("url") == url and state.get("url"):
-        url = str(state["url"])
-    return {
-        **state,
-        "config": config.model_dump(mode="json"),
+    if previous is None:
+        return FeedRecord(config=config, partition=partition, poll=PollState(url=url))
+    poll = previous.poll
+    if str(previous.config.url) == url and poll.url:
+        url = poll.url
+    return previous.model_copy(update={
+        "config": config,
         "partition": partition,
-        "url": url,
-        "etag": state.get("etag"),
-        "last_modified": state.get("last_modified"),
-        "next_poll_at": 0.0 if state.get("disabled") else float(state.get("next_poll_at") or 0.0),
-        "consecutive_failures": 0 if state.get("disabled") else int(state.get("consecutive_failures") or 0),
-        "disabled": False,
-        "disabled_reason": None,
-    }
+        "poll": poll.model_copy(update={
+            "url": url,
+            "next_poll_at": 0.0 if poll.disabled else poll.next_poll_at,
+            "consecutive_failures": 0 if poll.disabled else poll.consecutive_failures,
+            "disabled": False,
+            "disabled_reason": None,
+        }),
+    })
 
 
-def is_due(record: Mapping[str, Any], now: float) -> bool:
+def is_due(record: FeedRecord, now: float) -> bool:
     """True if the feed should be polled now."""
-    if record.get("disabled") or not bool(record.get("config", {}).get("enabled", True)):
+    if record.poll.disabled or not record.config.enabled:
         return False
-    return float(record.get("next_poll_at") or 0.0) <= now
+    return record.poll.next_poll_at <= now
 
 
-def conditional_headers(record: Mapping[str, Any], policy: PollPolicy) -> tuple[str | None, str | None]:
+def conditional_headers(record: FeedRecord, policy: PollPolicy) -> tuple[str | None, str | None]:
     """The (ETag, Last-Modified) validators the next poll sends: none once they were caught
     lying, and none on every `unconditional_every`-th poll (which checks that they still tell
     the truth)."""
-    if record.get("validators_trusted") is False:
+    poll = record.poll
+    if not poll.validators_trusted:
         return None, None
-    polls = int(record.get("polls") or 0)
-    if record.get("content_hash") and policy.unconditional_every > 0 and polls % policy.unconditional_every == policy.unconditional_every - 1:
+    if poll.content_hash and policy.unconditional_every > 0 and poll.polls % policy.unconditional_every == policy.unconditional_every - 1:
         return None, None
-    return record.get("etag"), record.get("last_modified")
+    return poll.etag, poll.last_modified
 
 
 @dataclass(frozen=True)
@@ -276,7 +286,8 @@ class PollOutcome:
 
     requests: tuple[FetchRequest, ...]
     seen_keys: tuple[str, ...]
-    state: dict[str, Any]
+    state: PollState | None
+    """The feed's poll state after the poll (None: unchanged, as after a WebSub push)."""
     status: FeedStatus
     url_keys: tuple[str, ...] = ()
     """Article ids requested now (the cross-feed dedupe window)."""
@@ -313,7 +324,7 @@ def _select_new(
 
 
 def _validator_check(
-    record: Mapping[str, Any],
+    previous_poll: PollState,
     fingerprint: str,
     etag: str | None,
     last_modified: str | None,
@@ -323,23 +334,23 @@ def _validator_check(
     nothing is wrong. Two lies are caught: the same validator as the last content but different
     content; and content that changed before a 304 the server answered since (seen by the
     occasional unconditional poll, from the new items' dates)."""
-    previous = record.get("content_hash")
+    previous = previous_poll.content_hash
     if not previous or previous == fingerprint:
         return None
-    if etag and etag == record.get("content_etag"):
+    if etag and etag == previous_poll.content_etag:
         return f"same ETag {etag} for changed content"
-    if not etag and last_modified and last_modified == record.get("content_lm"):
+    if not etag and last_modified and last_modified == previous_poll.content_lm:
         return f"same Last-Modified {last_modified} for changed content"
-    last_304 = record.get("last_304_at")
+    last_304 = previous_poll.last_304_at
     if last_304:
         dated = [i.published or i.updated for i in fresh if (i.published or i.updated)]
-        if dated and min(d.timestamp() for d in dated if d) < float(last_304) - 60:
+        if dated and min(d.timestamp() for d in dated if d) < last_304 - 60:
             return "304 Not Modified answered although the content had changed"
     return None
 
 
 def evaluate_poll(
-    record: Mapping[str, Any],
+    record: FeedRecord,
     response: FeedResponse,
     *,
     started_at: float,
@@ -349,6 +360,7 @@ def evaluate_poll(
     url_recent: Callable[[str], bool] = lambda _: False,
     draw: float = 0.5,
     parsed: ParsedFeed | None = None,
+    sitemap_children: Mapping[str, SitemapChild] | None = None,
 ) -> PollOutcome:
     """Turn a poll's response into fetch requests, seen keys, new poll state and a FeedStatus.
 
@@ -356,8 +368,15 @@ def evaluate_poll(
     error class and a backoff; 410 Gone, or `max_failures` failures in a row, disable the feed.
     `parsed` is the already parsed body (the service parses off the event loop with a time
     limit); None parses here. `draw` in [0, 1) is the jitter's random draw.
+
+    Sitemaps: `parsed` of a sitemap index is the index merged with the child sitemaps read
+    under it (the wiring reads them, `sitemap_children` is their validators, kept in the
+    state); of an index that answered 304 it is its children read again. Only the URLs dated
+    within `policy.sitemap_max_age_s` are requested; the fingerprint used against lying
+    validators is the sitemap's own.
     """
-    config = FeedConfig.model_validate(record["config"])
+    config = record.config
+    previous = record.poll
     feed_id = config.feed_id
     sent_etag, sent_lm = conditional_headers(record, policy)
     bounds = bounds_for(policy.bounds, config)
@@ -375,52 +394,65 @@ def evaluate_poll(
     keys: list[str] = []
     url_keys: list[str] = []
     websub: WebSubHint | None = None
-    state: dict[str, Any] = {
-        "polls": int(record.get("polls") or 0) + 1,
-        "validators_trusted": record.get("validators_trusted") is not False,
-        "validator_problem": record.get("validator_problem"),
-    }
+    trusted, problem = previous.validators_trusted, previous.validator_problem
+    changes: dict[str, Any] = {"polls": previous.polls + 1}  # PollState fields this poll sets
     doc: ParsedFeed | None = None
     if error_class is None and not not_modified:
-        doc = parsed or parse_feed(
+        doc = parsed or parse_document(
             response.body or b"", response.final_url or response.url,
-            content_type=headers.get("content-type"),
+            content_type=headers.get("content-type"), kind=config.kind,
         )
         if not doc.ok:
             error_class, error_message = doc.error_class, doc.error_message
             doc = None
+    elif not_modified and parsed is not None and parsed.ok and parsed.is_sitemap:
+        doc = parsed  # an unchanged index: the children it listed, read again
+    if doc is not None and doc.is_sitemap:
+        changes["kind"] = "sitemap"
+        changes["sitemap_children"] = dict(sitemap_children or {})
+    elif doc is not None:
+        changes["kind"] = "feed"
     # rate and interval
-    rate = record.get("rate")
-    last_ok = record.get("last_ok_at")
+    rate = previous.rate
+    last_ok = previous.last_ok_at
     if doc is not None:
         items_total = len(doc.items)
-        requests, keys, url_keys, fresh = _select_new(feed_id, doc, now, seen, url_recent)
+        candidates = doc
+        if doc.is_sitemap:
+            candidates = dataclasses.replace(doc, items=fresh_items(doc, now, policy.sitemap_max_age_s, policy.sitemap_max_items))
+        requests, keys, url_keys, fresh = _select_new(feed_id, candidates, now, seen, url_recent)
         if last_ok is None and rate is None:
-            rate = rate_from_dates([d for d in (i.published or i.updated for i in doc.items) if d])
+            rate = rate_from_dates([d for d in (i.published or i.updated for i in candidates.items) if d])
         else:
-            rate = update_rate(rate, len(keys), now - float(last_ok or started_at))
-        fingerprint = content_fingerprint(doc.items)
-        new_etag, new_lm = headers.get("etag"), headers.get("last-modified")
-        problem = _validator_check(record, fingerprint, new_etag, new_lm, fresh)
-        if problem and state["validators_trusted"]:
-            state["validators_trusted"], state["validator_problem"] = False, problem
-        state.update(
-            content_hash=fingerprint, content_etag=new_etag, content_lm=new_lm, last_304_at=None
-        )
+            rate = update_rate(rate, len(keys), now - (last_ok or started_at))
+        if not not_modified:
+            fingerprint = doc.fingerprint or content_fingerprint(doc.items)
+            new_etag, new_lm = headers.get("etag"), headers.get("last-modified")
+            # an index's items come from its children (fetched or 304 on their own): only its own
+            # listing speaks for its validators
+            own = () if doc.version == "sitemap-index" else fresh
+            lie = _validator_check(previous, fingerprint, new_etag, new_lm, own)
+            if lie and trusted:
+                trusted, problem = False, lie
+            changes.update(
+                content_hash=fingerprint, content_etag=new_etag, content_lm=new_lm, last_304_at=None
+            )
+        else:
+            changes["last_304_at"] = previous.last_304_at or started_at
         if doc.hints.hub:
             websub = WebSubHint(doc.hints.hub, doc.hints.self_url or response.final_url or response.url)
     elif not_modified:
-        rate = update_rate(rate, 0, now - float(last_ok or started_at))
-        state["last_304_at"] = record.get("last_304_at") or started_at
+        rate = update_rate(rate, 0, now - (last_ok or started_at))
+        changes["last_304_at"] = previous.last_304_at or started_at
     interval = adaptive_interval(rate, poll_interval(policy.default_interval_s, config), bounds)
-    if record.get("websub") and (record["websub"].get("lease_until") or 0) > now:
+    if record.websub is not None and (record.websub.lease_until or 0) > now:
         interval = max(interval, min(policy.websub_interval_s, bounds.max_s))
     # validators kept for the next poll
-    etag, last_modified = record.get("etag"), record.get("last_modified")
+    etag, last_modified = previous.etag, previous.last_modified
     if error_class is None:
         etag = headers.get("etag") or (etag if not_modified else None)
         last_modified = headers.get("last-modified") or (last_modified if not_modified else None)
-    failures = int(record.get("consecutive_failures") or 0) + 1 if error_class else 0
+    failures = previous.consecutive_failures + 1 if error_class else 0
     host_retry_until: float | None = None
     if error_class is None:
         asked = asked_delay(
@@ -432,7 +464,7 @@ def evaluate_poll(
             interval, asked_s=asked, hint_cap_s=hint_cap(policy.hint_cap_s, config),
             jitter=policy.jitter, draw=draw,
         )
-        state["last_ok_at"] = now
+        changes["last_ok_at"] = now
     else:
         cap = max(policy.max_backoff_s, interval)
         delay = backoff_s(interval, failures, cap)
@@ -449,12 +481,14 @@ def evaluate_poll(
         disabled = True
         disabled_reason = f"{failures} failures in a row (last: {error_class}: {error_message or ''})"[:500]
     redirected_to = None
-    polled_url = str(record.get("url") or config.url)
+    polled_url = record.url
     if response.permanent_url and response.permanent_url != polled_url and error_class is None:
         redirected_to = response.permanent_url
-        state["url"] = redirected_to
+        changes["url"] = redirected_to
     next_poll_at = now + delay
-    state.update(
+    changes.update(
+        validators_trusted=trusted,
+        validator_problem=problem,
         etag=etag,
         last_modified=last_modified,
         next_poll_at=next_poll_at,
@@ -482,19 +516,20 @@ def evaluate_poll(
         disabled=disabled,
         disabled_reason=disabled_reason,
         interval_s=round(interval, 3),
-        validators_trusted=state["validators_trusted"],
-        validator_problem=state["validator_problem"],
+        validators_trusted=trusted,
+        validator_problem=problem,
         redirected_to=redirected_to,  # type: ignore[arg-type]
         websub_hub=websub.hub if websub else None,  # type: ignore[arg-type]
         warnings=doc.warnings if doc is not None else (),
     )
     return PollOutcome(
-        tuple(requests), tuple(keys), state, feed_status, tuple(url_keys), host_retry_until, websub
+        tuple(requests), tuple(keys), previous.model_copy(update=changes), feed_status,
+        tuple(url_keys), host_retry_until, websub,
     )
 
 
 def evaluate_push(
-    record: Mapping[str, Any],
+    record: FeedRecord,
     body: bytes,
     *,
     content_type: str | None,
@@ -505,9 +540,9 @@ def evaluate_push(
 ) -> PollOutcome:
     """Content a WebSub hub pushed: new items become fetch requests as on a poll; the poll state
     (validators, schedule, failures) is left alone, polling being the safety net."""
-    config = FeedConfig.model_validate(record["config"])
-    url = str(record.get("url") or config.url)
-    doc = parsed or parse_feed(body, url, content_type=content_type)
+    config = record.config
+    url = record.url
+    doc = parsed or parse_document(body, url, content_type=content_type, kind=config.kind)
     requests: list[FetchRequest] = []
     keys: list[str] = []
     url_keys: list[str] = []
@@ -524,34 +559,34 @@ def evaluate_push(
         items_new=len(keys),
         error_class=doc.error_class,
         error_message=doc.error_message,
-        consecutive_failures=int(record.get("consecutive_failures") or 0),
-        next_poll_at=datetime.fromtimestamp(float(record.get("next_poll_at") or received_at), UTC),
+        consecutive_failures=record.poll.consecutive_failures,
+        next_poll_at=datetime.fromtimestamp(record.poll.next_poll_at or received_at, UTC),
         source="push",
-        interval_s=record.get("interval_s"),
-        validators_trusted=record.get("validators_trusted") is not False,
-        validator_problem=record.get("validator_problem"),
+        interval_s=record.poll.interval_s,
+        validators_trusted=record.poll.validators_trusted,
+        validator_problem=record.poll.validator_problem,
         warnings=doc.warnings,
     )
-    return PollOutcome(tuple(requests), tuple(keys), {}, status, tuple(url_keys))
+    return PollOutcome(tuple(requests), tuple(keys), None, status, tuple(url_keys))
 
 
-def with_state(record: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
-    """`record` with the poll state fields replaced."""
-    return {**record, **state}
+def with_state(record: FeedRecord, state: PollState | None) -> FeedRecord:
+    """`record` with its poll state replaced by a poll's (`PollOutcome.state`; None: as it is)."""
+    return record if state is None else record.model_copy(update={"poll": state})
 
 
 # -- WebSub -----------------------------------------------------------------------------------
 
 
 def websub_due(
-    record: Mapping[str, Any], hint: WebSubHint, now: float, renew_before_s: float, key_id: str
+    record: FeedRecord, hint: WebSubHint, now: float, renew_before_s: float, key_id: str
 ) -> bool:
     """True if the feed should (re)subscribe: no subscription, another hub, topic or secret key,
     or a lease ending within `renew_before_s`."""
-    sub = record.get("websub") or {}
-    if sub.get("hub") != hint.hub or sub.get("topic") != hint.topic or sub.get("key_id") != key_id:
+    sub = record.websub or WebSubSubscription()
+    if sub.hub != hint.hub or sub.topic != hint.topic or sub.key_id != key_id:
         return True
-    pending = float(sub.get("requested_at") or 0.0)
-    if not sub.get("lease_until"):
+    pending = sub.requested_at or 0.0
+    if not sub.lease_until:
         return now - pending > renew_before_s  # asked, never verified: ask again later
-    return float(sub["lease_until"]) - now < renew_before_s and now - pending > 60.0
+    return sub.lease_until - now < renew_before_s and now - pending > 60.0

@@ -76,8 +76,16 @@ class FeedHints:
 
 
 @dataclass(frozen=True)
+class SitemapRef:
+    """A child sitemap listed by a sitemap index: its URL and `<lastmod>`."""
+
+    url: str
+    lastmod: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed document: its items, or why there are none."""
+    """A parsed feed (or sitemap) document: its items, or why there are none."""
 
     items: tuple[ParsedItem, ...] = ()
     version: str = ""
@@ -89,6 +97,15 @@ class ParsedFeed:
     """What was forgiven to read the document (in `WARNING_CLASSES` order); () if it was clean."""
     warning_detail: str | None = None
     """The parser's own words on it (the first XML error, what was stripped or dropped)."""
+    children: tuple[SitemapRef, ...] = ()
+    """Of a sitemap index: the child sitemaps it lists (their URLs become items only once read)."""
+    fingerprint: str | None = None
+    """A sitemap's own content hash (its entries as listed, in order), used instead of the item
+    fingerprint: the items of an index come from children fetched (or skipped) per poll."""
+
+    @property
+    def is_sitemap(self) -> bool:
+        return self.version.startswith("sitemap")
 
     @property
     def ok(self) -> bool:

@@ -31,6 +31,7 @@ def feed_config(
                 "enabled": enabled,
                 "min_interval_s": entry.min_interval_s or existing.min_interval_s,
                 "max_interval_s": entry.max_interval_s or existing.max_interval_s,
+                "kind": entry.kind or existing.kind,
             }
         )
     return FeedConfig(
@@ -41,6 +42,7 @@ def feed_config(
         enabled=enabled,
         min_interval_s=entry.min_interval_s,
         max_interval_s=entry.max_interval_s,
+        kind=entry.kind,
         added_at=utcnow(),
     )
 

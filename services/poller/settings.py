@@ -27,6 +27,29 @@ class PollerSettings(ServiceSettings):
     parse_timeout_s: PositiveFloat = Field(
         10.0, description="A feed whose parsing takes longer fails with 'timeout'."
     )
+    max_sitemap_bytes: PositiveInt = Field(
+        50 * 1024 * 1024,
+        description="Cap on a sitemap's body (decompressed), for URLs known to serve sitemaps "
+        "(declared kind 'sitemap' or seen to): the protocol's 50 MB. Other URLs get max_feed_bytes.",
+    )
+    sitemap_max_age_s: PositiveFloat = Field(
+        2 * 86400.0,
+        description="Live polling requests the sitemap URLs dated (publication date, else lastmod) "
+        "within this window and reads the child sitemaps of an index modified within it; older "
+        "and undated URLs are for `newswire backfill`.",
+    )
+    sitemap_max_items: PositiveInt = Field(
+        1000,
+        description="Of a sitemap's URLs inside the window, live polling considers the newest this "
+        "many per poll (Google News sitemaps hold at most 1,000); bounds a sitemap whose every "
+        "lastmod claims to be fresh.",
+    )
+    max_sitemap_children: PositiveInt = Field(
+        10, description="Child sitemaps read per poll of a sitemap index at most (newest first)."
+    )
+    max_sitemap_depth: PositiveInt = Field(
+        3, description="Levels of nested sitemap indexes followed below the polled one at most."
+    )
     max_redirects: PositiveInt = Field(5, description="Redirects followed at most per poll.")
     poll_interval_s: PositiveFloat = Field(
         900.0, description="Interval of a feed whose item rate is not known yet."
@@ -106,4 +129,6 @@ class PollerSettings(ServiceSettings):
             websub_interval_s=self.websub_poll_interval_s,
             unconditional_every=self.unconditional_every,
             url_window_s=self.url_window_s,
+            sitemap_max_age_s=self.sitemap_max_age_s,
+            sitemap_max_items=self.sitemap_max_items,
         )

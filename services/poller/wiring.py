@@ -2,7 +2,10 @@
 
 Feeds live in the `feeds` table (co-partitioned with the feeds topic); a timer polls the due
 feeds of this instance's active partitions, each poll in its own task so that a slow host never
-holds up the others. WebSub callbacks are routes on the stage's web server.
+holds up the others. WebSub callbacks are routes on the stage's web server. Table values are
+`FeedRecord`s and `SeenRecord`s (`state`), stored with `to_table` and read with `from_table`;
+feed records through a `RecordCache` (the poll timer scans every feed every tick; seen sets are
+large and read once per poll, so they are not cached).
 """
 
 from __future__ import annotations
@@ -13,11 +16,18 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from newswire.contracts import FeedConfig
-from newswire.poller.adapters import AiohttpFeedClient, AiohttpHubClient, FeedClient, HubClient
+from newswire.contracts.feeds import FeedKind
+from newswire.poller.adapters import (
+    AiohttpFeedClient,
+    AiohttpHubClient,
+    FeedClient,
+    HubClient,
+    read_sitemap_children,
+)
 from newswire.poller.logic import (
     FeedResponse,
     PollOutcome,
@@ -33,9 +43,11 @@ from newswire.poller.logic import (
     websub_due,
     with_state,
 )
-from newswire.poller.parsing import ParsedFeed, parse_feed
+from newswire.poller.parsing import ParsedFeed
+from newswire.poller.sitemap import parse_document
 from newswire.poller.scheduling import host_deferred
 from newswire.poller.settings import PollerSettings
+from newswire.poller.state import FeedRecord, SeenRecord, SitemapChild, WebSubSubscription
 from newswire.poller.websub import (
     CALLBACK_PATH,
     callback_url,
@@ -45,11 +57,21 @@ from newswire.poller.websub import (
 )
 from newswire.runtime.logging import get_logger
 from newswire.runtime.stage import Context, Emit, Stage
+from newswire.runtime.state import (
+    NewerRecordError,
+    RecordCache,
+    StateError,
+    TableRecord,
+    from_table,
+    to_table,
+)
 from newswire.runtime.tables import partition_scope
 from newswire.runtime.web import WebRequest, WebResponse
 from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
 
 log = get_logger("newswire.poller")
+
+R = TypeVar("R", bound=TableRecord)
 
 
 def _host(url: str) -> str:
@@ -61,9 +83,11 @@ def build(
 ) -> Stage:
     """The poller stage, polling with `client` (the aiohttp one by default)."""
     stage = Stage("poller", settings)
+    # feed id -> FeedRecord; feed id -> SeenRecord, one per feed (see `merge_seen`)
     feeds = stage.table("feeds", source=FEEDS, default=None)
-    # feed id -> {digest of seen key: first seen}: one record per feed (see `merge_seen`)
     seen = stage.table("seen", source=FEEDS, default=None)
+    feed_records = RecordCache(FeedRecord)
+    unreadable: set[tuple[str, str]] = set()
     aio = AiohttpFeedClient(settings) if client is None else None
     http: FeedClient = client or cast(FeedClient, aio)
     hubs: HubClient | None = hub_client or (AiohttpHubClient(aio, settings) if aio else None)
@@ -80,21 +104,48 @@ def build(
     websub_key = settings.websub_secret.get_secret_value() or secrets.token_hex(32)
     key_id = subscription_secret(websub_key, "key-id")[:16]
 
+    def read(cls: type[R], feed_id: str, value: Any, cache: RecordCache[R] | None = None) -> R | None:
+        """The record stored under `feed_id` (None if there is none). A record this release
+        cannot read (corrupt, or restructured by a newer one) is left alone: logged once, and
+        skipped as if absent."""
+        if value is None:
+            return None
+        try:
+            return from_table(cls, value) if cache is None else cache.read(feed_id, value)
+        except StateError as exc:
+            if (cls.__name__, feed_id) not in unreadable:
+                unreadable.add((cls.__name__, feed_id))
+                log.warning("record_unreadable", record=cls.__name__, feed_id=feed_id, error=str(exc))
+            return None
+
+    def read_feed(feed_id: str, value: Any = None) -> FeedRecord | None:
+        """The feed's record (`value`: as the table already gave it)."""
+        return read(FeedRecord, feed_id, feeds.get(feed_id) if value is None else value, feed_records)
+
     @stage.handler(FEEDS)
     async def on_feed(config: FeedConfig, ctx: Context) -> None:
         # A tombstone never gets here (the runtime dead-letters it): enabled=False removes.
         partition = ctx.origin.partition
         with partition_scope(feeds_topic, partition):
-            current = feeds.get(config.feed_id)
+            stored = feeds.get(config.feed_id)
             if not config.enabled:
-                if current is not None:
+                if stored is not None:
                     del feeds[config.feed_id]
                 if seen.get(config.feed_id) is not None:
                     del seen[config.feed_id]
+                feed_records.forget(config.feed_id)
                 log.info("feed_removed", feed_id=config.feed_id, url=str(config.url))
                 return
-            feeds[config.feed_id] = new_record(config, partition, current)
-        log.info("feed_added" if current is None else "feed_updated", feed_id=config.feed_id)
+            current: FeedRecord | None = None
+            if stored is not None:
+                try:
+                    current = feed_records.read(config.feed_id, stored)
+                except NewerRecordError:
+                    raise  # not overwritten by an older release: dead-lettered, replay after the deploy
+                except StateError as exc:  # a corrupt record: the config starts it afresh
+                    log.warning("record_unreadable", record="FeedRecord", feed_id=config.feed_id, error=str(exc))
+            feeds[config.feed_id] = feed_records.write(config.feed_id, new_record(config, partition, current))
+        log.info("feed_added" if stored is None else "feed_updated", feed_id=config.feed_id)
 
     recent_urls = RecentUrls(settings.url_window_s)
 
@@ -102,10 +153,11 @@ def build(
         return lambda aid: recent_urls.recent(aid, now)
 
     def seen_check(feed_id: str) -> Callable[[str], bool]:
-        current = seen.get(feed_id) or {}
-        return lambda key: seen_digest(key) in current
+        current = read(SeenRecord, feed_id, seen.get(feed_id))
+        digests: Mapping[str, float] = current.first_seen if current is not None else {}
+        return lambda key: seen_digest(key) in digests
 
-    async def parse_off_loop(response: FeedResponse) -> ParsedFeed | None:
+    async def parse_off_loop(response: FeedResponse, kind: FeedKind | None = None) -> ParsedFeed | None:
         """Parse a full response in a worker thread with a time limit (the loop keeps serving
         other polls; a pathological document fails with 'timeout')."""
         if response.error_class or response.status is None or not 200 <= response.status < 300:
@@ -114,8 +166,9 @@ def build(
         try:
             return await asyncio.wait_for(
                 asyncio.to_thread(
-                    parse_feed, response.body or b"", response.final_url or response.url,
-                    content_type=content_type, max_bytes=settings.max_feed_bytes,
+                    parse_document, response.body or b"", response.final_url or response.url,
+                    content_type=content_type, kind=kind, max_feed_bytes=settings.max_feed_bytes,
+                    max_sitemap_bytes=settings.max_sitemap_bytes,
                 ),
                 timeout=settings.parse_timeout_s,
             )
@@ -123,6 +176,30 @@ def build(
             return ParsedFeed(
                 error_class="timeout", error_message=f"parsing took over {settings.parse_timeout_s}s"
             )
+
+    async def parse_child(response: FeedResponse) -> ParsedFeed:
+        return await parse_off_loop(response, "sitemap") or ParsedFeed(
+            error_class="other", error_message="no body"
+        )
+
+    async def with_children(
+        record: FeedRecord, response: FeedResponse, parsed: ParsedFeed | None
+    ) -> tuple[ParsedFeed | None, dict[str, SitemapChild] | None]:
+        """A sitemap index's children read (or, after a 304 of the index, those read last time
+        read again): the merged document and the children's validators."""
+        previous = record.poll.sitemap_children
+        if parsed is not None and parsed.ok and parsed.version == "sitemap-index":
+            root: ParsedFeed | None = parsed
+        elif response.status == 304 and response.error_class is None and previous:
+            root = None
+        else:
+            return parsed, None
+        return await read_sitemap_children(
+            http, parse_child, response.final_url or response.url, root, previous,
+            now=time.time(), max_age_s=settings.sitemap_max_age_s,
+            max_children=settings.max_sitemap_children, max_depth=settings.max_sitemap_depth,
+            max_bytes=settings.max_sitemap_bytes,
+        )
 
     async def publish(outcome: PollOutcome, partition: int) -> None:
         for request in outcome.requests:
@@ -132,35 +209,43 @@ def build(
         if outcome.seen_keys:
             feed_id = outcome.status.feed_id
             with partition_scope(feeds_topic, partition):
-                seen[feed_id] = merge_seen(
-                    seen.get(feed_id), outcome.seen_keys, now, settings.seen_ttl_s,
-                    settings.max_seen_per_feed,
-                )
+                stored = seen.get(feed_id)
+                current = read(SeenRecord, feed_id, stored)
+                if stored is None or current is not None:  # an unreadable one is left alone
+                    seen[feed_id] = to_table(merge_seen(
+                        current, outcome.seen_keys, now, settings.seen_ttl_s,
+                        settings.max_seen_per_feed,
+                    ))
         await stage.send(Emit(FEED_STATUS, outcome.status.feed_id, outcome.status))
 
-    async def poll(feed_id: str, record: dict[str, Any], host: str) -> None:
+    async def poll(feed_id: str, record: FeedRecord, host: str) -> None:
         try:
-            url = str(record.get("url") or record["config"]["url"])
+            url = record.url
             etag, last_modified = conditional_headers(record, policy)
             started = time.time()
-            response = await http.get(url, etag=etag, last_modified=last_modified)
-            parsed = await parse_off_loop(response)
-            partition = int(record["partition"])
+            kind: FeedKind | None = record.config.kind or record.poll.kind
+            response = await http.get(
+                url, etag=etag, last_modified=last_modified,
+                max_bytes=settings.max_sitemap_bytes if kind == "sitemap" else None,
+            )
+            parsed = await parse_off_loop(response, kind)
+            parsed, children = await with_children(record, response, parsed)
+            partition = record.partition
             with partition_scope(feeds_topic, partition):
                 now = time.time()
                 outcome = evaluate_poll(
                     record, response, started_at=started, now=now, policy=policy,
                     seen=seen_check(feed_id), url_recent=url_recent(now),
-                    draw=rng.random(), parsed=parsed,
+                    draw=rng.random(), parsed=parsed, sitemap_children=children,
                 )
             if outcome.host_retry_until is not None:
                 host = _host(response.final_url or url)
                 deferred_hosts[host] = max(deferred_hosts.get(host, 0.0), outcome.host_retry_until)
             await publish(outcome, partition)
             with partition_scope(feeds_topic, partition):
-                current = feeds.get(feed_id)
-                if current is not None and current["config"]["url"] == record["config"]["url"]:
-                    feeds[feed_id] = with_state(current, outcome.state)
+                current = read_feed(feed_id)
+                if current is not None and str(current.config.url) == str(record.config.url):
+                    feeds[feed_id] = feed_records.write(feed_id, with_state(current, outcome.state))
             if outcome.websub is not None:
                 await maybe_subscribe(feed_id, outcome.websub, partition)
             status = outcome.status
@@ -184,17 +269,16 @@ def build(
         if not base or hubs is None:
             return
         with partition_scope(feeds_topic, partition):
-            record = feeds.get(feed_id)
+            record = read_feed(feed_id)
         now = time.time()
         if record is None or not websub_due(record, hint, now, settings.websub_renew_before_s, key_id):
             return
-        sub = {"hub": hint.hub, "topic": hint.topic, "requested_at": now, "lease_until": None,
-               "key_id": key_id}
-        if (record.get("websub") or {}).get("topic") == hint.topic:
-            sub["lease_until"] = record["websub"].get("lease_until")  # renewal keeps the old lease
+        sub = WebSubSubscription(hub=hint.hub, topic=hint.topic, requested_at=now, key_id=key_id)
+        if record.websub is not None and record.websub.topic == hint.topic:
+            sub = sub.model_copy(update={"lease_until": record.websub.lease_until})  # renewal keeps the old lease
         pending_subs[feed_id] = {"hub": hint.hub, "topic": hint.topic}
         with partition_scope(feeds_topic, partition):
-            feeds[feed_id] = {**record, "websub": sub}
+            feeds[feed_id] = feed_records.write(feed_id, record.model_copy(update={"websub": sub}))
         ok, detail = await hubs.subscribe(
             hint.hub, topic=hint.topic, callback=callback_url(base, feed_id),
             secret=subscription_secret(websub_key, feed_id), lease_s=settings.websub_lease_s,
@@ -222,28 +306,29 @@ def build(
             # them would only grow memory (and starve the feeds topic's consumer).
             scan_state["backlog"] = True
             return
-        due: list[tuple[float, str, dict[str, Any]]] = []
-        for feed_id, record in list(feeds.items()):
-            if record is None or feed_id in in_flight or not is_due(record, now):
+        due: list[tuple[float, str, FeedRecord]] = []
+        for feed_id, value in list(feeds.items()):
+            if feed_id in in_flight:
                 continue
-            if int(record.get("partition", -1)) not in mine:
+            record = read_feed(feed_id, value)
+            if record is None or not is_due(record, now) or record.partition not in mine:
                 continue
-            if host_deferred(deferred_hosts, _host(str(record.get("url") or record["config"]["url"])), now):
+            if host_deferred(deferred_hosts, _host(record.url), now):
                 continue
-            due.append((float(record.get("next_poll_at") or 0.0), feed_id, record))
+            due.append((record.poll.next_poll_at, feed_id, record))
         due.sort(key=lambda d: d[0])
         started = 0
         for _, feed_id, record in due:
             if room <= 0:
                 break
-            host = _host(str(record.get("url") or record["config"]["url"]))
+            host = _host(record.url)
             if host_load[host] >= settings.per_host_concurrency:
                 continue  # its host is busy: feeds of idle hosts go first
             room -= 1
             started += 1
             host_load[host] += 1
             in_flight.add(feed_id)
-            task = asyncio.ensure_future(poll(feed_id, dict(record), host))
+            task = asyncio.ensure_future(poll(feed_id, record, host))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         scan_state["backlog"] = started < len(due)
@@ -277,18 +362,18 @@ def build(
         now = time.time()
         dropped = 0
         mine = active_partitions()
-        for n, (fid, current) in enumerate(list(seen.items())):
-            record = feeds.get(fid)
-            if current is None or (record is not None and int(record["partition"]) not in mine):
+        for n, (fid, value) in enumerate(list(seen.items())):
+            current = read(SeenRecord, fid, value)
+            record = read_feed(fid)
+            if current is None or (record is not None and record.partition not in mine):
                 continue
-            partition = int(record["partition"]) if record is not None else None
-            if partition is None:
+            if record is None:
                 continue  # a removed feed: its partition's owner cannot be known here
             kept = merge_seen(current, (), now, settings.seen_ttl_s, settings.max_seen_per_feed)
-            if len(kept) != len(current):
-                dropped += len(current) - len(kept)
-                with partition_scope(feeds_topic, partition):
-                    seen[fid] = kept
+            if len(kept.first_seen) != len(current.first_seen):
+                dropped += len(current.first_seen) - len(kept.first_seen)
+                with partition_scope(feeds_topic, record.partition):
+                    seen[fid] = to_table(kept)
             if n % 500 == 0:
                 await asyncio.sleep(0)
         if dropped:
@@ -296,27 +381,27 @@ def build(
 
     # -- WebSub callback --------------------------------------------------------------------
 
-    def owned_record(feed_id: str) -> dict[str, Any] | None:
-        record = feeds.get(feed_id)
-        if record is None or int(record.get("partition", -1)) not in active_partitions():
+    def owned_record(feed_id: str) -> FeedRecord | None:
+        record = read_feed(feed_id)
+        if record is None or record.partition not in active_partitions():
             return None
-        return cast(dict[str, Any], record)
+        return record
 
     async def on_verify(feed_id: str, params: Mapping[str, str]) -> tuple[int, str]:
         record = owned_record(feed_id)
-        known = ((record or {}).get("websub") or {}).get("topic")
+        known = record.websub.topic if record is not None and record.websub is not None else None
         answer = verify_intent(params, pending_subs.get(feed_id), known)
         if record is not None and (answer.lease_s is not None or answer.denied):
-            partition = int(record["partition"])
-            sub = dict(record.get("websub") or {})
+            sub = record.websub or WebSubSubscription()
             if answer.lease_s is not None:
-                sub["lease_until"] = time.time() + (answer.lease_s or settings.websub_lease_s)
-                sub["topic"] = params.get("hub.topic")
+                sub = sub.model_copy(update={
+                    "lease_until": time.time() + (answer.lease_s or settings.websub_lease_s),
+                    "topic": params.get("hub.topic"),
+                })
             else:
-                sub["lease_until"] = None
-                sub["denied"] = answer.denied
-            with partition_scope(feeds_topic, partition):
-                feeds[feed_id] = {**record, "websub": sub}
+                sub = sub.model_copy(update={"lease_until": None, "denied": answer.denied})
+            with partition_scope(feeds_topic, record.partition):
+                feeds[feed_id] = feed_records.write(feed_id, record.model_copy(update={"websub": sub}))
             pending_subs.pop(feed_id, None)
         log.info("websub_verify", feed_id=feed_id, mode=params.get("hub.mode"), status=answer.status)
         return answer.status, answer.body
@@ -330,12 +415,12 @@ def build(
             # The spec: ignore content with a bad signature, but still answer 2xx.
             log.warning("websub_bad_signature", feed_id=feed_id)
             return
-        url = str(record.get("url") or record["config"]["url"])
+        url = record.url
         parsed = await parse_off_loop(
             FeedResponse(url=url, final_url=url, status=200, body=body,
                          headers={"content-type": content_type or ""})
         )
-        partition = int(record["partition"])
+        partition = record.partition
         with partition_scope(feeds_topic, partition):
             now = time.time()
             outcome = evaluate_push(

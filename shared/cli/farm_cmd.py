@@ -58,7 +58,7 @@ def farm(
         "--edit-after",
         help="Seconds until edits (Guardian: after start; others: after publication).",
     ),
-    feed_format: str = typer.Option("alternate", "--feed-format", help="alternate|rss|atom."),
+    feed_format: str = typer.Option("alternate", "--feed-format", help="alternate|rss|atom|sitemap|news-sitemap (alternate: all four in turn)."),
     crawl_delay: float | None = typer.Option(None, "--crawl-delay", help="robots.txt Crawl-delay."),
     mix: str = typer.Option("none", "--mix", help=f"Behaviour mix: {', '.join(MIXES)}."),
     behaviour: list[str] = typer.Option(
@@ -75,8 +75,9 @@ def farm(
     if mix not in MIXES:
         known = ", ".join(MIXES)
         raise typer.BadParameter(f"unknown mix {mix!r}; known: {known}", param_hint="--mix")
-    if feed_format not in ("alternate", "rss", "atom"):
-        raise typer.BadParameter("alternate, rss or atom", param_hint="--feed-format")
+    formats = ("alternate", "rss", "atom", "sitemap", "news-sitemap")
+    if feed_format not in formats:
+        raise typer.BadParameter(", ".join(formats), param_hint="--feed-format")
     try:
         rules = [*MIXES[mix], *(parse_assign(s) for s in behaviour)]
         for r in rules:
@@ -91,7 +92,7 @@ def farm(
         arrival_rate=arrival_rate,
         edit_rate=edit_rate,
         edit_after_s=edit_after,
-        feed_format=cast(Literal["alternate", "rss", "atom"], feed_format),
+        feed_format=cast(Literal["alternate", "rss", "atom", "sitemap", "news-sitemap"], feed_format),
         crawl_delay=crawl_delay,
         behaviours=rules,
         fixtures_dir=fixtures_dir,

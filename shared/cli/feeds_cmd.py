@@ -1,41 +1,61 @@
 """`newswire feeds`: the feed registry (add, remove, import, export, list), feed health
-(status) and the poller's parser on a file (parse)."""
+(status), the poller's parser on a file (parse) and finding an outlet's feeds and sitemaps
+(discover)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import orjson
 import typer
-from rich.table import Table
-
 from newswire.cli._common import console, err_console, run_async
 from newswire.config import CommonSettings
+from newswire.contracts.feeds import FeedKind
 from newswire.contracts.ids import feed_id
-from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.net.sniff import contains_html_page
+from newswire.poller.adapters import AiohttpFeedClient
 from newswire.poller.compare import Comparison, compare_with_feedparser, tally
-from newswire.poller.parsing import MAX_PARSE_BYTES, parse_feed
+from newswire.poller.discovery import (
+    Discovered,
+    Via,
+    alternate_feeds,
+    common_candidates,
+    judge,
+    robots_sitemaps,
+    site_root,
+)
+from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.poller.parsing import MAX_PARSE_BYTES
 from newswire.poller.registry import add_feeds, read_feeds, read_statuses, remove_feeds
+from newswire.poller.settings import PollerSettings
+from newswire.poller.sitemap import MAX_SITEMAP_BYTES, parse_document
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("add")
 def add(
-    url: str = typer.Argument(..., help="The feed URL (RSS, Atom, RDF)."),
+    url: str = typer.Argument(..., help="The feed URL (RSS, Atom, RDF, JSON Feed) or sitemap URL."),
     title: str = typer.Option("", "--title", help="Human name of the feed."),
     outlet: str = typer.Option("", "--outlet", help="The publishing outlet."),
+    kind: str = typer.Option("", "--kind", help="feed or sitemap (default: sniffed from each document)."),
 ) -> None:
-    """Add a feed to the registry (or re-enable it)."""
+    """Add a feed or sitemap to the registry (or re-enable it)."""
     entries = parse_feed_list(url)
     if not entries:
         err_console.print(f"not an http(s) URL: {url}")
         raise typer.Exit(2)
-    entry = FeedEntry(entries[0].url, title or None, outlet or None)
+    if kind not in ("", "feed", "sitemap"):
+        err_console.print("--kind is feed or sitemap")
+        raise typer.Exit(2)
+    entry = FeedEntry(entries[0].url, title or None, outlet or None, kind=cast(FeedKind, kind) if kind else None)
     run_async(add_feeds(CommonSettings().kafka, [entry]))
     console.print(f"added {feed_id(entry.url)} {entry.url}")
 
@@ -197,8 +217,9 @@ def parse(
         _compare(compare_dir, url, content_type or None)
         return
     with file.open("rb") as handle:
-        body = handle.read(MAX_PARSE_BYTES + 1)
-    feed = parse_feed(body, url, content_type=content_type or None)
+        body = handle.read(MAX_SITEMAP_BYTES + 1)
+    # feeds and sitemaps alike, told apart as the poller does
+    feed = parse_document(body, url, content_type=content_type or None, max_feed_bytes=MAX_PARSE_BYTES)
     out = sys.stdout.buffer
     if not feed.ok:
         error = {"type": "error", "error_class": feed.error_class, "error_message": feed.error_message}
@@ -207,9 +228,93 @@ def parse(
     header = {"type": "feed", "version": feed.version, "title": feed.title, "items": len(feed.items),
               **asdict(feed.hints), "warnings": list(feed.warnings), "warning_detail": feed.warning_detail}
     out.write(orjson.dumps(header) + b"\n")
+    for child in feed.children:
+        out.write(orjson.dumps({"type": "sitemap", "url": child.url, "lastmod": _jsonable(child.lastmod)}) + b"\n")
     for item in feed.items:
         line = {"type": "item", **{k: _jsonable(v) for k, v in asdict(item).items()}}
         out.write(orjson.dumps(line) + b"\n")
+
+
+async def discover_sources(settings: PollerSettings, url: str, *, guess: bool = True) -> list[Discovered]:
+    """Fetch the page, robots.txt and (with `guess`) the conventional paths over the poller's
+    client (SSRF guard on every hop, size caps, per-host politeness) and keep what parses as a
+    feed or sitemap: announced sources first, in the order found."""
+    client = AiohttpFeedClient(settings)
+    found: list[Discovered] = []
+    tried: set[str] = set()
+
+    async def check(candidate: str, via: Via, title: str | None = None, kind: FeedKind | None = None) -> None:
+        if candidate in tried:
+            return
+        tried.add(candidate)
+        resp = await client.get(candidate, max_bytes=settings.max_sitemap_bytes if kind == "sitemap" else None)
+        if resp.error_class or resp.status is None or not 200 <= resp.status < 300:
+            return
+        content_type = {k.lower(): v for k, v in resp.headers.items()}.get("content-type")
+        doc = await asyncio.to_thread(
+            parse_document, resp.body or b"", resp.final_url or candidate, content_type=content_type,
+            kind=kind, max_feed_bytes=settings.max_feed_bytes, max_sitemap_bytes=settings.max_sitemap_bytes,
+        )
+        verdict = judge(candidate, via, doc, title)
+        if verdict is not None and all(d.url != verdict.url for d in found):
+            found.append(verdict)
+
+    try:
+        page = await client.get(url)
+        tried.add(url)
+        if page.body and not page.error_class:
+            base = page.final_url or url
+            content_type = {k.lower(): v for k, v in page.headers.items()}.get("content-type") or ""
+            if "html" in content_type.lower() or contains_html_page(page.body):
+                for link, kind, title in alternate_feeds(page.body, base):
+                    await check(link, "html", title, kind)
+            else:  # the URL given is itself a feed or a sitemap
+                tried.discard(url)
+                await check(url, "given")
+        robots = await client.get(site_root(url) + "robots.txt")
+        if robots.body and not robots.error_class and robots.status == 200:
+            for sitemap in robots_sitemaps(robots.body.decode("utf-8", "replace"), site_root(url)):
+                await check(sitemap, "robots", None, "sitemap")
+        if guess:
+            for candidate in common_candidates(url, tried):
+                await check(candidate, "common_path")
+    finally:
+        await client.close()
+    return found
+
+
+@app.command("discover")
+def discover(
+    url: str = typer.Argument(..., help="The outlet: its home page (or any page) URL."),
+    add: bool = typer.Option(False, "--add", help="Add what was found to the registry."),
+    outlet: str = typer.Option("", "--outlet", help="Outlet name for the added feeds (default: the host)."),
+    guess: bool = typer.Option(True, "--guess/--no-guess", help="Also try the conventional paths."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+) -> None:
+    """Find an outlet's feeds and sitemaps: the page's <link rel="alternate"> feeds, robots.txt
+    Sitemap: lines, and (unless --no-guess) conventional paths (/feed, /rss.xml, /sitemap.xml,
+    /sitemap_index.xml, ...); each candidate is fetched over the poller's SSRF-guarded client
+    and kept only if it parses as a feed or sitemap. --add puts them in the registry."""
+    if not parse_feed_list(url):
+        err_console.print(f"not an http(s) URL: {url}")
+        raise typer.Exit(2)
+    found = run_async(discover_sources(PollerSettings(), url, guess=guess))
+    if as_json:
+        for d in found:
+            sys.stdout.write(orjson.dumps(asdict(d)).decode() + "\n")
+    else:
+        table = Table("kind", "url", "found via", "title", "holds")
+        for d in found:
+            table.add_row(d.kind, d.url, d.via, d.title or "", d.detail)
+        console.print(table)
+    if not found:
+        err_console.print(f"no feed or sitemap found for {url}")
+        raise typer.Exit(1)
+    if add:
+        name = outlet or (urlsplit(url).hostname or "")
+        entries = [FeedEntry(d.url, d.title, name or None, kind=d.kind) for d in found]
+        added = run_async(add_feeds(CommonSettings().kafka, entries))
+        console.print(f"added {added} feed(s) and sitemap(s) for {name}")
 
 
 def documents_in(directory: Path) -> list[tuple[str, bytes]]:

@@ -46,6 +46,7 @@ WORKLOADS: dict[str, str] = {
     "tracker": "StatefulSet",
     "enricher": "Deployment",
     "sink": "Deployment",
+    "archiver": "StatefulSet",  # its WARC files on a volume per pod
 }
 
 #: Stages scaled on lag. The poller is not: its work is the feeds' schedule (timers over the

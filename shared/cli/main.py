@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from newswire.cli import (
+    backfill_cmd,
     cluster_cmd,
     contracts_cmd,
     devstack_cmd,
@@ -18,6 +19,7 @@ from newswire.cli import (
     k8s_cmd,
     kibana_cmd,
     ledger_cmd,
+    reprocess_cmd,
     run_cmd,
     topics_cmd,
     up_cmd,
@@ -51,9 +53,13 @@ app.command("ledger", help="Account for every article the farm published (nothin
     ledger_cmd.ledger
 )
 app.command("up", help="Run the whole system locally (dev stack + six stages) until Ctrl-C.")(up_cmd.up)
-app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink.")(
+app.command("run", help="Run one stage as a worker: poller|fetcher|normaliser|tracker|enricher|sink|archiver.")(
     run_cmd.run
 )
+app.command("reprocess", help="Replay archived pages (WARC files) to the pages topic, normaliser onward.")(
+    reprocess_cmd.reprocess
+)
+app.command("backfill", help="Enqueue the articles an outlet's sitemaps list since a date (low priority).")(backfill_cmd.backfill)
 app.command("web", help="The revision view: articles' versions and diffs, feeds of changes (port 6107).")(web_cmd.web)
 
 

@@ -185,13 +185,15 @@ def _run(
     added = run_async(add_feeds(settings.kafka, feed_entries))
     registered = sum(1 for f in run_async(read_feeds(settings.kafka)).values() if f.enabled)
     console.print(
-        f"{added} feed(s) added, {registered} in the registry; starting the six stages and the revision view "
+        f"{added} feed(s) added, {registered} in the registry; starting the six stages, the archiver and the revision view "
         f"{_web_url()} (logs in {work / 'logs'})"
         + (f"; demo topics {settings.kafka.topic_prefix}*, indices {settings.elasticsearch.index_prefix}-*" if demo else "")
     )
     supervisor = Supervisor(
         env=env, log_dir=work / "logs", processes=counts, stages=(*STAGES, "web"), ports=dict(PORTS),
         commands={"web": ["web"]},
+        # the demo's archive commits (and so shows no lag) a few seconds after each page, not a minute
+        stage_env={"archiver": {"NEWSWIRE_ARCHIVE_MAX_FILE_AGE_S": "5"}} if demo else {},
     )
     stopping = False
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AnyHttpUrl, Field, NonNegativeFloat, NonNegativeInt, PositiveInt
 
 from newswire.contracts.base import ArticleId, Contract, FeedId, UtcDatetime
+from newswire.contracts.fetch import PageFingerprint
 
 Provenance = Literal["json-ld", "meta", "html", "heuristic", "url", "feed", "extractor", "http"]
 
@@ -67,6 +68,11 @@ class NormalisedArticle(Contract):
     feed_id: FeedId | None = Field(None, description="The feed that announced the article, if any.")
     etag: str | None = Field(None, description="ETag of the fetched page, for re-checks.")
     last_modified: str | None = Field(None, description="Last-Modified of the fetched page, for re-checks.")
+    fingerprint: PageFingerprint | None = Field(
+        None,
+        description="What a re-check compares to find the article unchanged without extracting "
+        "it again (the page's body digest, the article's region and its digest), for re-checks.",
+    )
 
 
 ArticleStatus = Literal["live", "deleted", "redirected", "paywalled"]

@@ -9,13 +9,25 @@ from pydantic import AnyHttpUrl, Field, NonNegativeFloat, NonNegativeInt, Positi
 from newswire.contracts.base import Contract, FeedId, UtcDatetime
 
 
+FeedKind = Literal["feed", "sitemap"]
+
+
 class FeedConfig(Contract):
     """One feed to poll. Lives on the compacted feeds topic, keyed by feed id; a tombstone
     (null value) removes the feed."""
 
     schema_version: Literal[1] = Field(1, description="Contract version of this message.")
     feed_id: FeedId
-    url: AnyHttpUrl = Field(description="The feed URL (RSS, Atom, RDF or JSON Feed).")
+    url: AnyHttpUrl = Field(
+        description="The feed URL (RSS, Atom, RDF or JSON Feed) or sitemap URL (sitemap, sitemap "
+        "index, Google News sitemap; gzipped or not)."
+    )
+    kind: FeedKind | None = Field(
+        None,
+        description="What the URL serves: 'feed' or 'sitemap'; null: sniffed from each document. "
+        "Declaring 'sitemap' lets the poller read up to its sitemap size cap (the protocol's "
+        "50 MB) instead of the feed cap.",
+    )
     title: str | None = Field(None, description="Human name of the feed, if known.")
     outlet: str | None = Field(None, description="The publishing outlet, e.g. 'The Guardian'.")
     language: str | None = Field(None, description="Expected language (BCP 47), if known.")
@@ -47,8 +59,12 @@ FeedErrorClass = Literal[
     "bot_challenge",
     "refused_address",
     "redirect_loop",
+    "too_deep",
     "other",
 ]
+"""Why a poll failed. Sitemaps add `too_deep` (sitemap indexes nested beyond the poller's bound,
+or looping back on themselves, with no sitemap of URLs within it); an oversized sitemap, a gzip
+body that expands beyond the cap and a sitemap over the protocol's 50,000 URLs are `too_large`."""
 
 FeedWarningClass = Literal[
     "leading_whitespace",
@@ -60,12 +76,16 @@ FeedWarningClass = Literal[
     "mismatched_tag",
     "truncated",
     "not_well_formed",
+    "sitemap_children_capped",
+    "sitemap_child_failed",
 ]
 """What was wrong with a feed document that was read anyway (the poller recovers its items and
 says what it had to forgive): whitespace or a byte-order mark before the XML declaration, a
 declared encoding that is not the document's, HTML entities XML does not define, bare `&`,
 characters XML forbids, mis-nested tags, a document cut short (the items before the cut are
-kept), and `not_well_formed` for any other XML error."""
+kept), `not_well_formed` for any other XML error. Sitemap indexes: `sitemap_children_capped` (more
+recent child sitemaps than the poller reads per poll: the newest were read) and
+`sitemap_child_failed` (a child sitemap could not be read; the others' URLs were kept)."""
 
 
 class FeedStatus(Contract):
@@ -115,6 +135,7 @@ class FeedStatus(Contract):
             "emitted; error_class stays null): leading_whitespace, byte_order_mark, "
             "encoding_mismatch, undefined_entity, bare_ampersand, invalid_character, "
             "mismatched_tag, truncated (items after the cut are lost), not_well_formed (any "
-            "other XML error). Empty for a clean document, a 304 or a failure."
+            "other XML error), sitemap_children_capped, sitemap_child_failed. Empty for a clean "
+            "document, a 304 or a failure."
         ),
     )

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, NonNegativeInt
 
 from newswire.contracts.base import ArticleId, Contract, FeedId, UtcDatetime
 
 FetchReason = Literal["new", "recheck", "manual", "replay"]
+
+#: A digest on the wire: 128-bit BLAKE2b, hex.
+Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="128-bit BLAKE2b, hex.")]
+#: One step of a region locator (see `PageFingerprint.region`).
+RegionStep = Annotated[str, Field(min_length=1, max_length=400)]
+
+#: How a re-check found its article unchanged without extracting it again: `not_modified` (304
+#: to the validators), `same_body` (the fetcher: the body's digest equals the last one), or
+#: `same_region` (the normaliser: the article's region and the headline, byline and canonical
+#: inputs hash as before).
+UnchangedBy = Literal["not_modified", "same_body", "same_region"]
+
+
+class PageFingerprint(Contract):
+    """What a re-check compares to tell that an article has not changed without extracting it
+    again: the digest of the raw body it was extracted from, and where the article's own region
+    of that page is with the digest of its text (and of the page's headline, byline and canonical
+    inputs). Recorded by the normaliser with each article, kept by the tracker, carried on the
+    re-check request."""
+
+    schema_version: Literal[1] = Field(1, description="Contract version of this message.")
+    body_digest: Digest | None = Field(
+        None, description="BLAKE2b-128 (hex) of the raw (decompressed) body of the fetch."
+    )
+    region: tuple[RegionStep, ...] = Field(
+        (),
+        max_length=64,
+        description="Locator of the element the article's body was extracted from: steps from "
+        "the document's root element, each 'tag.class1.class2:n' (the n-th child element of that "
+        "tag and class attribute), or first '#id' (the one element with that id). Empty: none.",
+    )
+    region_digest: Digest | None = Field(
+        None,
+        description="BLAKE2b-128 (hex) of the region's text and tags, with the page's headline, "
+        "byline and canonical inputs (title, h1, the meta tags and JSON-LD they are read from).",
+    )
 
 
 class FeedItemHint(Contract):
@@ -41,6 +77,11 @@ class FetchRequest(Contract):
     item: FeedItemHint | None = Field(None, description="What the feed said about the item.")
     etag: str | None = Field(None, description="Validator from the previous fetch (re-checks).")
     last_modified: str | None = Field(None, description="Validator from the previous fetch (re-checks).")
+    fingerprint: PageFingerprint | None = Field(
+        None,
+        description="The tracked article's fingerprint (re-checks): lets the fetcher and the "
+        "normaliser report it unchanged on the re-checks topic instead of extracting it again.",
+    )
 
 
 FetchOutcome = Literal["ok", "not_modified", "failed"]
@@ -101,6 +142,12 @@ class FetchedPage(Contract):
     canonical_url: AnyHttpUrl | None = Field(
         None, description="The page's declared rel=canonical URL, when it differs from final_url."
     )
+    body_digest: Digest | None = Field(
+        None, description="BLAKE2b-128 (hex) of the raw (decompressed) body, when outcome is 'ok'."
+    )
+    fingerprint: PageFingerprint | None = Field(
+        None, description="The tracked article's fingerprint, copied from the request (re-checks)."
+    )
 
 
 #: Longest `RecheckResult.failure_detail`: the detail is for a person, and the message stays small.
@@ -117,8 +164,8 @@ class RecheckResult(Contract):
         description="The URL after redirects: one the article was never seen at means it moved."
     )
     outcome: FetchOutcome = Field(
-        description="ok: the page answered (its article follows on the normalised topic); "
-        "not_modified: 304 to the validators; failed: see failure."
+        description="ok: the page answered (its article follows on the normalised topic, unless "
+        "`unchanged` says otherwise); not_modified: 304 to the validators; failed: see failure."
     )
     status: int | None = Field(None, description="Final HTTP status, null if there was no response.")
     failure: FetchFailure | None = Field(
@@ -135,3 +182,12 @@ class RecheckResult(Contract):
     etag: str | None = Field(None, description="The response's ETag validator, if any.")
     last_modified: str | None = Field(None, description="The response's Last-Modified validator, if any.")
     fetched_at: UtcDatetime = Field(description="When the response was complete.")
+    unchanged: UnchangedBy | None = Field(
+        None,
+        description="Set when the re-check found the article unchanged and no page follows for "
+        "extraction: not_modified (304), same_body (the fetcher: the same body digest), "
+        "same_region (the normaliser: the same article region). Null: see outcome.",
+    )
+    body_digest: Digest | None = Field(
+        None, description="BLAKE2b-128 (hex) of the body fetched, when there was one."
+    )

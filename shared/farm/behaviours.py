@@ -19,7 +19,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from aiohttp import web
 
 from newswire.farm.config import OutletBehaviour
-from newswire.farm.model import Outlet
+from newswire.farm.model import FEED_PATHS, Outlet
 from newswire.farm.render import render_home
 from newswire.farm.stats import OutletStats
 
@@ -44,8 +44,8 @@ CHUNK = 64 * 1024
 
 def classify(path: str) -> str:
     """The kind of a request path, for stats and for which behaviours apply."""
-    if path in ("/feed.xml", "/atom.xml"):
-        return "feed"
+    if path in FEED_PATHS.values() or path.startswith("/sitemaps/"):
+        return "feed"  # feeds and sitemaps alike: how an outlet announces its articles
     if path == "/robots.txt":
         return "robots"
     if path.startswith(("/news/", "/story/")):

@@ -11,6 +11,7 @@ from typing import Literal
 
 __all__ = [
     "ALL_KINDS",
+    "ALTERNATE_FORMATS",
     "Assign",
     "CharsetFault",
     "FarmConfig",
@@ -27,7 +28,12 @@ __all__ = [
     "resolve_behaviour",
 ]
 
-FeedFormat = Literal["rss", "atom"]
+#: How an outlet announces its articles: an RSS or Atom feed, or only sitemaps: a gzipped plain
+#: sitemap (`/sitemap.xml.gz`, every article with `lastmod`), or a Google News sitemap under a
+#: nested index (`/sitemap_index.xml` -> `/sitemaps/news-index.xml` -> `/sitemaps/news.xml`).
+FeedFormat = Literal["rss", "atom", "sitemap", "news-sitemap"]
+#: What ``feed_format="alternate"`` cycles through, by outlet index.
+ALTERNATE_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "sitemap", "news-sitemap")
 FeedFault = Literal["truncated", "html", "bad_entities"]
 CharsetFault = Literal["header_utf8_body_cp1252", "meta_latin1_only"]
 #: Article-page misbehaviours (see :mod:`newswire.farm.misbehaviours`).
@@ -251,7 +257,9 @@ class FarmConfig:
     fixtures_dir: Path | None = None
     """None = locate (``$NEWSWIRE_FIXTURES_DIR``, then ``<repo>/../shared/fixtures``)."""
     use_fixtures: bool = True
-    feed_format: Literal["alternate", "rss", "atom"] = "alternate"
+    feed_format: Literal["alternate", "rss", "atom", "sitemap", "news-sitemap"] = "alternate"
+    """One format for every outlet, or ``alternate``: outlet i gets ``ALTERNATE_FORMATS[i % 4]``
+    (so any farm of four or more outlets has sources of both kinds, feeds and sitemaps)."""
     feed_items: int = 50
     jsonld_article_body: Literal["alternate", "always", "never"] = "alternate"
     crawl_delay: float | None = None

@@ -36,6 +36,16 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).replace(microsecond=0).isoformat()
 
 
+FEED_PATHS: dict[str, str] = {
+    "rss": "/feed.xml",
+    "atom": "/atom.xml",
+    "sitemap": "/sitemap.xml.gz",
+    "news-sitemap": "/sitemap_index.xml",
+}
+NEWS_INDEX_PATH = "/sitemaps/news-index.xml"
+NEWS_SITEMAP_PATH = "/sitemaps/news.xml"
+
+
 @dataclass(frozen=True)
 class Outlet:
     """One synthetic outlet: its identity, address and behaviour."""
@@ -62,8 +72,15 @@ class Outlet:
 
     @property
     def feed_path(self) -> str:
-        """``/feed.xml`` (RSS) or ``/atom.xml`` (Atom)."""
-        return "/feed.xml" if self.feed_format == "rss" else "/atom.xml"
+        """Where the outlet announces its articles: ``/feed.xml`` (RSS), ``/atom.xml`` (Atom),
+        ``/sitemap.xml.gz`` (a gzipped sitemap) or ``/sitemap_index.xml`` (the index above its
+        news sitemap)."""
+        return FEED_PATHS[self.feed_format]
+
+    @property
+    def sitemap_only(self) -> bool:
+        """The outlet publishes no feed, only sitemaps."""
+        return self.feed_format in ("sitemap", "news-sitemap")
 
     @property
     def feed_url(self) -> str:

@@ -24,13 +24,19 @@ __all__ = [
     "render_atom",
     "render_feed",
     "render_home",
+    "render_news_sitemap",
     "render_not_found",
     "render_private",
     "render_robots",
     "render_rss",
+    "render_sitemap",
+    "render_sitemap_index",
 ]
 
 SECTIONS = ("World", "Politics", "Business", "Science", "Health", "Technology", "Sport", "Culture")
+SITEMAP_FORMATS = ("sitemap", "news-sitemap")
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 TRACKING = {"rss": "utm_source=rss&utm_medium=feed", "atom": "utm_source=atom&utm_medium=feed"}
 
 
@@ -44,7 +50,10 @@ def _human_date(ts: float) -> str:
 
 
 def feed_link(outlet: Outlet, article: Article, fmt: str) -> str:
-    """The article link as the feed lists it: absolute, with tracking parameters."""
+    """The article link as the feed lists it: absolute, with tracking parameters (a sitemap
+    lists the plain URL)."""
+    if fmt in SITEMAP_FORMATS:
+        return outlet.url(article.link_path)
     return f"{outlet.url(article.link_path)}?{TRACKING.get(fmt, TRACKING['rss'])}"
 
 
@@ -119,12 +128,60 @@ def render_feed(outlet: Outlet, items: Sequence[Article], *, updated: float) -> 
     return fn(outlet, items, updated=updated)
 
 
-def render_robots(crawl_delay: float | None) -> str:
-    """robots.txt: everything allowed except ``/private/``, optional Crawl-delay."""
+def render_robots(crawl_delay: float | None, sitemaps: Sequence[str] = ()) -> str:
+    """robots.txt: everything allowed except ``/private/``, optional Crawl-delay, and a
+    ``Sitemap:`` line per sitemap URL."""
     lines = ["User-agent: *", "Disallow: /private/"]
     if crawl_delay is not None:
         lines.append(f"Crawl-delay: {crawl_delay:g}")
+    if sitemaps:
+        lines.append("")
+        lines += [f"Sitemap: {url}" for url in sitemaps]
     return "\n".join(lines) + "\n"
+
+
+def render_sitemap(outlet: Outlet, items: Sequence[Article]) -> str:
+    """A plain sitemap (``<urlset>``) of ``items``: each article's URL and ``lastmod``."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    for a in items:
+        out.append(
+            f"<url><loc>{xml_escape(feed_link(outlet, a, 'sitemap'))}</loc>"
+            f"<lastmod>{iso(a.modified_at)}</lastmod></url>"
+        )
+    out += ["</urlset>", ""]
+    return "\n".join(out)
+
+
+def render_news_sitemap(outlet: Outlet, items: Sequence[Article]) -> str:
+    """A Google News sitemap of ``items``: publication name and language, publication date,
+    title and keywords per URL."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">',
+    ]
+    for a in items:
+        out.append(
+            f"<url><loc>{xml_escape(feed_link(outlet, a, 'news-sitemap'))}</loc>"
+            f"<lastmod>{iso(a.modified_at)}</lastmod>"
+            "<news:news><news:publication>"
+            f"<news:name>{xml_escape(outlet.name)}</news:name><news:language>en</news:language>"
+            "</news:publication>"
+            f"<news:publication_date>{iso(a.published_at)}</news:publication_date>"
+            f"<news:title>{xml_escape(a.title)}</news:title>"
+            f"<news:keywords>{xml_escape(a.category)}</news:keywords>"
+            "</news:news></url>"
+        )
+    out += ["</urlset>", ""]
+    return "\n".join(out)
+
+
+def render_sitemap_index(children: Sequence[tuple[str, float]]) -> str:
+    """A sitemap index of ``(absolute URL, lastmod)`` children."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{SITEMAP_NS}">']
+    for url, lastmod in children:
+        out.append(f"<sitemap><loc>{xml_escape(url)}</loc><lastmod>{iso(lastmod)}</lastmod></sitemap>")
+    out += ["</sitemapindex>", ""]
+    return "\n".join(out)
 
 
 def _e(text: str) -> str:
@@ -262,14 +319,19 @@ def render_article(
     )
 
 
+def _alternate(outlet: Outlet) -> str:
+    kind = "atom" if outlet.feed_format == "atom" else "rss"
+    return f'<link rel="alternate" type="application/{kind}+xml" href="{_e(outlet.feed_url)}">'
+
+
 def render_home(outlet: Outlet, items: Sequence[Article], *, year: int) -> str:
     """The outlet's front page: a list of the latest headlines."""
     lst = _link_list([(a.title, a.link_path) for a in items], "ul")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
         f"<title>{_e(outlet.name)} | Latest news</title>"
-        f'<link rel="alternate" type="application/rss+xml" href="{_e(outlet.feed_url)}">'
-        "</head>\n<body>\n" + _header(outlet) + '<main id="content"><h1>Latest news</h1>'
+        + ("" if outlet.sitemap_only else _alternate(outlet))
+        + "</head>\n<body>\n" + _header(outlet) + '<main id="content"><h1>Latest news</h1>'
         f"{lst}</main>\n" + _footer(outlet, year) + "</body>\n</html>\n"
     )
 

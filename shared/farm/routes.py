@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -9,9 +10,12 @@ from aiohttp import web
 
 from newswire.farm.behaviours import Handler
 from newswire.farm.catalogue import Catalogue
-from newswire.farm.model import Outlet
+from newswire.farm.model import NEWS_INDEX_PATH, NEWS_SITEMAP_PATH, Outlet
 from newswire.farm.render import (
     http_date,
+    render_news_sitemap,
+    render_sitemap,
+    render_sitemap_index,
     render_article,
     render_feed,
     render_home,
@@ -23,10 +27,49 @@ from newswire.farm.render import (
 __all__ = ["outlet_routes"]
 
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+#: What a Google News sitemap lists: the articles of the last two days (Google's rule).
+NEWS_WINDOW_S = 2 * 86400.0
+#: Most URLs a farm sitemap lists (the protocol allows 50,000; a farm outlet has far fewer).
+SITEMAP_MAX = 50_000
 
 
 def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(status=status, text=text, content_type="text/html", charset="utf-8")
+
+
+def _xml(text: str, modified: float) -> web.Response:
+    resp = web.Response(body=text.encode("utf-8"), content_type="application/xml", charset="utf-8")
+    resp.headers["Last-Modified"] = http_date(modified)
+    return resp
+
+
+def sitemap_response(
+    outlet: Outlet, catalogue: Catalogue, path: str, now: float
+) -> web.Response | None:
+    """The outlet's sitemaps, if it publishes them and `path` is one: the gzipped plain sitemap,
+    or the news sitemap and the two indexes above it (the root lists the nested index, which
+    lists the news sitemap, each child with its `lastmod`)."""
+    if outlet.feed_format == "sitemap" and path == outlet.feed_path:
+        items = catalogue.latest(outlet.index, SITEMAP_MAX)
+        modified = max((a.modified_at for a in items), default=catalogue.started_at)
+        # mtime 0: the same sitemap is the same bytes (a stable ETag)
+        body = gzip.compress(render_sitemap(outlet, items).encode("utf-8"), mtime=0)
+        resp = web.Response(body=body, content_type="application/x-gzip")
+        resp.headers["Last-Modified"] = http_date(modified)
+        return resp
+    if outlet.feed_format != "news-sitemap":
+        return None
+    news = [
+        a for a in catalogue.latest(outlet.index, SITEMAP_MAX) if a.published_at >= now - NEWS_WINDOW_S
+    ]
+    modified = max((a.modified_at for a in news), default=catalogue.started_at)
+    if path == outlet.feed_path:
+        return _xml(render_sitemap_index([(outlet.url(NEWS_INDEX_PATH), modified)]), modified)
+    if path == NEWS_INDEX_PATH:
+        return _xml(render_sitemap_index([(outlet.url(NEWS_SITEMAP_PATH), modified)]), modified)
+    if path == NEWS_SITEMAP_PATH:
+        return _xml(render_news_sitemap(outlet, news), modified)
+    return None
 
 
 def outlet_routes(
@@ -43,7 +86,10 @@ def outlet_routes(
             return web.Response(
                 status=405, text="Method Not Allowed\n", headers={"Allow": "GET, HEAD"}
             )
-        if path == outlet.feed_path:
+        sitemap = sitemap_response(outlet, catalogue, path, clock()) if outlet.sitemap_only else None
+        if sitemap is not None:
+            return sitemap
+        if path == outlet.feed_path and not outlet.sitemap_only:
             items = catalogue.latest(outlet.index, feed_items)
             updated = max((a.modified_at for a in items), default=catalogue.started_at)
             body = render_feed(outlet, items, updated=updated).encode("utf-8")
@@ -53,7 +99,10 @@ def outlet_routes(
             resp.headers["Last-Modified"] = http_date(updated)
             return resp
         if path == "/robots.txt":
-            return web.Response(text=render_robots(outlet.crawl_delay), content_type="text/plain")
+            sitemaps = [outlet.feed_url] if outlet.sitemap_only else []
+            return web.Response(
+                text=render_robots(outlet.crawl_delay, sitemaps), content_type="text/plain"
+            )
         if path.startswith(("/news/", "/story/")):
             article = catalogue.get(outlet.index, path)
             if article is None:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from newswire.farm.behaviours import KIND, Handler, OutletRuntime, build_chain, classify
 from newswire.farm.catalogue import Catalogue
-from newswire.farm.config import FarmConfig
+from newswire.farm.config import ALTERNATE_FORMATS, FarmConfig
 from newswire.farm.content import outlet_name, outlet_slug
 from newswire.farm.fixtures import FixtureSet, load_fixtures
 from newswire.farm.misbehaviours import misbehave
@@ -118,7 +118,9 @@ class Farm:
         out = []
         for i, b in enumerate(cfg.behaviour_list()):
             fmt = b.feed_format or (
-                cfg.feed_format if cfg.feed_format != "alternate" else ("rss", "atom")[i % 2]
+                cfg.feed_format
+                if cfg.feed_format != "alternate"
+                else ALTERNATE_FORMATS[i % len(ALTERNATE_FORMATS)]
             )
             body = b.jsonld_article_body
             if body is None:

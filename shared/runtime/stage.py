@@ -52,6 +52,7 @@ WEB_PORTS = {
     "tracker": 6104,
     "enricher": 6105,
     "sink": 6106,
+    "archiver": 6108,  # 6107 is the revision view (newswire web)
 }
 #: How long the retry agent waits at most before re-queueing a message that is not yet due, so
 #: that the retry partition is never held for the whole backoff.

@@ -1,11 +1,14 @@
 """What the end-to-end tests share: the settings that make a run quick, reading everything back
-from Elasticsearch and Kafka, and each stage instance's own /metrics and memory."""
+from Elasticsearch, Kafka and the archiver's WARC files, and each stage instance's own /metrics
+and memory."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from contextlib import aclosing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from newswire.contracts import ArticleVersion
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
 from newswire.runtime.supervisor import StageProgress, scrape
-from newswire.topics import ARTICLES_VERSIONS
+from newswire.topics import ARTICLES_VERSIONS, TopicSpec
 
 #: Settings that let a run of a few minutes see polls, re-checks and retries (production waits
 #: minutes to hours for each).
@@ -106,3 +109,87 @@ async def pages_of(kafka: KafkaSettings, ids: set[str]) -> dict[str, list[dict[s
                     }
                 )
     return found
+
+
+async def committed_lag(kafka: KafkaSettings, group: str, spec: TopicSpec) -> int:
+    """Messages of `spec`'s topic that consumer group `group` has not committed yet (read or
+    not: not done)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from newswire.kafka.clients import aiokafka_kwargs
+
+    topic = spec.full_name(kafka.topic_prefix)
+    tps = [TopicPartition(topic, p) for p in range(spec.partitions)]
+    consumer = AIOKafkaConsumer(**aiokafka_kwargs(kafka), group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(tps)
+        lag = 0
+        for tp in tps:
+            lag += ends[tp] - ((await consumer.committed(tp)) or 0)
+        return lag
+    finally:
+        await consumer.stop()
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """One page as the archiver's WARC files hold it, read with warcio (not the archiver's own
+    reader): its metadata record's page (JSON, without `html`) and its response body, if any."""
+
+    record_id: str
+    """The metadata record's WARC-Record-ID."""
+    file: str
+    page: dict[str, Any]
+    body: bytes | None
+    charset: str | None
+
+
+@dataclass
+class Archive:
+    """Every page of an archive directory, in the order `newswire reprocess` replays them (files
+    in name order, records in file order)."""
+
+    pages: list[ArchivedPage] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def first_copies(self) -> dict[str, ArchivedPage]:
+        """record id -> its first copy (the one a replay produces), in replay order."""
+        first: dict[str, ArchivedPage] = {}
+        for page in self.pages:
+            first.setdefault(page.record_id, page)
+        return first
+
+
+def read_archive(directory: Path) -> Archive:
+    """The pages of the archiver's finished WARC files under `directory`: each metadata record
+    with the response record it is concurrent to (a response without its metadata, or a
+    metadata record naming a response the file does not hold, fails the read)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    archive = Archive()
+    for warc in sorted(p for p in directory.rglob("*.warc.gz") if p.is_file()):
+        archive.files.append(warc.name)
+        responses: dict[str, bytes] = {}
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                rid = record.rec_headers.get_header("WARC-Record-ID")
+                if record.rec_type == "response":
+                    responses[rid] = record.content_stream().read()
+                    continue
+                if record.rec_type != "metadata":
+                    continue
+                fields: dict[str, str] = {}
+                for line in record.content_stream().read().decode("utf-8").split("\r\n"):
+                    name, sep, value = line.partition(":")
+                    if sep:
+                        fields.setdefault(name.strip(), value.strip())
+                concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
+                body = None
+                if concurrent:
+                    assert concurrent in responses, f"{warc.name}: {rid} names a response the file does not hold"
+                    body = responses.pop(concurrent)
+                archive.pages.append(
+                    ArchivedPage(rid, warc.name, json.loads(fields["newswire-page"]), body, fields.get("newswire-body-charset"))
+                )
+        assert not responses, f"{warc.name}: responses without their metadata record: {sorted(responses)[:3]}"
+    return archive

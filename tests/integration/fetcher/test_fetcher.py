@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
-from newswire.contracts import DeadLetter, FetchedPage, FetchRequest, RecheckResult, utcnow
-from newswire.contracts.fetch import FetchReason
-from newswire.contracts.ids import article_id, host_of
+from newswire.contracts import DeadLetter, FetchedPage, RecheckResult
+from newswire.contracts.ids import article_id
 from newswire.farm import Assign, FarmConfig, OutletBehaviour, outlet_address, run_farm
 from newswire.runtime.codec import encode
 from newswire.topics import DLQ, FETCH_REQUESTS, PAGES, RECHECKS
+from tests.integration.fetcher.messages import fetch_request, pages_by_article
 from tests.integration.kafka_io import produce, read_until
 from tests.integration.stage_process import StageProcess
 
@@ -31,20 +30,6 @@ ENV = {
     "NEWSWIRE_RETRY__BASE_DELAY_S": "0.2",
     "NEWSWIRE_HOST_BACKOFF_BASE_S": "0.5",
 }
-
-
-def _request(url: str, reason: FetchReason = "new") -> FetchRequest:
-    return FetchRequest(
-        url=url, host=host_of(url), article_id=article_id(url), reason=reason, requested_at=utcnow()
-    )
-
-
-def _pages(records: list[ConsumerRecord]) -> dict[str, list[FetchedPage]]:
-    out: dict[str, list[FetchedPage]] = {}
-    for r in records:
-        page = FetchedPage.model_validate_json(r.value)
-        out.setdefault(page.article_id, []).append(page)
-    return out
 
 
 async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Path) -> None:
@@ -88,7 +73,7 @@ async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Pat
         # two of them re-checks: a moved article (outlet 1 redirects) and a deleted one
         moved, missing = next(a.link for a in good if a.outlet == 1), f"{base}/news/no-such-article"
         recheck_urls = {moved, missing}
-        requests = [_request(u, "recheck" if u in recheck_urls else "new") for u in urls]
+        requests = [fetch_request(u, "recheck" if u in recheck_urls else "new") for u in urls]
         with StageProcess("fetcher", own_topics, tmp_path, env=ENV) as proc:
             await produce(
                 own_topics, FETCH_REQUESTS.full_name(prefix),
@@ -96,9 +81,9 @@ async def test_fetcher_against_the_farm(own_topics: KafkaSettings, tmp_path: Pat
             )
             wanted = {r.article_id for r in requests}
             records = await read_until(
-                own_topics, PAGES.full_name(prefix), lambda rs: wanted <= set(_pages(rs)), timeout_s=90
+                own_topics, PAGES.full_name(prefix), lambda rs: wanted <= set(pages_by_article(rs)), timeout_s=90
             )
-            pages = _pages(records)
+            pages = pages_by_article(records)
             assert wanted <= set(pages), proc.log()[-3000:]
             assert all(len(v) == 1 for v in pages.values())  # exactly one page per request
             recheck_ids = {article_id(u) for u in recheck_urls}

@@ -13,7 +13,7 @@ import pytest
 from newswire.config import KafkaSettings
 from newswire.contracts import FeedConfig, FeedStatus, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, feed_id
-from newswire.farm import Assign, FarmConfig, run_farm
+from newswire.farm import Assign, FarmConfig, OutletBehaviour, run_farm
 from newswire.runtime.codec import encode
 from newswire.topics import FEED_STATUS, FEEDS, FETCH_REQUESTS
 from tests.integration.kafka_io import produce, read_until
@@ -53,6 +53,9 @@ async def test_poller_against_the_farm(own_topics: KafkaSettings, poller: StageP
         behaviours=(
             Assign("truncated-feed", indexes=(2,)), Assign("dead", indexes=(3,)), Assign("no-304", indexes=(4,)),
             Assign("html-feed", indexes=(5,)),
+            # feeds only here (sitemap outlets: test_sitemaps.py)
+            Assign(OutletBehaviour(feed_format="rss"), indexes=(2,)),
+            Assign(OutletBehaviour(feed_format="atom"), indexes=(3,)),
         ),
     )
     async with run_farm(config) as farm:

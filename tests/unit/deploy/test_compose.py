@@ -31,8 +31,9 @@ STAGE_PORTS = {
     "tracker": 6104,
     "enricher": 6105,
     "sink": 6106,
+    "archiver": 6108,
 }
-STATEFUL_STAGES = ("poller", "tracker", "enricher")
+STATEFUL_STAGES = ("poller", "tracker", "enricher", "archiver")
 DATA_DIR = "/var/lib/newswire"
 COMMON_ENV = {
     "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": "kafka:9092",

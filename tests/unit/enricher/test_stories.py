@@ -14,6 +14,9 @@ def _item(n: int, title: str, minutes: int = 0, outlet: str = "o", entities: tup
     return StoryInput(f"a{n}", title, "", T0 + timedelta(minutes=minutes), outlet, entities)
 
 
+#: The hand-tuned scorer (join threshold, entity weight, merges): the tests of its rules.
+HAND = ""
+
 FED = ["Fed's Plosser sees high bar for change in taper pace", "Plosser: Fed taper pace should not slow",
        "Fed official Plosser says weather caused weak data, taper on track"]
 PHONE = ["Apple unveils cheaper iPhone 5c model", "Cheaper iPhone 5c model from Apple goes on sale"]
@@ -47,7 +50,7 @@ def test_a_known_article_keeps_its_story_without_changes() -> None:
 
 
 def test_entities_and_duplicates_pull_articles_together() -> None:
-    strict = StoryConfig(threshold=0.5)
+    strict = StoryConfig(threshold=0.5, model=HAND)
     clusterer = StoryClusterer(strict)
     a = clusterer.add(_item(1, "Talks resume in Geneva", 0, entities=("John Kerry", "Geneva")))
     b = clusterer.add(_item(2, "Kerry and Lavrov meet again", 1, entities=("John Kerry", "Geneva")))
@@ -61,7 +64,7 @@ def test_entities_and_duplicates_pull_articles_together() -> None:
 
 
 def test_two_stories_that_converge_merge_into_the_older() -> None:
-    config = StoryConfig(threshold=0.3, merge_threshold=0.3)
+    config = StoryConfig(threshold=0.3, merge_threshold=0.3, model=HAND)
     clusterer = StoryClusterer(config)
     first = clusterer.add(_item(1, "volcano erupts near village"))
     second = clusterer.add(_item(2, "airline flights cancelled airport", 1))
@@ -79,7 +82,7 @@ def test_two_stories_that_converge_merge_into_the_older() -> None:
 def test_a_story_that_went_quiet_a_news_cycle_ago_does_not_merge() -> None:
     """The merge score decays with the gap between the stories' last articles (the join rule's
     half-life): a similar-sounding story from a day before is another event."""
-    config = StoryConfig(threshold=0.3, merge_threshold=0.3, half_life_s=4 * 3600)
+    config = StoryConfig(threshold=0.3, merge_threshold=0.3, half_life_s=4 * 3600, model=HAND)
     clusterer = StoryClusterer(config)
     old = clusterer.add(_item(2, "airline flights cancelled airport", 0))
     day = 24 * 60

@@ -17,6 +17,7 @@ from newswire.farm import Assign, Farm, FarmConfig, FarmError, OutletBehaviour, 
 
 # Outlet layout of the shared farm (0-4 carry the real fixture texts when present).
 SLOW, THROTTLED, LOOP, REDIRECTING, CP1252, BROKEN, BAD_FEED, HUGE, DEAD = range(5, 14)
+RSS, ATOM, SITEMAP, NEWS_SITEMAP = range(4)  # feed_format="alternate": the formats in turn
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -35,6 +36,7 @@ async def farm() -> AsyncIterator[Farm]:
             Assign("cp1252", indexes=[CP1252]),
             Assign("broken", indexes=[BROKEN]),
             Assign("bad-entities", indexes=[BAD_FEED]),
+            Assign(OutletBehaviour(feed_format="rss"), indexes=[BAD_FEED]),
             Assign(OutletBehaviour(huge_page_bytes=300_000), indexes=[HUGE]),
             Assign("dead", indexes=[DEAD]),
         ],
@@ -62,14 +64,14 @@ async def test_addresses_and_feed_urls(farm: Farm) -> None:
 
 
 async def test_feed_then_304(farm: Farm, http: aiohttp.ClientSession) -> None:
-    url = farm.outlets[2].feed_url
+    url = farm.outlets[RSS].feed_url
     async with http.get(url) as r:
         assert r.status == 200 and r.content_type == "application/rss+xml"
         body = await r.read()
         etag, last_modified = r.headers["ETag"], r.headers["Last-Modified"]
     parsed = feedparser.parse(body)
-    assert not parsed.bozo and len(parsed.entries) == len(farm.catalogue.latest(2, 50))
-    truth = {rec.link for rec in farm.articles() if rec.outlet == 2}
+    assert not parsed.bozo and len(parsed.entries) == len(farm.catalogue.latest(RSS, 50))
+    truth = {rec.link for rec in farm.articles() if rec.outlet == RSS}
     assert {e.link for e in parsed.entries} == truth
     async with http.get(url, headers={"If-None-Match": etag}) as r:
         assert r.status == 304 and r.headers["ETag"] == etag
@@ -77,7 +79,7 @@ async def test_feed_then_304(farm: Farm, http: aiohttp.ClientSession) -> None:
         assert r.status == 304
     async with http.get(url, headers={"If-None-Match": '"stale"'}) as r:
         assert r.status == 200
-    assert farm.runtime(2).stats.not_modified == 2
+    assert farm.runtime(RSS).stats.not_modified == 2
 
 
 async def test_article_page_and_robots(farm: Farm, http: aiohttp.ClientSession) -> None:

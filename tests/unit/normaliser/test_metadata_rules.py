@@ -184,9 +184,23 @@ def test_author_filters_keep_real_names(raw: str, names: list[str]) -> None:
 
 
 def test_site_name_filter_works_in_any_script() -> None:
-    """The outlet's own name is no author, in any script; a name is not mistaken for it because
-    both reduce to nothing in ASCII."""
+    """The outlet's own name is not taken for a person, in any script; a name is not mistaken for
+    it because both reduce to nothing in ASCII. A page that credits only the outlet reports that
+    credit, as its byline would read."""
     head = '<meta property="og:site_name" content="産経新聞：産経ニュース"><meta name="author" content="大渡 美咲">'
     assert _meta(_page(head, "<h1>見出し</h1>")).authors == ("大渡 美咲",)
     head = '<meta property="og:site_name" content="産経ニュース"><meta name="author" content="産経ニュース">'
-    assert _meta(_page(head, "<h1>見出し</h1>")).authors == ()
+    assert _meta(_page(head, "<h1>見出し</h1>")).authors == ("産経ニュース",)
+
+
+def test_declared_credit_when_no_person_is_named() -> None:
+    """Without a person, the organisation the page credits is the author (an agency, a desk);
+    a CMS account or a generated handle is not."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Quake hits", "author": %s}</script>'
+    org = '{"@type": "Organization", "name": "Associated Press"}'
+    assert _meta(_page(ld % org, "<h1>Quake hits</h1>")).authors == ("Associated Press",)
+    person = '[{"@type": "Person", "name": "Jane Doe"}, {"@type": "Organization", "name": "Associated Press"}]'
+    assert _meta(_page(ld % person, "<h1>Quake hits</h1>")).authors == ("Jane Doe",)
+    for account in ("admin", "jdoe4x7kq2", "https://example.com/about"):
+        head = f'<meta name="author" content="{account}">'
+        assert _meta(_page(head, "<h1>Quake hits</h1>")).authors == ()

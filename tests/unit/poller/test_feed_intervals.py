@@ -38,7 +38,8 @@ def delay(config: FeedConfig) -> float:
     out = evaluate_poll(new_record(config, 0, None), response, started_at=1000.0, now=1000.0, policy=POLICY,
                         seen=lambda _: False)
     assert out.status.error_class is None and len(out.requests) == 3
-    return float(out.state["next_poll_at"]) - 1000.0
+    assert out.state is not None
+    return out.state.next_poll_at - 1000.0
 
 
 def test_without_bounds_the_estimate_and_the_ttl_rule() -> None:

@@ -24,9 +24,11 @@ from newswire.poller.logic import (
     seen_expired,
     seen_key,
     validator_used,
+    with_state,
 )
 
 from newswire.poller.scheduling import Bounds
+from newswire.poller.state import FeedRecord, PollState
 
 POLICY = PollPolicy(
     default_interval_s=300, bounds=Bounds(1, 86400), max_backoff_s=3600, jitter=0.0,
@@ -148,14 +150,15 @@ def test_scheduling_and_backoff() -> None:
     assert validator_used("e", None) == "etag" and validator_used(None, "d") == "last-modified"
     assert validator_used("e", "d") == "both" and validator_used(None, None) == "none"
     record = new_record(config, 2, None)
-    assert record["partition"] == 2 and record["next_poll_at"] == 0.0 and is_due(record, 1.0)
-    kept = new_record(config, 2, {**record, "etag": '"x"', "next_poll_at": 50.0})
-    assert kept["etag"] == '"x"' and not is_due(kept, 10.0)
+    assert record.partition == 2 and record.poll.next_poll_at == 0.0 and is_due(record, 1.0)
+    kept = new_record(config, 2, with_state(record, record.poll.model_copy(update={"etag": '"x"', "next_poll_at": 50.0})))
+    assert kept.poll.etag == '"x"' and not is_due(kept, 10.0)
 
 
-def _record(**state: object) -> dict[str, object]:
+def _record(state: PollState | None = None, **fields: object) -> FeedRecord:
     config = FeedConfig(feed_id=FID, url=FEED, added_at=T0)
-    return {**new_record(config, 0, None), **state}
+    record = new_record(config, 0, None)
+    return with_state(record, (state or record.poll).model_copy(update=fields))
 
 
 def test_evaluate_poll_new_items_then_304() -> None:
@@ -178,23 +181,23 @@ def test_evaluate_poll_new_items_then_304() -> None:
     assert status.status_code == 200 and status.items_total == 3 and status.items_new == 2
     assert status.validator == "none" and not status.not_modified and status.error_class is None
     assert status.bytes == len(RSS) and status.duration_ms == 12
-    assert out.state["etag"] == '"v1"' and out.state["consecutive_failures"] == 0
-    assert out.state["next_poll_at"] == 1301.0
+    assert out.state.etag == '"v1"' and out.state.consecutive_failures == 0
+    assert out.state.next_poll_at == 1301.0
     seen.update(out.seen_keys)
 
     # the same document again: nothing new
     again = evaluate_poll(
-        _record(**out.state), response, started_at=1400.0, now=1400.0, policy=POLICY, seen=lambda k: k in seen,
+        _record(out.state), response, started_at=1400.0, now=1400.0, policy=POLICY, seen=lambda k: k in seen,
     )
     assert again.requests == () and again.status.items_new == 0 and again.status.validator == "both"
 
     # 304: validators kept
     not_modified = evaluate_poll(
-        _record(**out.state), FeedResponse(url=FEED, final_url=FEED, status=304), started_at=1400.0,
+        _record(out.state), FeedResponse(url=FEED, final_url=FEED, status=304), started_at=1400.0,
         now=1400.0, policy=POLICY, seen=lambda k: k in seen,
     )
     assert not_modified.status.not_modified and not_modified.status.bytes == 0
-    assert not_modified.state["etag"] == '"v1"' and not_modified.requests == ()
+    assert not_modified.state.etag == '"v1"' and not_modified.requests == ()
 
 
 @pytest.mark.parametrize(
@@ -215,7 +218,7 @@ def test_evaluate_poll_failures_back_off(response: FeedResponse, error: str) -> 
         policy=POLICY, seen=lambda k: False,
     )
     assert out.status.error_class == error and out.status.consecutive_failures == 3
-    assert out.state["next_poll_at"] == 2400.0 and out.state["etag"] == '"old"'
+    assert out.state.next_poll_at == 2400.0 and out.state.etag == '"old"'
     assert out.requests == ()
 
 
@@ -225,7 +228,7 @@ def test_retry_after_extends_backoff() -> None:
         _record(), response, started_at=0.0, now=0.0, policy=POLICY,
         seen=lambda k: False,
     )
-    assert out.status.error_class == "rate_limited" and out.state["next_poll_at"] == 1800.0
+    assert out.status.error_class == "rate_limited" and out.state.next_poll_at == 1800.0
 
 
 def test_feed_lists() -> None:
@@ -254,11 +257,11 @@ def test_seen_set_is_bounded_and_expires() -> None:
     from newswire.poller.logic import merge_seen, seen_digest
 
     merged = merge_seen(None, ["a", "b"], 100.0, ttl_s=50, cap=3)
-    assert merged == {seen_digest("a"): 100.0, seen_digest("b"): 100.0}
+    assert merged.first_seen == {seen_digest("a"): 100.0, seen_digest("b"): 100.0}
     merged = merge_seen(merged, ["b", "c", "d"], 120.0, ttl_s=50, cap=3)
-    assert len(merged) == 3 and merged[seen_digest("b")] == 100.0  # first seen kept
-    assert seen_digest("a") not in merged or seen_digest("b") not in merged
-    assert merge_seen(merged, [], 200.0, ttl_s=50, cap=3) == {}
+    assert len(merged.first_seen) == 3 and merged.first_seen[seen_digest("b")] == 100.0  # first seen kept
+    assert seen_digest("a") not in merged.first_seen or seen_digest("b") not in merged.first_seen
+    assert merge_seen(merged, [], 200.0, ttl_s=50, cap=3).first_seen == {}
 
 
 def test_recent_urls_window_and_cap() -> None:

@@ -21,6 +21,7 @@ from newswire.poller.logic import (
     with_state,
 )
 from newswire.poller.scheduling import Bounds
+from newswire.poller.state import FeedRecord, WebSubSubscription
 
 URL = "http://news.example.com/feed.xml"
 FID = feed_id(URL)
@@ -39,12 +40,13 @@ def rss(*items: tuple[str, str], extra: str = "") -> bytes:
             f"<channel><title>T</title>{extra}{body}</channel></rss>").encode()
 
 
-def record(**state: Any) -> dict[str, Any]:
+def record(**state: Any) -> FeedRecord:
     config = FeedConfig(feed_id=FID, url=URL, added_at=datetime(2024, 1, 1, tzinfo=UTC))
-    return {**new_record(config, 1, None), **state}
+    rec = new_record(config, 1, None)
+    return with_state(rec, rec.poll.model_copy(update=state))
 
 
-def poll(rec: dict[str, Any], resp: FeedResponse, now: float, seen: set[str] | None = None,
+def poll(rec: FeedRecord, resp: FeedResponse, now: float, seen: set[str] | None = None,
          urls: set[str] | None = None, policy: PollPolicy = POLICY) -> Any:
     seen = seen if seen is not None else set()
     urls = urls if urls is not None else set()
@@ -95,22 +97,21 @@ def test_honest_validators_stay_trusted() -> None:
     for i, body in enumerate([rss(("a", "A")), rss(("a", "A"), ("b", "B"))]):
         out = poll(rec, ok(body, ETag=f'"v{i}"'), 1000.0 + i * 600, seen)
         rec = with_state(rec, out.state)
-    assert out.status.validators_trusted and rec["validators_trusted"]
+    assert out.status.validators_trusted and rec.poll.validators_trusted
 
 
 def test_permanent_redirect_updates_the_stored_url() -> None:
     moved = "http://news.example.com/new-feed.xml"
     resp = FeedResponse(url=URL, final_url=moved, status=200, body=rss(("a", "A")), permanent_url=moved)
     out = poll(record(), resp, 1000)
-    assert out.state["url"] == moved and str(out.status.redirected_to) == moved
+    assert out.state.url == moved and str(out.status.redirected_to) == moved
     rec = with_state(record(), out.state)
     temp = FeedResponse(url=moved, final_url="http://news.example.com/tmp", status=200, body=rss(("a", "A")))
     out = poll(rec, temp, 2000)
-    assert "url" not in out.state and out.status.redirected_to is None
+    assert out.state.url == moved and out.status.redirected_to is None
     assert str(out.status.feed_url) == moved
     # re-publishing the same config keeps the redirect; a new configured URL forgets it
-    config = FeedConfig.model_validate(rec["config"])
-    assert new_record(config, 1, rec)["url"] == moved
+    assert new_record(rec.config, 1, rec).url == moved
 
 
 def test_gone_disables_at_once_and_failures_after_a_limit() -> None:
@@ -124,14 +125,14 @@ def test_gone_disables_at_once_and_failures_after_a_limit() -> None:
         assert out.status.consecutive_failures == n and out.status.disabled == (n == 3)
     assert "3 failures in a row" in (out.status.disabled_reason or "") and "connect" in (out.status.disabled_reason or "")
     # re-adding the feed re-enables it
-    again = new_record(FeedConfig.model_validate(rec["config"]), 1, rec)
-    assert not again["disabled"] and is_due(again, 0.0)
+    again = new_record(rec.config, 1, rec)
+    assert not again.poll.disabled and is_due(again, 0.0)
 
 
 def test_retry_after_is_scoped_to_the_host() -> None:
     resp = FeedResponse(url=URL, final_url=URL, status=429, headers={"Retry-After": "900"})
     out = poll(record(), resp, 1000)
-    assert out.host_retry_until == 1900 and out.state["next_poll_at"] >= 1900
+    assert out.host_retry_until == 1900 and out.state.next_poll_at >= 1900
     out = poll(record(), FeedResponse(url=URL, final_url=URL, status=404, headers={"Retry-After": "900"}), 1000)
     assert out.host_retry_until is None
 
@@ -159,9 +160,9 @@ def test_interval_adapts_and_respects_ttl() -> None:
     assert out.status.interval_s > 3000
     # ttl of 2 h: never sooner
     out = poll(rec, ok(rss(("a", "A"), extra="<ttl>120</ttl>")), 1600, set())
-    assert out.state["next_poll_at"] - 1600 >= 7200
+    assert out.state.next_poll_at - 1600 >= 7200
     out = poll(rec, ok(rss(("a", "A")), **{"Cache-Control": "max-age=5000"}), 1600, set())
-    assert out.state["next_poll_at"] - 1600 >= 5000
+    assert out.state.next_poll_at - 1600 >= 5000
 
 
 def test_websub_hint_push_and_renewal() -> None:
@@ -172,7 +173,8 @@ def test_websub_hint_push_and_renewal() -> None:
     assert str(out.status.websub_hub) == "http://hub.example.org/"
     rec = with_state(record(), out.state)
     assert websub_due(rec, out.websub, 1000, 3600, "k")
-    rec["websub"] = {"hub": out.websub.hub, "topic": URL, "lease_until": 1000 + 86400, "requested_at": 1000, "key_id": "k"}
+    rec = rec.model_copy(update={"websub": WebSubSubscription(
+        hub=out.websub.hub, topic=URL, lease_until=1000 + 86400, requested_at=1000, key_id="k")})
     assert not websub_due(rec, out.websub, 2000, 3600, "k")
     assert websub_due(rec, out.websub, 1000 + 86400 - 100, 3600, "k")  # lease ending: renew
     assert websub_due(rec, out.websub, 2000, 3600, "other-key")
@@ -182,6 +184,6 @@ def test_websub_hint_push_and_renewal() -> None:
     pushed = evaluate_push(rec, rss(("a", "A"), ("b", "B")), content_type="application/rss+xml",
                            received_at=4000, seen=lambda k: k in seen)
     assert [str(r.url) for r in pushed.requests] == ["http://news.example.com/b"]
-    assert pushed.status.source == "push" and pushed.state == {}
+    assert pushed.status.source == "push" and pushed.state is None
     bad = evaluate_push(rec, b"<html>", content_type="text/html", received_at=4000, seen=lambda k: False)
     assert bad.status.error_class is not None and bad.requests == ()

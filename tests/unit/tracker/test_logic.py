@@ -20,7 +20,8 @@ from newswire.tracker.logic import (
     recheck_due,
 )
 from newswire.tracker.schedule import RecheckPolicy
-from newswire.tracker.state import State, due_at
+from newswire.runtime.state import from_table, to_table
+from newswire.tracker.state import ArticleState
 from tests.factories import AID, CANONICAL, normalised_article
 
 T0 = datetime(2016, 9, 8, 10, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ def page(at: datetime, *, outcome: str = "failed", failure: str | None = "not_fo
     )
 
 
-def step(state: State | None, art: NormalisedArticle) -> Observation:
+def step(state: ArticleState | None, art: NormalisedArticle) -> Observation:
     return observe(state, art, now=art.fetched_at, policy=POLICY, partition=0)
 
 
@@ -58,7 +59,7 @@ def minutes(m: float) -> datetime:
     return T0 + timedelta(minutes=m)
 
 
-def first() -> State:
+def first() -> ArticleState:
     seen = step(None, article())
     assert seen.state is not None
     return seen.state
@@ -70,15 +71,16 @@ def test_new_same_changed() -> None:
     assert first_obs.version.version == 1 and first_obs.version.revision_id == revision_id(AID, 1)
     state = first_obs.state
     assert state is not None
-    assert json.loads(json.dumps(state)) == state  # JSON-able, as the table stores it
-    assert state["version"] == 1 and state["partition"] == 3 and state["checks"] == 0
-    assert state["next_check_at"] == (T0 + timedelta(seconds=1800)).isoformat()
-    assert state["status"] == "live" and state["url"] == CANONICAL
+    stored = json.loads(json.dumps(to_table(state)))  # JSON-able, as the table stores it
+    assert from_table(ArticleState, stored) == state
+    assert state.version == 1 and state.partition == 3 and state.checks == 0
+    assert state.next_check_at == T0 + timedelta(seconds=1800)
+    assert state.status == "live" and state.url == CANONICAL
 
     same = step(state, article(at=minutes(20)))
     assert same.version is None and same.revision is None and same.state is not None
-    assert same.state["version"] == 1 and same.state["last_checked"] == minutes(20).isoformat()
-    assert same.state["next_check_at"] == state["next_check_at"]
+    assert same.state.version == 1 and same.state.last_checked == minutes(20)
+    assert same.state.next_check_at == state.next_check_at
 
     edited = (P1[0], P1[1], "Jabhat Fateh al-Sham is a target.")
     changed = step(same.state, article(edited, at=minutes(35)))
@@ -91,8 +93,8 @@ def test_new_same_changed() -> None:
     assert rev.stats.paragraphs_changed == 1 and rev.stats.words_added == 1 == rev.stats.words_removed
     assert rev.stats.minutes_since_first_seen == 35 and rev.stats.minutes_since_previous == 35
     assert "<del>Fatah</del><ins>Fateh</ins>" in rev.diff_html and "-Jabhat Fatah" in rev.diff_unified
-    assert changed.state is not None and changed.state["version"] == 2 and changed.state["checks"] == 0
-    assert changed.state["next_check_at"] == (minutes(35) + timedelta(seconds=1800)).isoformat()
+    assert changed.state is not None and changed.state.version == 2 and changed.state.checks == 0
+    assert changed.state.next_check_at == minutes(35) + timedelta(seconds=1800)
 
 
 def test_title_only_change() -> None:
@@ -136,7 +138,7 @@ def test_noise_is_not_a_revision() -> None:
     )
     seen = step(s1, article(noisy, at=minutes(30)))
     assert seen.version is None and seen.revision is None and seen.state is not None
-    assert seen.state["version"] == 1 and seen.state["paragraphs"] == list(noisy)  # holds the newest text
+    assert seen.state.version == 1 and seen.state.paragraphs == noisy  # holds the newest text
     curly = (P1[0], "Talks with \u201cLavrov\u201d on Syria.", P1[2])
     plain = (P1[0], 'Talks with "Lavrov" on Syria.', P1[2])
     s = step(None, article(curly)).state
@@ -188,18 +190,18 @@ def test_redirect_confirmed_or_cleared() -> None:
     pending = observe_recheck(s1, page(minutes(30), outcome="ok", failure=None, status=200, final_url=elsewhere),
                               now=minutes(30), redirect_confirm_s=600)
     assert pending.version is None and pending.state is not None
-    assert pending.state["redirect_pending"]["url"] == elsewhere
-    assert pending.state["redirect_pending"]["confirm_at"] == minutes(40).isoformat()
-    assert due_at(dict(pending.state, next_check_at=None)) == minutes(40)
+    assert pending.state.redirect_pending is not None and pending.state.redirect_pending.url == elsewhere
+    assert pending.state.redirect_pending.confirm_at == minutes(40)
+    assert pending.state.model_copy(update={"next_check_at": None}).due_at() == minutes(40)
     assert not recheck_due(pending.state, minutes(29))
     assert confirm_redirect(pending.state, now=minutes(39)).version is None
     done = confirm_redirect(pending.state, now=minutes(41))
     assert done.revision is not None and done.version is not None and done.state is not None
     assert done.revision.kinds == ("redirected",) and str(done.revision.redirected_to) == elsewhere
-    assert done.version.status == "redirected" and done.state["redirect_pending"] is None
+    assert done.version.status == "redirected" and done.state.redirect_pending is None
     # the article answering under its own id meanwhile: the redirect kept it, no revision
     cleared = step(pending.state, article(at=minutes(35), url="https://www.example.com/new-slug"))
-    assert cleared.revision is None and cleared.state is not None and cleared.state["redirect_pending"] is None
+    assert cleared.revision is None and cleared.state is not None and cleared.state.redirect_pending is None
     assert confirm_redirect(cleared.state, now=minutes(60)).version is None
     # a redirect to a URL it was already seen at is no redirect
     known = observe_recheck(cleared.state, page(minutes(50), outcome="ok", failure=None, status=200,
@@ -247,7 +249,8 @@ def test_replays_publish_the_current_version_again_and_nothing_else() -> None:
     assert v1.state is not None and v1.version is not None
     replay1 = step(v1.state, article())
     assert not replay1.changed and replay1.version == v1.version and replay1.revision is None
-    assert json.loads(json.dumps(v2.state)) == v2.state  # `prev` keeps the state JSON-able
+    stored = json.loads(json.dumps(to_table(v2.state)))  # `prev` keeps the state JSON-able
+    assert from_table(ArticleState, stored) == v2.state and v2.state.prev is not None
 
 
 def test_bot_wall_is_not_an_edit() -> None:
@@ -256,7 +259,7 @@ def test_bot_wall_is_not_an_edit() -> None:
     wall = wall.model_copy(update={"flags": wall.flags.model_copy(update={"bot_challenge": True})})
     seen = step(s1, wall)
     assert seen.version is None and seen.revision is None and seen.state is not None
-    assert seen.state["content_hash"] == s1["content_hash"]
+    assert seen.state.content_hash == s1.content_hash
 
 
 def test_plan_recheck() -> None:
@@ -268,14 +271,14 @@ def test_plan_recheck() -> None:
     assert is_due(state, due)
     request, after = plan_recheck(AID, state, now=due, policy=POLICY)
     assert request.reason == "recheck" and request.article_id == AID and request.etag == '"e1"'
-    assert str(request.url) == state["url"] and request.host == "www.example.com"
-    assert after["checks"] == 1 and after["partition"] == 5
-    assert after["next_check_at"] == (due + timedelta(seconds=2700)).isoformat()
+    assert str(request.url) == state.url and request.host == "www.example.com"
+    assert after.checks == 1 and after.partition == 5
+    assert after.next_check_at == due + timedelta(seconds=2700)
     assert not is_due(after, due)
     # an outlet that edits twice as often as the prior is checked sooner
     _, faster = plan_recheck(AID, state, now=due, policy=POLICY, factor=2.0)
-    assert faster["next_check_at"] == (due + timedelta(seconds=1350)).isoformat()
-    done = dict(state, next_check_at=None)
+    assert faster.next_check_at == due + timedelta(seconds=1350)
+    done = state.model_copy(update={"next_check_at": None})
     assert not is_due(done, T0 + timedelta(days=30))
 
 

@@ -59,7 +59,7 @@ def test_outlet_factor_is_learned_and_bounded() -> None:
     stats = None
     for i in range(200):
         stats = count_article(stats, "example.com", new=True, first_edit=i % 2 == 0)  # edits half
-    assert stats is not None and stats["articles"] == 200 and stats["edited"] == 100
+    assert stats is not None and stats.articles == 200 and stats.edited == 100
     busy = outlet_factor(stats, P)
     assert 1.5 < busy <= P.outlet_factor_max
     quiet = outlet_factor({"articles": 1000, "edited": 0}, P)

@@ -1,0 +1,1 @@
+"""The archiver: every fetched page to WARC files with a CDXJ index (issue #23)."""

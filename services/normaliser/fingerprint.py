@@ -1,0 +1,283 @@
+"""The article's region: a cheap test that a re-checked page still holds the same article.
+
+When an article is extracted, `region_fingerprint` finds the element its body came from: every
+line the extractor kept is looked up in the page's text (letters and digits only, in document
+order), and the region is the deepest element holding all of them. It records a locator of that
+element (`PageFingerprint.region`: steps from the root, or from the nearest ancestor with an id
+that is unique on the page) and one digest (`region_digest`) of
+
+- the region's tags and text, exactly as parsed (every descendant's text and tail, script and
+  style text left out); and
+- the page's *verdict inputs* outside the body: what the headline, the byline, the site name and
+  the canonical URL are read from (`<title>`, the `<h1>`s, the meta tags that declare them,
+  JSON-LD, rel=canonical, byline markup; see `metadata.read_metadata`).
+
+On a re-check, `same_article` parses the page (the same bounded lxml parse as the extraction,
+without the extraction), walks the locator and hashes the same things: equal digests mean the
+article's text, headline, byline and canonical URL cannot have changed, so the full extraction
+is skipped. Anything else (the region not found, a digest that differs, a page too large) means
+"extract it": a real change is never missed, only an unchanged page is sometimes extracted again
+(a dynamic element inside the article's region, a changing JSON-LD field). No page or site is
+special-cased: the locator is whatever the page's own markup gives.
+
+Pure: lxml and the standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from newswire.contracts.fetch import PageFingerprint
+from newswire.normaliser.extract import NotExtractable, parse_html
+
+__all__ = ["locate", "region_digest", "region_fingerprint", "same_article"]
+
+#: Elements whose text is never article text (the extractors drop them): left out of the digest.
+_NO_TEXT = frozenset({"script", "style"})
+#: A region that is the whole document says nothing: no fingerprint is recorded then.
+_TOO_WIDE = frozenset({"html", "body"})
+#: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
+_STEP_MAX = 300
+_NOT_WORD = re.compile(r"\W+")
+#: Meta tags the headline, byline, site name and canonical URL are read from (metadata.py).
+VERDICT_META = frozenset({
+    "og:title", "twitter:title", "og:site_name", "og:url", "author", "article:author",
+    "parsely-author", "sailthru.author", "dc.creator", "citation_author",
+})
+#: The byline markup metadata.py reads authors from (the same XPath, first six).
+_BYLINE = (
+    '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
+    'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+    '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
+)
+_JSONLD = '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'
+_CANONICAL = '//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href'
+
+
+def _digest(parts: Iterable[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+# -- the region's text and the verdict inputs -------------------------------------------------
+
+
+def _region_parts(region: HtmlElement) -> Iterator[str]:
+    """The region's tags and text in document order (its own tail is not part of it)."""
+    for event, el in etree.iterwalk(region, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else "#"
+        if event == "start":
+            yield "<" + tag
+            if el.text and tag not in _NO_TEXT:
+                yield el.text
+        else:
+            yield ">"
+            if el is not region and el.tail:
+                yield el.tail
+
+
+def _verdict_parts(tree: HtmlElement) -> Iterator[str]:
+    """What the headline, byline, site name and canonical URL are read from, outside the body."""
+    yield "title:" + (tree.findtext(".//title") or "")
+    for h1 in tree.xpath("//h1")[:5]:
+        yield "h1:" + "".join(h1.itertext())
+    for el in tree.xpath("//meta[@content]"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().casefold()
+        if key in VERDICT_META:
+            yield f"meta:{key}={el.get('content')}"
+    for script in tree.xpath(_JSONLD):
+        yield "ld:" + (script.text or "")
+    for href in tree.xpath(_CANONICAL):
+        yield "canonical:" + str(href)
+    for el in tree.xpath(_BYLINE)[:6]:
+        yield "byline:" + "".join(el.itertext())
+
+
+def region_digest(tree: HtmlElement, region: HtmlElement) -> str:
+    """The digest of the region's tags and text and of the page's verdict inputs."""
+    return _digest([*_region_parts(region), "\x00", *_verdict_parts(tree)])
+
+
+# -- where the body came from -----------------------------------------------------------------
+
+
+def _text_index(tree: HtmlElement) -> tuple[str, list[int], list[HtmlElement]]:
+    """The text of the page's body as one string of letters and digits, with where each piece
+    starts and the element holding it (an element's text belongs to it, its tail to its
+    parent)."""
+    keys: list[str] = []
+    starts: list[int] = []
+    owners: list[HtmlElement] = []
+    at = 0
+    root = tree.find("body")
+    for event, el in etree.iterwalk(tree if root is None else root, events=("start", "end")):
+        if event == "start":
+            owner, text = el, (el.text if isinstance(el.tag, str) and el.tag not in _NO_TEXT else None)
+        else:
+            owner, text = el.getparent(), el.tail
+        if not text or owner is None:
+            continue
+        key = _NOT_WORD.sub("", text)
+        if key:
+            keys.append(key)
+            starts.append(at)
+            owners.append(owner)
+            at += len(key)
+    return "".join(keys), starts, owners
+
+
+def _lowest_common(elements: Iterable[HtmlElement]) -> HtmlElement | None:
+    path: list[HtmlElement] = []  # the current common element and its ancestors, deepest first
+    for el in elements:
+        if not path:
+            path = [el, *el.iterancestors()]
+            continue
+        if el is path[0]:
+            continue
+        on_path = {id(p): i for i, p in enumerate(path)}
+        node: HtmlElement | None = el
+        while node is not None and id(node) not in on_path:
+            node = node.getparent()
+        if node is None:
+            return None
+        path = path[on_path[id(node)]:]
+    return path[0] if path else None
+
+
+def body_region(tree: HtmlElement, lines: Iterable[str]) -> HtmlElement | None:
+    """The deepest element holding every line of the extracted body, each found in the page's
+    text (letters and digits only) after the previous one where possible. None when a line is
+    not on the page as text (an extractor's rewriting) or there are no lines."""
+    text, starts, owners = _text_index(tree)
+    found: list[HtmlElement] = []
+    cursor = 0
+    for line in lines:
+        key = _NOT_WORD.sub("", line)
+        if not key:
+            continue
+        pos = text.find(key, cursor)
+        if pos < 0:
+            pos = text.find(key)
+        if pos < 0:
+            return None
+        first = bisect_right(starts, pos) - 1
+        last = bisect_right(starts, pos + len(key) - 1) - 1
+        found.extend(owners[first:last + 1])
+        cursor = pos + len(key)
+    return _lowest_common(found) if found else None
+
+
+# -- the locator --------------------------------------------------------------------------------
+
+
+def _signature(el: HtmlElement) -> str:
+    classes = ".".join((el.get("class") or "").split())
+    tag = el.tag if isinstance(el.tag, str) else "#"
+    return (tag + ("." + classes if classes else ""))[:_STEP_MAX]
+
+
+def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
+    return (c for c in el if isinstance(c.tag, str))
+
+
+def _unique_id(tree: HtmlElement, el: HtmlElement) -> str | None:
+    ident = el.get("id")
+    if not ident or len(ident) > _STEP_MAX:
+        return None
+    return ident if len(tree.xpath("//*[@id=$i]", i=ident)) == 1 else None
+
+
+def locator(tree: HtmlElement, region: HtmlElement) -> tuple[str, ...]:
+    """Steps to `region`: from the nearest ancestor-or-self with an id unique on the page
+    ('#id'), else from the root; each step 'signature:n', the n-th child element with that tag
+    and class attribute."""
+    steps: list[str] = []
+    node = region
+    while node is not tree:
+        if (ident := _unique_id(tree, node)) is not None:
+            steps.append("#" + ident)
+            break
+        parent = node.getparent()
+        if parent is None:
+            break
+        sig = _signature(node)
+        n = 0
+        for sibling in _element_children(parent):
+            if sibling is node:
+                break
+            if _signature(sibling) == sig:
+                n += 1
+        steps.append(f"{sig}:{n}")
+        node = parent
+    return tuple(reversed(steps))
+
+
+def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
+    """The element a locator points at on this page, or None."""
+    if not steps:
+        return None
+    node: HtmlElement = tree
+    rest = steps
+    if steps[0].startswith("#"):
+        found = tree.xpath("//*[@id=$i]", i=steps[0][1:])
+        if len(found) != 1:
+            return None
+        node, rest = found[0], steps[1:]
+    for step in rest:
+        sig, _, index = step.rpartition(":")
+        if not sig or not index.isdigit():
+            return None
+        n = int(index)
+        nxt = None
+        for child in _element_children(node):
+            if _signature(child) == sig:
+                if n == 0:
+                    nxt = child
+                    break
+                n -= 1
+        if nxt is None:
+            return None
+        node = nxt
+    return node
+
+
+# -- the two entry points -----------------------------------------------------------------------
+
+
+def region_fingerprint(
+    tree: HtmlElement, lines: Iterable[str], body_digest: str | None = None
+) -> PageFingerprint | None:
+    """The fingerprint of an extracted page: `lines` are the extractor's body lines (before any
+    cleanup), `body_digest` the fetcher's digest of the raw body. None when the body's region
+    cannot be told (a line not found as text) or is the whole page."""
+    region = body_region(tree, lines)
+    if region is None or region.tag in _TOO_WIDE:
+        return None
+    steps = locator(tree, region)
+    if not steps or locate(tree, steps) is not region:
+        return None
+    return PageFingerprint(body_digest=body_digest, region=steps, region_digest=region_digest(tree, region))
+
+
+def same_article(html: str, fingerprint: PageFingerprint) -> bool:
+    """Whether a re-checked page certainly holds the article `fingerprint` was taken from: its
+    region is found and its digest (with the verdict inputs) is equal. False whenever in doubt."""
+    if not fingerprint.region or fingerprint.region_digest is None:
+        return False
+    try:
+        tree = parse_html(html)
+    except NotExtractable:
+        return False
+    if tree is None:
+        return False
+    region = locate(tree, fingerprint.region)
+    return region is not None and region_digest(tree, region) == fingerprint.region_digest

@@ -1,0 +1,146 @@
+"""The words of news-page furniture in the major news languages: share bars, "read more" lines,
+advertisement labels, reading times, publication-date labels and bylines. `cleanup` builds its
+line forms from them, for the page's language and English (pages in every language carry English
+widget labels). A hand-written table: no library lists these labels, and they are few and
+stable; each entry is a convention of news pages in that language, never one site's wording.
+
+Entries are regular-expression fragments, matched case-insensitively against a whole line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """One language's labels."""
+
+    #: A share bar's label ("Share", "Teilen").
+    share: tuple[str, ...] = ()
+    #: A line that sends the reader elsewhere ("Read more", "Lesen Sie auch", "Lire aussi").
+    read_more: tuple[str, ...] = ()
+    #: An advertisement's label ("Advertisement", "Anzeige").
+    advert: tuple[str, ...] = ()
+    #: "Published", "Veröffentlicht" before a date.
+    published: tuple[str, ...] = ()
+    #: "Updated", "Aktualisiert" before a date.
+    updated: tuple[str, ...] = ()
+    #: "min read" forms: (number first, label after) and (label first, number after).
+    reading_time: tuple[str, ...] = ()
+    #: Month names (and their abbreviations) for dates written out.
+    months: tuple[str, ...] = ()
+
+
+ENGLISH = Furniture(
+    share=("share", "share this (?:article|story|post)", "share on \\w+"),
+    read_more=("read more", "read also", "see also", "related", "more on this (?:story|topic)"),
+    advert=("advertisement", "advertisement \\d+", "sponsored", "ad", "story continues below(?: advertisement)?"),
+    published=("published", "posted", "first published"),
+    updated=("updated", "last updated", "modified"),
+    reading_time=("\\d+\\s*(?:-\\s*)?(?:min(?:ute)?s?|m)\\.?\\s+read(?:ing)?(?:\\s+time)?",),
+)
+
+LANGUAGES: dict[str, Furniture] = {
+    "en": ENGLISH,
+    "de": Furniture(
+        share=("teilen", "artikel teilen", "beitrag teilen", "jetzt teilen"),
+        read_more=(
+            "lesen sie auch", "lesen sie mehr", "mehr zum thema", "weiterlesen", "mehr lesen", "zum artikel",
+            "auch interessant", "das könnte sie auch interessieren", "mehr dazu",
+        ),
+        advert=("anzeige", "werbung", "externer inhalt nicht verfügbar"),
+        published=("veröffentlicht(?: am)?", "erschienen(?: am)?", "publiziert(?: am)?", "stand"),
+        updated=("aktualisiert(?: am)?", "zuletzt aktualisiert(?: am)?"),
+        reading_time=("\\d+\\s*min(?:uten|\\.)?\\s+lesezeit", "lesezeit\\s*:?\\s*\\d+\\s*min(?:uten|\\.)?"),
+        months=("januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
+                "oktober", "november", "dezember"),
+    ),
+    "fr": Furniture(
+        share=("partager", "partager cet article", "partagez"),
+        read_more=("lire aussi", "à lire aussi", "lire la suite", "voir aussi", "sur le même sujet", "en savoir plus"),
+        advert=("publicité", "annonce"),
+        published=("publié(?: le)?", "mis en ligne(?: le)?"),
+        updated=("mis à jour(?: le)?", "modifié(?: le)?"),
+        reading_time=("\\d+\\s*min(?:utes)?\\s+de\\s+lecture", "lecture\\s*:?\\s*\\d+\\s*min(?:utes)?"),
+        months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                "novembre", "décembre"),
+    ),
+    "es": Furniture(
+        share=("compartir", "comparte", "compartir en \\w+"),
+        read_more=("lee también", "lea también", "leer más", "te puede interesar", "más información", "ver también"),
+        advert=("publicidad", "anuncio"),
+        published=("publicado(?: el)?",),
+        updated=("actualizado(?: el)?",),
+        reading_time=("\\d+\\s*min(?:utos)?\\s+de\\s+lectura", "lectura\\s*:?\\s*\\d+\\s*min(?:utos)?"),
+        months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+                "noviembre", "diciembre"),
+    ),
+    "it": Furniture(
+        share=("condividi", "condividi l'articolo"),
+        read_more=("leggi anche", "leggi di più", "per saperne di più", "potrebbe interessarti"),
+        advert=("pubblicità",),
+        published=("pubblicato(?: il)?",),
+        updated=("aggiornato(?: il)?", "ultimo aggiornamento"),
+        reading_time=("\\d+\\s*min(?:uti)?\\s+di\\s+lettura", "tempo di lettura\\s*:?\\s*\\d+\\s*min(?:uti)?"),
+        months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+                "ottobre", "novembre", "dicembre"),
+    ),
+    "pt": Furniture(
+        share=("compartilhar", "partilhar", "compartilhe"),
+        read_more=("leia também", "leia mais", "veja também", "saiba mais"),
+        advert=("publicidade", "anúncio"),
+        published=("publicado(?: em)?",),
+        updated=("atualizado(?: em)?", "actualizado(?: em)?"),
+        reading_time=("\\d+\\s*min(?:utos)?\\s+de\\s+leitura", "leitura\\s*:?\\s*\\d+\\s*min(?:utos)?"),
+        months=("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+                "novembro", "dezembro"),
+    ),
+    "nl": Furniture(
+        share=("delen", "deel dit artikel", "deel"),
+        read_more=("lees ook", "lees meer", "meer over", "bekijk ook"),
+        advert=("advertentie",),
+        published=("gepubliceerd(?: op)?",),
+        updated=("bijgewerkt(?: op)?", "aangepast(?: op)?"),
+        reading_time=("\\d+\\s*min(?:uten)?\\s+leestijd", "leestijd\\s*:?\\s*\\d+\\s*min(?:uten)?"),
+        months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+                "november", "december"),
+    ),
+    # Norwegian (Bokmål and Nynorsk share these), Danish and Swedish
+    "no": Furniture(
+        share=("del", "del artikkelen", "del saken"),
+        read_more=("les også", "les mer", "mer om"),
+        advert=("annonse",),
+        published=("publisert",),
+        updated=("oppdatert", "sist oppdatert"),
+        reading_time=("\\d+\\s*min(?:utter)?\\s+lesetid", "lesetid\\s*:?\\s*\\d+\\s*min(?:utter)?"),
+    ),
+    "da": Furniture(
+        share=("del", "del artiklen"),
+        read_more=("læs også", "læs mere"),
+        advert=("annonce", "reklame"),
+        published=("publiceret",),
+        updated=("opdateret", "senest opdateret"),
+        reading_time=("\\d+\\s*min(?:utter)?\\s+læsetid", "læsetid\\s*:?\\s*\\d+\\s*min(?:utter)?"),
+    ),
+    "sv": Furniture(
+        share=("dela", "dela artikeln"),
+        read_more=("läs också", "läs mer", "läs även"),
+        advert=("annons",),
+        published=("publicerad",),
+        updated=("uppdaterad", "senast uppdaterad"),
+        reading_time=("\\d+\\s*min(?:uter)?\\s+lästid", "lästid\\s*:?\\s*\\d+\\s*min(?:uter)?"),
+    ),
+}
+#: Languages whose labels are the same as another's.
+ALIASES = {"nb": "no", "nn": "no"}
+
+
+def furniture_for(language: str | None) -> tuple[Furniture, ...]:
+    """The labels to look for on a page in `language`: English and that language's; every
+    language's when it is not known."""
+    if language is None:
+        return tuple(LANGUAGES.values())
+    code = language.casefold().split("-")[0]
+    own = LANGUAGES.get(ALIASES.get(code, code))
+    return (ENGLISH,) if own is None or own is ENGLISH else (ENGLISH, own)

@@ -1,0 +1,240 @@
+"""The article-region fingerprint: a re-check whose page changed only outside the article (a
+timestamp, a most-read list, an ad slot, a script's token) is told unchanged without an
+extraction; any change of the article's text, headline, byline or canonical URL is extracted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from newswire.contracts import FetchedPage, NormalisedArticle, RecheckResult
+from newswire.contracts.fetch import PageFingerprint
+from newswire.contracts.ids import article_id
+from newswire.normaliser.extract import decode_html
+from newswire.normaliser.fingerprint import locate, region_fingerprint, same_article
+from newswire.normaliser.logic import (
+    NotExtractable,
+    extract,
+    extract_with_fingerprint,
+    normalise_or_unchanged,
+    unchanged_region,
+)
+from tests.unit.normaliser.pages import eval_dataset, missing
+
+T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+URL = "https://news.example.org/world/2026/dec/05/harbour-reopens"
+DIGEST = "d" * 32
+
+BODY = [
+    ("The harbour reopened on Friday after three weeks of repairs to the sea wall, the port "
+     "authority said, with the first ferries due to sail on Saturday morning."),
+    ("Engineers replaced more than two hundred metres of the wall, which was breached during the "
+     "storm in November and flooded the quayside warehouses."),
+    ("Fishing crews, who had moved their boats to a neighbouring port, said the closure had cost "
+     "them most of the season's last catch."),
+    ("The authority said a longer-term plan to raise the wall by half a metre would be put to the "
+     "council in the new year, with work to start in the spring."),
+    ("Residents have been invited to a public meeting next week to hear about the plans and the "
+     "timetable for the remaining repairs along the promenade."),
+]
+
+
+def page(
+    body: list[str] = BODY,
+    *,
+    title: str = "Harbour reopens after storm repairs",
+    byline: str = "By Maria Lopes",
+    clock: str = "09:41",
+    most_read: tuple[str, ...] = ("Council votes on budget", "Schools close early", "Rail fares rise"),
+    ad: str = "1234",
+    token: str = "abc",
+) -> str:
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in body)
+    reads = "".join(f'<li><a href="/r/{i}">{t}</a></li>' for i, t in enumerate(most_read))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{title} | Example Gazette</title>
+<link rel="canonical" href="{URL}">
+<meta property="og:title" content="{title}">
+<meta property="og:site_name" content="Example Gazette">
+<meta name="csrf-token" content="{token}">
+<script>window.pageToken = "{token}"; window.adSlot = {ad};</script>
+</head><body>
+<div class="top-bar"><span class="clock">Last updated {clock} GMT</span></div>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav></header>
+<div class="ad-slot" data-slot="{ad}"><a href="/ads/{ad}">Advertisement {ad}</a></div>
+<main><article class="story"><h1>{title}</h1>
+<div class="byline">{byline}</div>
+<div class="story-body">
+{paragraphs}
+</div>
+</article>
+<aside class="most-read"><h2>Most read</h2><ol>{reads}</ol></aside>
+</main>
+<footer><p>Copyright 2026 Example Gazette</p></footer>
+</body></html>"""
+
+
+def fingerprint_of(html: str) -> PageFingerprint:
+    ex, fp = extract_with_fingerprint(html, URL, DIGEST)
+    assert ex is not None and fp is not None
+    return fp
+
+
+def test_the_fingerprint_points_at_the_article_and_leaves_the_extraction_alone() -> None:
+    html = page()
+    ex, fp = extract_with_fingerprint(html, URL, DIGEST)
+    assert ex == extract(html, URL)
+    assert fp is not None and fp.body_digest == DIGEST and fp.region and fp.region_digest
+    from newswire.normaliser.extract import parse_html
+
+    tree = parse_html(html)
+    assert tree is not None
+    region = locate(tree, fp.region)
+    assert region is not None and region.tag in ("article", "div")
+    assert "harbour reopened" in region.text_content() and "Most read" not in region.text_content()
+    assert same_article(html, fp)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"clock": "10:17"},
+        {"most_read": ("Rail fares rise", "Storm warning for the coast", "Council votes on budget")},
+        {"ad": "98765"},
+        {"token": "zyx-987"},
+        {"clock": "11:02", "most_read": ("Something else entirely",), "ad": "5", "token": "q"},
+    ],
+    ids=["timestamp", "most-read", "ad-slot", "script-token", "all-at-once"],
+)
+def test_changes_outside_the_article_are_unchanged(changes: dict[str, object]) -> None:
+    fp = fingerprint_of(page())
+    changed = page(**changes)  # type: ignore[arg-type]
+    assert changed != page()
+    assert same_article(changed, fp)
+
+
+def one_word(body: list[str], index: int, old: str, new: str) -> list[str]:
+    out = list(body)
+    assert old in out[index]
+    out[index] = out[index].replace(old, new, 1)
+    return out
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"body": one_word(BODY, 0, "Friday", "Thursday")},
+        {"body": one_word(BODY, 2, "last", "final")},
+        {"body": one_word(BODY, 4, "next", "this")},
+        {"body": [*BODY, "Correction: an earlier version of this article misstated the date."]},
+        {"body": BODY[:-1]},
+        {"body": [BODY[0], BODY[1] + " " + BODY[2], *BODY[3:]]},
+        {"title": "Harbour reopens after long storm repairs"},
+        {"byline": "By Maria Lopes and Tom Hale"},
+    ],
+    ids=["first-paragraph", "middle", "last-paragraph", "correction-added", "paragraph-removed",
+         "paragraphs-joined", "headline", "byline"],
+)
+def test_any_change_of_the_article_is_extracted(changes: dict[str, object]) -> None:
+    fp = fingerprint_of(page())
+    changed = page(**changes)  # type: ignore[arg-type]
+    assert not same_article(changed, fp)
+    # and the change is real: the full extraction sees it
+    before, after = extract(page(), URL), extract(changed, URL)
+    assert before is not None and after is not None
+    assert (before.title, before.paragraphs, before.authors) != (after.title, after.paragraphs, after.authors)
+
+
+def test_a_canonical_change_is_extracted() -> None:
+    fp = fingerprint_of(page())
+    moved = page().replace(f'<link rel="canonical" href="{URL}">', f'<link rel="canonical" href="{URL}-v2">')
+    assert not same_article(moved, fp)
+
+
+def test_no_region_no_fingerprint_no_shortcut() -> None:
+    fp = fingerprint_of(page())
+    # the article's container gone (a redesign): not found, so extracted
+    redesigned = re.sub(r'<article class="story">|</article>', "", page())
+    redesigned = redesigned.replace('<div class="story-body">', '<section class="text">')
+    assert not same_article(redesigned, fp)
+    assert not same_article("", fp) and not same_article("<html></html>", fp)
+    assert not same_article(page(), fp.model_copy(update={"region": ()}))
+    assert not same_article(page(), fp.model_copy(update={"region": ("#nowhere",)}))
+    assert not same_article(page(), fp.model_copy(update={"region": ("html:0", "nonsense")}))
+    # a body the page does not hold as text gives no fingerprint at all
+    from newswire.normaliser.extract import parse_html
+
+    tree = parse_html(page())
+    assert tree is not None
+    assert region_fingerprint(tree, ["A line that is nowhere on the page at all."]) is None
+    assert region_fingerprint(tree, []) is None
+
+
+def fetched(html: str, fp: PageFingerprint | None, **update: object) -> FetchedPage:
+    base = FetchedPage(
+        article_id=article_id(URL), requested_url=URL, final_url=URL, reason="recheck", outcome="ok",
+        status=200, headers={"content-type": "text/html", "etag": '"e2"'}, fetched_at=T0, html=html,
+        charset="utf-8", content_type="text/html", byte_size=len(html), body_digest="e" * 32, fingerprint=fp,
+    )
+    return base.model_copy(update=update)
+
+
+def test_the_stage_logic_reports_unchanged_or_extracts() -> None:
+    fp = fingerprint_of(page())
+    out = normalise_or_unchanged(fetched(page(clock="23:59", ad="7"), fp))
+    assert isinstance(out, RecheckResult)
+    assert out.unchanged == "same_region" and out.outcome == "ok" and out.article_id == article_id(URL)
+    assert out.body_digest == "e" * 32 and out.etag == '"e2"' and out.fetched_at == T0
+
+    edited = normalise_or_unchanged(fetched(page(one_word(BODY, 1, "two hundred", "three hundred")), fp))
+    assert isinstance(edited, NormalisedArticle)
+    assert edited.fingerprint is not None and edited.fingerprint.body_digest == "e" * 32
+    assert edited.fingerprint.region_digest != fp.region_digest  # the next re-check compares with this
+
+    # never short-cut: a new fetch, a wall, a redirect, no fingerprint
+    for page_ in (
+        fetched(page(), fp, reason="new"),
+        fetched(page(), fp, bot_challenge=True),
+        fetched(page(), fp, paywalled=True),
+        fetched(page(), fp, final_url=URL + "-moved", redirect_chain=(URL,)),
+        fetched(page(), None),
+    ):
+        assert unchanged_region(page_) is None
+    with pytest.raises(NotExtractable):
+        normalise_or_unchanged(fetched("<html><body></body></html>", fp))
+
+
+def test_real_dev_pages_with_a_sidebar_change_and_a_one_word_edit() -> None:
+    """On real pages: a list appended at the end of the body is unchanged; one word replaced in
+    the region's own text never is."""
+    dataset = eval_dataset("extraction-dev")
+    if dataset is None:
+        missing("extraction-dev")
+    checked = 0
+    for path in sorted((dataset / "html").iterdir())[:40]:
+        html = decode_html(gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes())
+        url = json.loads((dataset / "ground-truth" / f"{path.name.split('.')[0]}.json").read_text("utf-8"))["url"]
+        ex, fp = extract_with_fingerprint(html, url)
+        if ex is None or fp is None or "</body>" not in html:
+            continue
+        end = html.rindex("</body>")
+        sidebar = html[:end] + '<aside class="most-read"><ol><li>Another story</li></ol></aside>' + html[end:]
+        assert same_article(sidebar, fp), path.name
+        word = next((w for line in ex.paragraphs for w in re.findall(r"\b[a-z]{6,}\b", line) if html.count(w) == 1), None)
+        if word is not None:
+            assert not same_article(html.replace(word, word[::-1] + "x"), fp), path.name
+            checked += 1
+    assert checked >= 10
+
+
+def test_a_page_without_a_region_keeps_its_body_digest() -> None:
+    bare = "<html><body>" + "".join(f"<p>{p}</p>" for p in BODY) + "</body></html>"
+    ex, fp = extract_with_fingerprint(bare, URL, DIGEST)
+    assert ex is not None and fp is not None
+    assert fp.body_digest == DIGEST and fp.region == () and fp.region_digest is None  # the body is the region
+    assert unchanged_region(fetched(bare, fp)) is None  # so every re-check page is extracted
+    assert extract_with_fingerprint(bare, URL)[1] is None
