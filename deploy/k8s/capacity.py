@@ -56,6 +56,28 @@ TRACKER_MS_TABLE_RT = 1000 / 3_432  # services/tracker/README.md: one table roun
 # (assumption: a cached or static render; pages with a per-request token, a clock or a rotating
 # list never do), the remainder bytes changed outside the article.
 UNCHANGED_SAME_BYTES_SHARE = 0.3
+# -- NER once per distinct text (issue #20) ------------------------------------------------------
+# The enricher keeps each paragraph's NER mentions (LRU per instance, services/enricher/README.md)
+# and runs NER on a new version only around the paragraphs that changed, with entities identical
+# to a full pass. REVISION_NER_COST: a revision with one paragraph replaced, CPU of `enrich` with
+# the cache / without (median over 100 real articles, `bench/enricher.py --parts reuse`).
+# REVISION_CACHE_HIT_SHARE (assumption): the share of revisions whose previous version is still in
+# the instance's cache (~10,000 articles, about 1-4 hours of one instance's versions at 1 million
+# a day); under bench/recheck.py's edit model 45% of first-day edits come within an hour and ~75%
+# within 4 hours of publication, and 19% of edits come after the first day, hence 0.5. Revisions
+# of one paragraph are an assumption too (the tracker's edits are mostly small). Syndicated
+# copies are not counted: no measured share of wire copies (GVA dev: 1.5% near-duplicates).
+REVISION_NER_COST = 0.209  # 34.8 / 166.2 ms
+REVISION_CACHE_HIT_SHARE = 0.5
+
+
+def revision_cost(costs: RecheckCosts) -> float:
+    """A revision's enricher cost as a fraction of a first version's (1 before issue #20)."""
+    if not costs.fast_path:
+        return 1.0
+    return REVISION_CACHE_HIT_SHARE * REVISION_NER_COST + (1 - REVISION_CACHE_HIT_SHARE)
+
+
 #: The fast path's measured costs and rates (`python bench/rechecks.py --out ...`): the share of
 #: pages with a fingerprint (`coverage`), the share of byte-changed-not-article re-checks it
 #: recognises (`b_hit_rate_fingerprinted`), its cost as a fraction of the same page's full
@@ -136,7 +158,7 @@ def per_article(costs: RecheckCosts = BEFORE) -> dict[str, float]:
         "fetcher": FETCHER_PAGES_PER_S / fetches,
         "normaliser": 1000 / (NORMALISER_MS_PER_PAGE * extracted),
         "tracker": 1000 / (TRACKER_MS_UNCHANGED * fetches + TRACKER_MS_REVISION * revisions + tracker_extra),
-        "enricher": 1000 / (ENRICHER_MS_PER_VERSION * versions),
+        "enricher": 1000 / (ENRICHER_MS_PER_VERSION * (1 + revisions * revision_cost(costs))),
         "clustering": CLUSTERING_PER_S / versions,
         "sink": SINK_DOCS_PER_S / documents,
     }

@@ -12,8 +12,12 @@ a person variant must match on the surname *and* closely on the given names.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import itertools
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -303,3 +307,190 @@ class AliasTable:
                 if other not in seen:
                     seen.add(other)
                     yield other, self.aliases[(kind, other)]
+
+
+# -- NER once per distinct text: per-paragraph mentions, reused across versions and copies ----
+
+#: Words of context on each side that a paragraph's mentions depend on. spaCy's NER in the
+#: pipelines we ship (`spacy.TransitionBasedParser.v2`, state type "ner", over a
+#: `MaxoutWindowEncoder` of depth 4, window 1) decides each token from the encodings of the
+#: token, the one before it and the first token of an open entity, and each encoding sees 4
+#: tokens on either side: about 5 tokens of context. A word is at least one token, so 24 words
+#: leave a wide margin. Tokenisation splits on whitespace first, so it is local too.
+CONTEXT_WORDS = 24
+_SEPARATOR = re.compile(r"\n\n+")
+_WORDS = re.compile(r"\S+")
+
+
+class MentionCache:
+    """Bounded LRU of NER mentions per paragraph-in-context.
+
+    The key of a paragraph is a hash of its exact text together with the `CONTEXT_WORDS` words
+    on either side of it (and whether that context reaches the start or the end of the text) and
+    the pipeline: whatever else surrounds it, a full NER pass over a text containing that window
+    finds exactly these mentions in the paragraph (see CONTEXT_WORDS), as long as no entity runs
+    into it from outside (`cached_mentions` checks that at the edges of what it NERs, and a
+    paragraph an entity crosses into or out of is not stored). So a new version of an
+    article runs NER only around the paragraphs that changed, and a syndicated copy (same
+    paragraphs, another title or footer) only around what differs. Thread-safe (the enricher
+    runs NER in worker threads). `max_paragraphs=0` disables it.
+    """
+
+    def __init__(self, max_paragraphs: int = 300_000) -> None:
+        self.max_paragraphs = max_paragraphs
+        # values packed into one string per paragraph ("" for none): ~210 bytes an entry
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.ner_chars = 0  # characters NER ran on (full passes and windows)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: bytes) -> tuple[Mention, ...] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+        return _unpack(found)
+
+    def put(self, key: bytes, mentions: tuple[Mention, ...]) -> None:
+        if self.max_paragraphs <= 0 or any(_PACKING & set(m.text) for m in mentions):
+            return
+        packed = _pack(mentions)
+        with self._lock:
+            self._items[key] = packed
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_paragraphs:
+                self._items.popitem(last=False)
+
+
+_PACKING = frozenset("\x1e\x1f")
+
+
+def _pack(mentions: Sequence[Mention]) -> str:
+    return "\x1e".join(f"{m.start}\x1f{m.label}\x1f{m.text}" for m in mentions)
+
+
+def _unpack(packed: str) -> tuple[Mention, ...]:
+    if not packed:
+        return ()
+    out = []
+    for item in packed.split("\x1e"):
+        start, label, text = item.split("\x1f", 2)
+        out.append(Mention(text, label, int(start)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A paragraph of the NER input (with its trailing separator) and its context window."""
+
+    start: int
+    end: int
+    key: bytes
+
+
+def _pipeline_key(nlp: Any) -> str:
+    meta = getattr(nlp, "meta", None)
+    if isinstance(meta, dict) and meta.get("name"):
+        return f"{meta.get('lang')}_{meta['name']}-{meta.get('version')}"
+    return f"{type(nlp).__name__}@{id(nlp)}"
+
+
+def _units(text: str, pipeline: str) -> list[_Unit]:
+    bounds = [0, *(m.end() for m in _SEPARATOR.finditer(text))]
+    if bounds[-1] == len(text) and len(bounds) > 1:
+        bounds.pop()
+    bounds.append(len(text))
+    words = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
+    starts = [w[0] for w in words]
+    units = []
+    for start, end in itertools.pairwise(bounds):
+        lo, hi = _window(words, starts, start, end, len(text))
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{pipeline}\x00{lo == 0}\x00{hi == len(text)}\x00{start - lo}\x00{end - lo}\x00".encode())
+        digest.update(text[lo:hi].encode("utf-8", "surrogatepass"))
+        units.append(_Unit(start, end, digest.digest()))
+    return units
+
+
+def _window(words: list[tuple[int, int]], starts: list[int], start: int, end: int, length: int) -> tuple[int, int]:
+    """[start, end) widened by CONTEXT_WORDS whole words on each side (or to the text's ends)."""
+    first = bisect.bisect_left(starts, start)  # the first word at or after `start`
+    lo = words[first - CONTEXT_WORDS][0] if first >= CONTEXT_WORDS else 0
+    after = bisect.bisect_left(starts, end)  # the first word at or after `end`
+    last = after + CONTEXT_WORDS - 1
+    hi = words[last][1] if last < len(words) else length
+    return min(lo, start), max(hi, end)
+
+
+def cached_mentions(nlp: Any, text: str, cache: MentionCache | None) -> list[Mention]:
+    """The mentions `ner_mentions(nlp, text)` finds, running NER only around the paragraphs
+    whose context window is not in `cache` (and storing what it finds there). A text with no
+    known paragraph gets one full pass, exactly as without the cache."""
+    if cache is None or cache.max_paragraphs <= 0:
+        return ner_mentions(nlp, text)
+    units = _units(text, _pipeline_key(nlp))
+    known = [cache.get(unit.key) for unit in units]
+    if all(k is None for k in known):
+        return _full_pass(nlp, text, units, cache)
+    words = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
+    starts = [w[0] for w in words]
+    found: list[Mention] = []
+    i = 0
+    while i < len(units):
+        cached = known[i]
+        if cached is not None:
+            found.extend(Mention(m.text, m.label, m.start + units[i].start) for m in cached)
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(units) and known[j + 1] is None:
+            j += 1
+        run_start, run_end = units[i].start, units[j].end
+        lo, hi = _window(words, starts, run_start, run_end, len(text))
+        cache.ner_chars += hi - lo
+        window = [Mention(m.text, m.label, m.start + lo) for m in ner_mentions(nlp, text[lo:hi])]
+        if any(_crosses(m, run_start) or _crosses(m, run_end) for m in window):
+            # An entity across the edge of what changed: the locality argument does not hold.
+            return _full_pass(nlp, text, units, cache)
+        inside = [m for m in window if run_start <= m.start < run_end]
+        _store(inside, units[i : j + 1], cache)
+        found.extend(inside)
+        i = j + 1
+    return found
+
+
+def _crosses(mention: Mention, boundary: int) -> bool:
+    return mention.start < boundary < mention.start + len(mention.text)
+
+
+def _full_pass(nlp: Any, text: str, units: list[_Unit], cache: MentionCache) -> list[Mention]:
+    cache.ner_chars += len(text)
+    mentions = ner_mentions(nlp, text)
+    _store(mentions, units, cache)
+    return mentions
+
+
+def _store(mentions: Sequence[Mention], units: Sequence[_Unit], cache: MentionCache) -> None:
+    """Each unit's mentions, relative to its start; a unit an entity crosses into or out of is
+    not stored (its mentions are not its own)."""
+    per: list[list[Mention]] = [[] for _ in units]
+    broken: set[int] = set()
+    starts = [u.start for u in units]
+    for mention in mentions:
+        k = bisect.bisect_right(starts, mention.start) - 1
+        if k < 0:
+            continue
+        per[k].append(Mention(mention.text, mention.label, mention.start - units[k].start))
+        end = mention.start + len(mention.text)
+        if end > units[k].end:
+            broken.update(range(k, bisect.bisect_left(starts, end)))
+    for k, unit in enumerate(units):
+        if k not in broken:
+            cache.put(unit.key, tuple(per[k]))

@@ -21,6 +21,13 @@ def _extractor(language: str, top: int) -> Any:
     return yake.KeywordExtractor(lan=language, n=3, dedupLim=0.8, top=top)
 
 
+@lru_cache(maxsize=4096)
+def _extract(language: str, top: int, body: str) -> tuple[tuple[str, float], ...]:
+    """YAKE on `body`, remembered: a revision with the same lead, or a syndicated copy with the
+    same title and lead, gets the same keyphrases without running YAKE again."""
+    return tuple((str(kw), float(score)) for kw, score in _extractor(language, top).extract_keywords(body))
+
+
 def keyphrases(
     title: str | None, text: str, language: str | None, top: int = 10, max_words: int = 50
 ) -> tuple[Keyphrase, ...]:
@@ -33,7 +40,7 @@ def keyphrases(
     if len(body.split()) < 3:
         return ()
     lang = language if language in _YAKE_LANGUAGES else "en"
-    found = _extractor(lang or "en", top).extract_keywords(body)
+    found = _extract(lang or "en", top, body)
     if not found:
         return ()
     worst = max(score for _kw, score in found)

@@ -23,7 +23,7 @@ import py3langid
 
 from newswire.contracts import ArticleVersion, EnrichedArticle, Entity, Quote, StoryUpdate
 from newswire.enricher.duplicates import Duplicate, DuplicateIndex
-from newswire.enricher.entities import AliasTable, article_entities, ner_mentions
+from newswire.enricher.entities import AliasTable, MentionCache, article_entities, cached_mentions
 from newswire.enricher.keyphrases import keyphrases
 from newswire.enricher.quotes import quotes
 from newswire.enricher.stories import Assignment, Story, StoryClusterer, StoryConfig, StoryInput
@@ -63,9 +63,13 @@ def enrich(
     now: datetime,
     config: EnrichConfig,
     nlp_for: Callable[[str | None], Any | None] | None = None,
+    mentions: MentionCache | None = None,
 ) -> EnrichedArticle:
     """The per-article enrichment of one version. `nlp_for(language)` gives the spaCy pipeline
-    of the article's language, or None when it has no model (then the notes say so)."""
+    of the article's language, or None when it has no model (then the notes say so). With a
+    `mentions` cache, NER runs only around paragraphs not seen before in the same context (a
+    revision's changed paragraphs, what a syndicated copy does not share); the entities are
+    the same as from a full pass."""
     article = version.article
     words = word_count(article.text)
     language = detect_language(article.text or article.title or "", article.language)
@@ -79,7 +83,7 @@ def enrich(
         body = article.text[: config.ner_max_chars]
         text = f"{title}\n\n{body}" if title else body
         offset = len(title) + 2 if title else 0
-        entities = article_entities(ner_mentions(nlp, text), text, offset if title else 0,
+        entities = article_entities(cached_mentions(nlp, text, mentions), text, offset if title else 0,
                                     offset + config.lead_chars)
         if len(article.text) > config.ner_max_chars:
             notes.append(f"entities: body truncated to {config.ner_max_chars} characters")

@@ -20,6 +20,12 @@ class EnricherSettings(ServiceSettings):
         description="spaCy pipeline per ISO 639-1 language; other languages get no entities.",
     )
     ner_max_chars: PositiveInt = Field(30_000, description="Body characters NER reads at most.")
+    ner_cache_paragraphs: int = Field(
+        300_000, ge=0,
+        description="Paragraphs whose NER mentions are kept (LRU, ~210 bytes each: 300,000 ~ 65 MB, "
+        "some 10,000 articles) so that revisions and syndicated copies run NER only where they differ; "
+        "0 disables.",
+    )
     keyphrases: PositiveInt = Field(10, description="Keyphrases per article.")
     story_window_h: PositiveFloat = Field(_STORY.window_s / 3600, description="Clustering window.")
     story_threshold: float = Field(

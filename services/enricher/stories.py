@@ -76,6 +76,21 @@ class StoryConfig:
     model: str = DEFAULT_MODEL
 
 
+#: A sentence ending inside a title, before another that starts ("… seen on. It last …"); a
+#: lowercase word before the stop, so abbreviations ("U.S. Army", "Mr. Lavrov") are no break.
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+#: A headline is at most this many words.
+HEADLINE_MAX_WORDS = 25
+
+
+def reads_as_headline(title: str) -> bool:
+    """Whether a title reads as a headline, not as prose (a page's notice taken for its title):
+    at most `HEADLINE_MAX_WORDS` words and not two sentences ending with a full stop. A story's
+    shown title is the best fitting member title that does; another only when none does."""
+    prose = title.rstrip().endswith(".") and bool(_SENTENCE_BREAK.search(title))
+    return len(title.split()) <= HEADLINE_MAX_WORDS and not prose
+
+
 @dataclass(frozen=True)
 class StoryInput:
     """What clustering needs of an article."""
@@ -431,7 +446,7 @@ class StoryClusterer:
         if item.published >= story.last_seen:
             story.last_seen = item.published
             heapq.heappush(self._expiry, (story.last_seen, story.story_id))
-        fit = cosine(vec, story)
+        fit = cosine(vec, story) - (0.0 if reads_as_headline(item.title) else 2.0)
         if fit > story.title_score and item.title:
             story.title, story.title_score = item.title, fit
         self._index(story, [*vec, *(_entity_key(name) for name in set(item.entities))])

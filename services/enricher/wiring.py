@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from newswire.contracts import ArticleVersion, EnrichedArticle, StoryUpdate, utcnow
 from newswire.enricher.adapters import SpacyPipelines, read_compacted, read_since
+from newswire.enricher.entities import MentionCache
 from newswire.enricher.logic import CrossArticle, enrich
 from newswire.enricher.settings import EnricherSettings
 from newswire.runtime.codec import decode_as
@@ -100,12 +101,16 @@ def build(settings: EnricherSettings) -> Stage:
     stage = Stage("enricher", settings)
     pipelines = SpacyPipelines(settings.spacy_models)
     config = settings.enrich_config()
+    # Per instance: a revision comes on its article's partition, so to the same instance.
+    mentions = MentionCache(settings.ner_cache_paragraphs)
     clustering = ClusteringState(settings)
 
     @stage.handler(ARTICLES_VERSIONS)
     async def on_version(version: ArticleVersion, ctx: Context) -> list[Emit]:
         # NER takes tens to hundreds of milliseconds: off the event loop.
-        enriched = await asyncio.to_thread(enrich, version, utcnow(), config, pipelines.for_language)
+        enriched = await asyncio.to_thread(
+            enrich, version, utcnow(), config, pipelines.for_language, mentions
+        )
         return [Emit(CLUSTERING, enriched.article_id, enriched)]
 
     @stage.handler(CLUSTERING)

