@@ -17,7 +17,7 @@ from newswire.contracts import ArticleVersion
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
 from newswire.runtime.supervisor import StageProgress, scrape
-from newswire.topics import ARTICLES_VERSIONS, TopicSpec
+from newswire.topics import ARTICLES_VERSIONS
 
 #: Settings that let a run of a few minutes see polls, re-checks and retries (production waits
 #: minutes to hours for each).
@@ -109,26 +109,6 @@ async def pages_of(kafka: KafkaSettings, ids: set[str]) -> dict[str, list[dict[s
                     }
                 )
     return found
-
-
-async def committed_lag(kafka: KafkaSettings, group: str, spec: TopicSpec) -> int:
-    """Messages of `spec`'s topic that consumer group `group` has not committed yet (read or
-    not: not done)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from newswire.kafka.clients import aiokafka_kwargs
-
-    topic = spec.full_name(kafka.topic_prefix)
-    tps = [TopicPartition(topic, p) for p in range(spec.partitions)]
-    consumer = AIOKafkaConsumer(**aiokafka_kwargs(kafka), group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(tps)
-        lag = 0
-        for tp in tps:
-            lag += ends[tp] - ((await consumer.committed(tp)) or 0)
-        return lag
-    finally:
-        await consumer.stop()
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from newswire.runtime.codec import decode_as
 from newswire.runtime.supervisor import Supervisor, free_ports
 from newswire.topics import PAGES, STAGES
 
+from tests.chaos.harness import committed_lag
 from tests.e2e.helpers import (
     Archive,
-    committed_lag,
     read_archive,
     search_all,
     stage_env,
