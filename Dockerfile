@@ -1,15 +1,24 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every newswire service: `docker run newswire:latest run poller`, `... run sink`,
-# `... topics create`, `... kibana import`, etc. (ENTRYPOINT is the `newswire` command).
+# The newswire image: `docker run newswire:latest run poller`, `... run sink`, `... topics create`,
+# `... kibana import`, etc. (ENTRYPOINT is the `newswire` command).
+#
+# Each stage is its own distribution (services/<name>/pyproject.toml) on the shared library
+# (shared/). STAGES picks what the image holds: all of them by default (one image serves compose
+# and the Kubernetes manifests), or one for a slim image; only the chosen stages' dependencies are
+# installed, so an image for the poller carries no spaCy:
+#
+#   docker build -t newswire:latest .
+#   docker build --build-arg STAGES=poller -t newswire-poller:latest .
+#   docker build --build-arg STAGES=archiver --build-arg EXTRAS=archiver:s3 -t newswire-archiver .
+#
+# The development tooling (devtools/: `newswire up`, the dev stack, the farm) is never installed.
 #
 # Two stages: `build` installs the project into a virtualenv at /opt/venv, `runtime` copies only that
 # virtualenv, so the final image carries no pip cache and no build leftovers.
 # Layers go from least to most often changed: the dependencies (pinned by constraints.txt) are
-# installed from pyproject.toml alone, before any source is copied, so editing code rebuilds only
-# the last, small layers.
-#
-#   docker build -t newswire:latest .
+# installed from the pyproject.toml files alone, before any source is copied, so editing code
+# rebuilds only the last, small layers.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -25,16 +34,30 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
 
-# 1. Dependencies only: read from pyproject.toml, pinned by constraints.txt.
-COPY pyproject.toml constraints.txt README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
+ARG STAGES="poller fetcher normaliser tracker enricher sink archiver web"
+# Extras as stage:extra pairs, e.g. "archiver:s3" (the archiver's S3 store).
+ARG EXTRAS=""
+
+# 1. Dependencies only: read from the pyproject.toml files of the shared library and the chosen
+#    stages, pinned by constraints.txt.
+COPY constraints.txt ./
+COPY shared/pyproject.toml shared/
+COPY services/poller/pyproject.toml services/poller/
+COPY services/fetcher/pyproject.toml services/fetcher/
+COPY services/normaliser/pyproject.toml services/normaliser/
+COPY services/tracker/pyproject.toml services/tracker/
+COPY services/enricher/pyproject.toml services/enricher/
+COPY services/sink/pyproject.toml services/sink/
+COPY services/archiver/pyproject.toml services/archiver/
+COPY services/web/pyproject.toml services/web/
+COPY deploy/docker/stage_requirements.py /tmp/
+RUN python /tmp/stage_requirements.py $STAGES > /tmp/requirements.txt \
  && pip install -c constraints.txt -r /tmp/requirements.txt
 
 # 2. The project itself (dependencies are already satisfied, so this is quick).
 COPY shared/ shared/
 COPY services/ services/
-RUN pip install -c constraints.txt . \
+RUN pip install -c constraints.txt ./shared $(for stage in $STAGES; do echo ./services/$stage; done) \
  && newswire --help > /dev/null
 
 # ---------------------------------------------------------------------------------------------

@@ -9,11 +9,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install up demo test test-unit test-integration test-e2e typecheck contracts devstack-up devstack-down clean bench chaos fuzz k8s-tools
 
-$(STAMP): pyproject.toml constraints.txt
+# Every distribution of the workspace, editable: the shared library, one per stage, the tooling.
+DISTS := shared $(sort $(dir $(wildcard services/*/pyproject.toml))) devtools
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS:/=))
+
+$(STAMP): $(PYPROJECTS) constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	@# compat: each editable install puts its folder on sys.path (a .pth line), so the portions
+	@# form one native namespace package, as in an installed image (setuptools' default finder
+	@# maps packages only and misses modules at the top of a namespace, like newswire.config).
+	$(BIN)/pip install -q -c constraints.txt --config-settings editable_mode=compat \
+	    $(addprefix -e ./,$(DISTS:/=)) -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,13 +50,9 @@ devstack-down: install
 contracts: install
 	$(BIN)/newswire contracts export
 
+# mypy reads the sources as they lie (pyproject.toml names the namespace portions).
 typecheck: install
-	@# mypy cannot follow the package-dir mapping of the editable install, so it checks the
-	@# package assembled as it is installed: shared/ as newswire, services/<name>/ as newswire.<name>.
-	rm -rf build/typecheck && mkdir -p build/typecheck
-	cp -r shared build/typecheck/newswire
-	for s in services/*/; do cp -r $$s build/typecheck/newswire/$$(basename $$s); done
-	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p newswire
+	$(BIN)/mypy
 
 test-unit: install
 	$(BIN)/pytest tests/unit -q

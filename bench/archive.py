@@ -37,7 +37,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from newswire.archiver.adapters import LocalArchiveFiles
 from newswire.archiver.logic import RotationPolicy
 from newswire.archiver.wiring import Archive
-from newswire.cli.reprocess_cmd import replay_pages
+from newswire.archiver.reprocess_cmd import replay_pages
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchedPage, utcnow
 from newswire.contracts.ids import article_id
@@ -45,7 +45,7 @@ from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.runtime.batches import BatchItem
 from newswire.runtime.messages import Context, Origin
-from newswire.runtime.supervisor import free_ports
+from newswire.local.supervisor import free_ports
 from newswire.topics import PAGES, all_topics
 
 MARKUP = (

@@ -53,7 +53,7 @@ from newswire.es.client import make_client, wait_healthy  # noqa: E402
 from newswire.es.setup import alias, setup, teardown  # noqa: E402
 from newswire.kafka.admin import ensure_topics  # noqa: E402
 from newswire.poller.registry import add_feeds  # noqa: E402
-from newswire.runtime.supervisor import Supervisor, free_ports, parse_processes  # noqa: E402
+from newswire.local.supervisor import Supervisor, free_ports, parse_processes  # noqa: E402
 from newswire.topics import STAGES  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -41,7 +41,7 @@ from newswire.sink.adapters import ElasticsearchBulkWriter
 from newswire.sink.documents import actions_for
 from newswire.sink.settings import SinkSettings
 from newswire.text import content_hash, word_count
-from newswire.runtime.supervisor import free_ports
+from newswire.local.supervisor import free_ports
 from newswire.topics import ARTICLES_ENRICHED, all_topics
 
 def _bodies(text_bytes: int) -> list[str]:

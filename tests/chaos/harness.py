@@ -31,7 +31,7 @@ from newswire.config import KafkaSettings
 from newswire.farm import FarmConfig, run_farm
 from newswire.farm.ledger import LedgerResult, Outcome, PublishedItem, run_ledger
 from newswire.farm.server import Farm
-from newswire.runtime.supervisor import Supervisor, free_ports
+from newswire.local.supervisor import Supervisor, free_ports
 from newswire.topics import STAGES
 
 #: Modest load for a 2-core machine shared by five engineers.

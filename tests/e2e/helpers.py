@@ -16,7 +16,7 @@ from newswire.config import KafkaSettings
 from newswire.contracts import ArticleVersion
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.codec import decode_as
-from newswire.runtime.supervisor import StageProgress, scrape
+from newswire.local.supervisor import StageProgress, scrape
 from newswire.topics import ARTICLES_VERSIONS
 
 #: Settings that let a run of a few minutes see polls, re-checks and retries (production waits

@@ -81,7 +81,7 @@ def _check_summary(text: str, returncode: int | None) -> None:
 def _read_in_a_browser(text: str, env: dict[str, str], guardian: Any, tmp_path: Path) -> None:
     """Open the pages the demo printed, served by `newswire web` over the demo's indices, in
     headless Chromium, as a reader would."""
-    from newswire.runtime.supervisor import free_ports
+    from newswire.local.supervisor import free_ports
     from tests.e2e.browser import chromium
 
     article = re.search(r"read it side by side: http://127\.0\.0\.1:\d+(/articles/[0-9a-f]{32})", text)

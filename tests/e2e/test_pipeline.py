@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from newswire.archiver.logic import body_of, record_id
-from newswire.cli.reprocess_cmd import replay_pages
+from newswire.archiver.reprocess_cmd import replay_pages
 from newswire.config import ElasticsearchSettings, KafkaSettings
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id
@@ -35,7 +35,7 @@ from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
 from newswire.kafka.reader import read_to_end
 from newswire.poller.registry import add_feeds
 from newswire.runtime.codec import decode_as
-from newswire.runtime.supervisor import Supervisor, free_ports
+from newswire.local.supervisor import Supervisor, free_ports
 from newswire.topics import PAGES, STAGES
 
 from tests.chaos.harness import committed_lag

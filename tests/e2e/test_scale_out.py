@@ -215,7 +215,7 @@ async def _run(kafka: KafkaSettings, index_prefix: str, es: Any, tmp_path: Path,
         assert sorted(numbers) == list(range(1, record.versions + 1)), (url, sorted(numbers))
         assert all(len(ids) == 1 for ids in numbers.values()), (url, numbers)
 
-    # the ledger (shared/farm/ledger.py) accounts the same run independently
+    # the ledger (devtools/newswire/farm/ledger.py) accounts the same run independently
     from newswire.farm.ledger import Outcome, PublishedItem, run_ledger
 
     items = [PublishedItem.from_record(r) for r in expected.values()]

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from newswire.config import KafkaSettings
-from newswire.runtime.supervisor import free_ports
+from newswire.local.supervisor import free_ports
 from tests.conftest import REPO
 
 

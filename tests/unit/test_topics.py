@@ -74,7 +74,7 @@ def test_every_faust_table_is_declared_with_its_changelog() -> None:
 
     root = Path(__file__).resolve().parents[2] / "services"
     found = set()
-    for wiring in root.glob("*/wiring.py"):
+    for wiring in root.glob("*/newswire/*/wiring.py"):
         for name, source in re.findall(r'stage\.table\(\s*"(\w+)",\s*source=(\w+)', wiring.read_text()):
             found.add((wiring.parent.name, name, getattr(registry, source).name))
     assert found == {(t.stage, t.table, t.source.name) for t in registry.TABLES}

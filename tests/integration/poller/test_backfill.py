@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from newswire.cli.backfill_cmd import run_backfill, sitemaps_of
-from newswire.cli.feeds_cmd import discover_sources
+from newswire.poller.backfill_cmd import run_backfill, sitemaps_of
+from newswire.poller.feeds_cmd import discover_sources
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchRequest
 from newswire.contracts.ids import article_id

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newswire.archiver.logic import build_records
 from newswire.cli.main import app
-from newswire.cli.reprocess_cmd import Replay, archived_pages
+from newswire.archiver.reprocess_cmd import Replay, archived_pages
 from tests.factories import T0
 from tests.unit.archiver.test_logic import page
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from newswire.cli import up_demo
+from newswire.local import up_demo
 from newswire.config import CommonSettings, ElasticsearchSettings, KafkaSettings
 from newswire.contracts.ids import article_id
 from newswire.farm.ledger import IndexedArticle, IndexedRevision, LedgerInputs, PublishedItem, account

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from newswire.cli.up_status import SystemCounts, diagnosis, feeds_line, render_status
-from newswire.runtime.supervisor import StageProgress
+from newswire.local.up_status import SystemCounts, diagnosis, feeds_line, render_status
+from newswire.local.supervisor import StageProgress
 
 
 def shown(renderable: object) -> str:

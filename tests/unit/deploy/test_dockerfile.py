@@ -35,8 +35,34 @@ def test_based_on_python_311_slim() -> None:
 
 
 def test_installs_the_project_with_the_constraints() -> None:
+    """The chosen stages' dependencies first (from their pyproject.toml files alone), then the
+    shared library and those stages; never the development tooling."""
     runs = " ".join(args_of("RUN"))
-    assert "pip install -c constraints.txt ." in runs
+    assert "stage_requirements.py $STAGES" in runs
+    assert "pip install -c constraints.txt -r /tmp/requirements.txt" in runs
+    assert "pip install -c constraints.txt ./shared $(for stage in $STAGES; do echo ./services/$stage; done)" in runs
+    assert "devtools" not in " ".join(copy_sources())
+    default = next(a for a in args_of("ARG") if a.startswith("STAGES="))
+    stages = set(default.partition("=")[2].strip('"').split())
+    assert stages == {p.name for p in (REPO / "services").iterdir() if (p / "pyproject.toml").exists()}
+    for stage in stages:  # each stage's pyproject.toml is in the dependency layer
+        assert f"services/{stage}/pyproject.toml" in copy_sources()
+
+
+def test_stage_requirements_leave_out_the_other_stages_dependencies() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stage_requirements", REPO / "deploy" / "docker" / "stage_requirements.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    poller = module.requirements(REPO, ["poller"], {})
+    assert any(r.startswith("feedparser") for r in poller) and any(r.startswith("faust-streaming") for r in poller)
+    assert not any(r.startswith(("spacy", "trafilatura", "warcio")) for r in poller)
+    assert not any(r.startswith("newswire") for r in poller)
+    archiver = module.requirements(REPO, ["archiver"], {"archiver": ["s3"]})
+    assert any(r.startswith("s3fs") for r in archiver)
+    assert any(r.startswith("spacy") for r in module.requirements(REPO, ["enricher"], {}))
 
 
 def test_runs_the_cli_as_a_non_root_user_with_a_state_volume() -> None:
@@ -66,12 +92,12 @@ def test_copied_sources_exist_and_are_not_dockerignored() -> None:
     ]
     sources = copy_sources()
     assert {
-        "pyproject.toml",
         "constraints.txt",
-        "README.md",
+        "shared/pyproject.toml",
         "shared/",
         "services/",
         "deploy/",
+        "deploy/docker/stage_requirements.py",
     } <= set(sources)
     for source in sources:
         name = source.rstrip("/")

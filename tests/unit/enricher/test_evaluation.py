@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from newswire.cli import cluster_cmd
+from newswire.enricher import cluster_cmd
 from newswire.enricher.evaluation import baseline_single_pass, bcubed, gold_labels, read_story_set
 
 CSV_HEAD = "ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP\n"

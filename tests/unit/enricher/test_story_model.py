@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from newswire.cli import cluster_cmd
+from newswire.enricher import cluster_cmd
 from newswire.enricher.evaluation import (
     baseline_best,
     baseline_single_pass,

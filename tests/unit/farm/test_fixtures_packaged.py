@@ -70,9 +70,9 @@ def test_shared_fixtures_win_over_the_package(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_package_data_declares_the_fixture_files() -> None:
-    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((REPO / "devtools" / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["newswire.farm"]
-    data = REPO / "shared" / "farm"
+    data = REPO / "devtools" / "newswire" / "farm"
     shipped = {p for pattern in patterns for p in data.glob(pattern) if p.is_file()}
     assert {p for p in PACKAGED_FIXTURES.rglob("*") if p.is_file()} <= shipped
 

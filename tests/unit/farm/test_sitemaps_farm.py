@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest_asyncio
-from newswire.cli.feeds_cmd import discover_sources
+from newswire.poller.feeds_cmd import discover_sources
 from newswire.farm import Farm, FarmConfig, run_farm
 from newswire.poller.settings import PollerSettings
 from newswire.poller.sitemap import parse_document

@@ -10,7 +10,7 @@ import pytest
 from newswire.farm.misbehaviours import paywalled, wall_page
 from newswire.fetcher.walls import detect_walls, visible_words
 
-# The evaluation set lives next to the repository (see shared/eval/README.md).
+# The evaluation set lives next to the repository (see ../shared/eval/README.md).
 EVAL_HTML = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "extraction-dev" / "html"
 STORY = " ".join(f"Sentence {i} of a real report about the harbour council vote." for i in range(60))
 COOKIE_BANNER = (

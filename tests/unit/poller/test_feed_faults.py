@@ -326,7 +326,7 @@ def test_cli_parse_prints_the_warnings() -> None:
 
 
 def test_cli_status_shows_the_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from newswire.cli import feeds_cmd
+    from newswire.poller import feeds_cmd
 
     url = "https://gazette.example.org/feed/"
     fid = feed_id(url)

@@ -20,7 +20,7 @@ from newswire.runtime.instance import (
     port_free,
     read_holder,
 )
-from newswire.runtime.supervisor import Supervisor
+from newswire.local.supervisor import Supervisor
 
 
 def test_second_lock_names_the_first(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from newswire.runtime import supervisor as sv
-from newswire.runtime.supervisor import StageProgress, Supervisor, parse_processes
+from newswire.local import supervisor as sv
+from newswire.local.supervisor import StageProgress, Supervisor, parse_processes
 from newswire.topics import STAGES
 
 

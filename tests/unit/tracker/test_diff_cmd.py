@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from newswire.cli.diff_cmd import paragraphs_of
+from newswire.tracker.diff_cmd import paragraphs_of
 from newswire.cli.main import app
 
 OLD = "Lede stays.\n\nJabhat Fatah al-Sham is linked to al-Qaeda.\n\nThe end.\n"

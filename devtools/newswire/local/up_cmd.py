@@ -1,7 +1,7 @@
 """`newswire up`: the local default. The dev stack, topics, templates, all six stages as
 supervised processes, and a live screen of what matters (feeds OK and failing, articles,
 revisions, stories, dead letters, each stage's state and lag) until Ctrl-C; `--demo` runs against
-the local news farm until the whole story is told (see `newswire.cli.up_demo`).
+the local news farm until the whole story is told (see `newswire.local.up_demo`).
 
 One system per machine and data directory: a second `newswire up` finds the first by its lock
 (`var/newswire-up.lock`) or by the stages' web ports and exits naming it.
@@ -23,13 +23,13 @@ import typer
 import yaml
 from rich.live import Live
 
-from newswire.cli import up_demo
+from newswire.local import up_demo
 from newswire.cli._common import console, err_console, run_async
-from newswire.cli.up_status import SystemCounts, collect_counts, render_status
+from newswire.local.up_status import SystemCounts, collect_counts, render_status
 from newswire.config import CommonSettings
 from newswire.runtime.instance import AlreadyRunning, InstanceLock, holder_of, port_free
 from newswire.runtime.stage import WEB_PORTS
-from newswire.runtime.supervisor import StageProgress, Supervisor, parse_processes
+from newswire.local.supervisor import StageProgress, Supervisor, parse_processes
 from newswire.topics import STAGES
 from newswire.web.settings import DEFAULT_PORT as WEB_VIEW_PORT
 

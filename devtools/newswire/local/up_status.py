@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from newswire.net.errors import UNREACHABLE_ERRORS
-from newswire.runtime.supervisor import StageProgress
+from newswire.local.supervisor import StageProgress
 
 #: Error classes that mean the feeds' hosts cannot be reached at all from this machine: no route
 #: (names, connections, answers), or a guard or TLS layer in the way.

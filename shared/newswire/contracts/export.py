@@ -10,13 +10,14 @@ from typing import Any
 
 import yaml
 
-from newswire import __version__
 from newswire.contracts import MESSAGES, Contract
 from newswire.topics import TopicSpec, all_topics
 
 SCHEMA_DIR = "jsonschema"
 ASYNCAPI_FILE = "asyncapi.yaml"
 SCHEMA_BASE_URI = "https://newswire.dev/contracts/jsonschema/"
+#: The AsyncAPI document's version: the release of the contracts (the core distribution's).
+CONTRACTS_VERSION = "0.1.0"
 
 
 def schema_version(model: type[Contract]) -> int:
@@ -97,7 +98,7 @@ def asyncapi(specs: tuple[TopicSpec, ...] | None = None) -> dict[str, Any]:
         "asyncapi": "3.0.0",
         "info": {
             "title": "newswire topics",
-            "version": __version__,
+            "version": CONTRACTS_VERSION,
             "description": "The Kafka topics of newswire: the public contract between its stages "
             "and the teams that consume them. Topic names carry the contract version; deployments "
             "may prefix every name (NEWSWIRE_KAFKA__TOPIC_PREFIX). Keys are UTF-8 strings; values "

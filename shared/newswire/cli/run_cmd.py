@@ -21,5 +21,12 @@ def run(stage: str = typer.Argument(..., help="|".join(STAGES))) -> None:
         raise typer.BadParameter(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
     settings = ServiceSettings()
     exit_if_port_taken(stage, settings.web_host, settings.web_port or WEB_PORTS[stage])
-    module = importlib.import_module(f"newswire.{stage}.wiring")
+    try:
+        module = importlib.import_module(f"newswire.{stage}.wiring")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"newswire.{stage}", f"newswire.{stage}.wiring"):
+            raise
+        raise typer.BadParameter(
+            f"the {stage} stage is not installed here (pip install newswire-{stage})"
+        ) from exc
     module.main()

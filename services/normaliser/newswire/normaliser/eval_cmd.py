@@ -1,9 +1,6 @@
-"""`newswire eval`: score the system against labelled datasets.
-
-`extraction` scores the normaliser on a dataset of pages with ground truth (see
-`newswire.normaliser.evaluation`). The group lives in its own module so that other stages can
-add their own subcommands to it (e.g. `stories` for the enricher's clustering).
-"""
+"""`newswire eval extraction`: score the normaliser on a dataset of pages with ground truth (see
+`newswire.normaliser.evaluation`). The `eval` group is the core CLI's; this command joins it
+through `newswire.normaliser.cli`."""
 
 from __future__ import annotations
 
@@ -15,16 +12,11 @@ import typer
 from rich.table import Table
 
 from newswire.cli._common import console, err_console
-from newswire.cli.cluster_cmd import eval_stories
 
 if TYPE_CHECKING:
     from newswire.normaliser.evaluation import Summary
 
-app = typer.Typer(no_args_is_help=True)
-app.command("stories")(eval_stories)  # the enricher's story clustering (B-cubed)
 
-
-@app.command("extraction")
 def extraction(
     dataset: Path = typer.Argument(..., help="Dataset directory with html/ and ground-truth/."),
     compare: list[str] = typer.Option(
