@@ -17,10 +17,7 @@ $(STAMP): $(PYPROJECTS) constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	@# compat: each editable install puts its folder on sys.path (a .pth line), so the portions
-	@# form one native namespace package, as in an installed image (setuptools' default finder
-	@# maps packages only and misses modules at the top of a namespace, like newswire.config).
-	$(BIN)/pip install -q -c constraints.txt --config-settings editable_mode=compat \
+	$(BIN)/pip install -q -c constraints.txt \
 	    $(addprefix -e ./,$(DISTS:/=)) -e ".[dev]"
 	touch $(STAMP)
 

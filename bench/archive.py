@@ -33,7 +33,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from newswire.archiver.adapters import LocalArchiveFiles
 from newswire.archiver.logic import RotationPolicy
 from newswire.archiver.wiring import Archive
@@ -41,7 +40,7 @@ from newswire.archiver.reprocess_cmd import replay_pages
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchedPage, utcnow
 from newswire.contracts.ids import article_id
-from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
+from newswire.kafka.admin import committed_offsets, delete_topics, ensure_topics, list_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.runtime.batches import BatchItem
 from newswire.runtime.messages import Context, Origin
@@ -119,17 +118,6 @@ async def write_in_process(pages: list[FetchedPage], root: Path, batch: int = 20
           f"{len(list(root.glob('*.warc.gz')))} files, {size / 1e6:.1f} MB ({size / raw:.0%} of the HTML)")
 
 
-async def committed(kafka: KafkaSettings) -> int:
-    admin = AIOKafkaAdminClient(**aiokafka_kwargs(kafka))
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(f"{kafka.topic_prefix}newswire-archiver")
-    finally:
-        await admin.close()
-    topic = PAGES.full_name(kafka.topic_prefix)
-    return sum(m.offset for tp, m in offsets.items() if tp.topic == topic and m.offset > 0)
-
-
 async def through_kafka(pages: list[FetchedPage], work: Path) -> Path:
     run = uuid.uuid4().hex[:8]
     kafka = KafkaSettings(topic_prefix=f"bench-archive-{run}.")
@@ -160,7 +148,7 @@ async def through_kafka(pages: list[FetchedPage], work: Path) -> Path:
                 await asyncio.sleep(0.1)
                 if first is None and archive.exists() and any(archive.iterdir()):
                     first = time.perf_counter()
-                done = await committed(kafka)
+                done = await committed_offsets(kafka, "archiver", PAGES)
             ended = time.perf_counter()
             cpu = cpu_seconds(process.pid)
         finally:

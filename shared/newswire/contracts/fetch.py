@@ -133,14 +133,18 @@ class FetchedPage(Contract):
     content_type: str | None = Field(None, description="Media type of the response.")
     byte_size: NonNegativeInt = Field(0, description="Size of the (decompressed) body, bytes.")
     elapsed_ms: NonNegativeInt = Field(0, description="Wall time of the fetch, milliseconds.")
-    bot_challenge: bool = Field(False, description="The page is a bot wall / challenge, not content.")
-    paywalled: bool = Field(False, description="The page shows a hard paywall.")
-    wall_reason: str | None = Field(
-        None, description="Why bot_challenge or paywalled is set (the marker found)."
+    # Walls, AMP and the canonical link are the normaliser's to tell (it parses the page anyway):
+    # the fetcher no longer sets these five; they stay for messages written before (and replays).
+    bot_challenge: bool = Field(
+        False, description="Deprecated, no longer set: the normaliser tells walls (NormalisedArticle.flags)."
     )
-    amp: bool = Field(False, description="The page is an AMP document (kept: it holds the text).")
+    paywalled: bool = Field(
+        False, description="Deprecated, no longer set: the normaliser tells walls (NormalisedArticle.flags)."
+    )
+    wall_reason: str | None = Field(None, description="Deprecated, no longer set.")
+    amp: bool = Field(False, description="Deprecated, no longer set.")
     canonical_url: AnyHttpUrl | None = Field(
-        None, description="The page's declared rel=canonical URL, when it differs from final_url."
+        None, description="Deprecated, no longer set: see NormalisedArticle.canonical_url."
     )
     body_digest: Digest | None = Field(
         None, description="BLAKE2b-128 (hex) of the raw (decompressed) body, when outcome is 'ok'."
@@ -164,8 +168,9 @@ class RecheckResult(Contract):
         description="The URL after redirects: one the article was never seen at means it moved."
     )
     outcome: FetchOutcome = Field(
-        description="ok: the page answered (its article follows on the normalised topic, unless "
-        "`unchanged` says otherwise); not_modified: 304 to the validators; failed: see failure."
+        description="ok: the page answered (reported by the normaliser, which read it; its article "
+        "follows on the normalised topic, unless `unchanged` says otherwise); not_modified: 304 to "
+        "the validators; failed: see failure (both reported by the fetcher)."
     )
     status: int | None = Field(None, description="Final HTTP status, null if there was no response.")
     failure: FetchFailure | None = Field(
@@ -177,8 +182,10 @@ class RecheckResult(Contract):
         description="Human-readable failure detail, cut to its first "
         f"{RECHECK_DETAIL_MAX} characters.",
     )
-    bot_challenge: bool = Field(False, description="The page is a bot wall / challenge, not content.")
-    paywalled: bool = Field(False, description="The page shows a hard paywall.")
+    bot_challenge: bool = Field(
+        False, description="The page is a bot wall / challenge, not content (the normaliser's verdict)."
+    )
+    paywalled: bool = Field(False, description="The page shows a hard paywall (the normaliser's verdict).")
     etag: str | None = Field(None, description="The response's ETag validator, if any.")
     last_modified: str | None = Field(None, description="The response's Last-Modified validator, if any.")
     fetched_at: UtcDatetime = Field(description="When the response was complete.")
@@ -190,4 +197,35 @@ class RecheckResult(Contract):
     )
     body_digest: Digest | None = Field(
         None, description="BLAKE2b-128 (hex) of the body fetched, when there was one."
+    )
+
+
+def recheck_of(
+    page: FetchedPage,
+    *,
+    unchanged: UnchangedBy | None = None,
+    bot_challenge: bool = False,
+    paywalled: bool = False,
+) -> RecheckResult:
+    """The RecheckResult reporting a re-check's page, without its HTML: the fetcher's for a page
+    that goes no further (a failure, a 304, the same body), the normaliser's for one it read (with
+    the walls it told, or `same_region`)."""
+    detail = page.failure_detail
+    if detail is not None and len(detail) > RECHECK_DETAIL_MAX:
+        detail = detail[: RECHECK_DETAIL_MAX - 1] + "\u2026"
+    return RecheckResult(
+        article_id=page.article_id,
+        requested_url=page.requested_url,
+        final_url=page.final_url,
+        outcome=page.outcome,
+        status=page.status,
+        failure=page.failure,
+        failure_detail=detail,
+        bot_challenge=bot_challenge,
+        paywalled=paywalled,
+        etag=page.headers.get("etag"),
+        last_modified=page.headers.get("last-modified"),
+        fetched_at=page.fetched_at,
+        unchanged=unchanged,
+        body_digest=page.body_digest,
     )

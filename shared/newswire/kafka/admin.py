@@ -87,3 +87,16 @@ async def delete_topics(settings: KafkaSettings, names: list[str]) -> None:
         await admin.delete_topics(names)
     finally:
         await admin.close()
+
+
+async def committed_offsets(settings: KafkaSettings, stage: str, topic: TopicSpec) -> int:
+    """How far a stage's consumer group has committed on a topic, summed over its partitions (a
+    stage's group is `<prefix>newswire-<stage>`): what the stage is done with."""
+    admin = AIOKafkaAdminClient(**aiokafka_kwargs(settings))
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(f"{settings.topic_prefix}newswire-{stage}")
+    finally:
+        await admin.close()
+    name = topic.full_name(settings.topic_prefix)
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == name and meta.offset > 0)

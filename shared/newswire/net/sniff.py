@@ -11,7 +11,7 @@ each caller's tests pin its own answer, so both are kept, under names that say w
 The bot-challenge markers shared by the poller and the fetcher's wall detection are defined
 here once (`CHALLENGE_MARKERS`). The poller flags any HTML page that carries one of them or of
 `FEED_CHALLENGE_MARKERS` (a feed is never an HTML page, so a marker is enough); the fetcher's
-`newswire.fetcher.walls` adds markers of its own and a word count (an article may mention a
+`newswire.normaliser.walls` adds markers of its own and a word count (an article may mention a
 captcha) and does not look for the poller's extra markers.
 """
 
@@ -116,5 +116,5 @@ def is_bot_challenge(body: bytes) -> bool:
     HTML page (`contains_html_page`) with any challenge marker in its first 64 KiB.
 
     No word count: meant for bodies that should not be HTML at all (feeds). Article pages are
-    judged by `newswire.fetcher.walls.detect_walls`, which also counts the visible words."""
+    judged by `newswire.normaliser.walls.detect_walls`, which also counts the visible words."""
     return contains_html_page(body) and _FEED_CHALLENGE.search(body[:CHALLENGE_SCAN_BYTES]) is not None

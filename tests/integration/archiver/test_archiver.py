@@ -12,12 +12,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
 from newswire.archiver.logic import REPLAY_HEADER, build_records, index_file, iter_pages
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id
-from newswire.kafka.clients import aiokafka_kwargs
+from newswire.kafka.admin import committed_offsets
 from newswire.topics import PAGES
 
 from tests.conftest import REPO
@@ -69,22 +68,10 @@ def archived(archive: Path) -> list[FetchedPage]:
     return pages
 
 
-async def committed(kafka: KafkaSettings) -> int:
-    """Offsets the archiver's group committed on the pages topic, summed over partitions."""
-    admin = AIOKafkaAdminClient(**aiokafka_kwargs(kafka))
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(f"{kafka.topic_prefix}newswire-archiver")
-    finally:
-        await admin.close()
-    topic = PAGES.full_name(kafka.topic_prefix)
-    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
-
-
 async def committed_reaches(kafka: KafkaSettings, n: int, timeout_s: float = 120.0) -> bool:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
-        if await committed(kafka) >= n:
+        if await committed_offsets(kafka, "archiver", PAGES) >= n:
             return True
         await asyncio.sleep(0.5)
     return False
@@ -147,7 +134,7 @@ async def test_a_kill_mid_file_loses_nothing(own_topics: KafkaSettings, tmp_path
         archiver.kill()  # kill -9: no shutdown, no commit
     finally:
         archiver.stop()
-    assert await committed(own_topics) == 0, "committed before its file was finished"
+    assert await committed_offsets(own_topics, "archiver", PAGES) == 0, "committed before its file was finished"
     (left,) = archive.glob("*.open")
     with open(left, "r+b") as fh:  # and the last write torn, as a power cut would leave it
         fh.truncate(left.stat().st_size - 100)

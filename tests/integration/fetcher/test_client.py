@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-
 from newswire.contracts import FetchedPage, FetchRequest, utcnow
 from newswire.contracts.ids import article_id, host_of
 from newswire.farm import Assign, Farm, FarmConfig, OutletBehaviour, run_farm
 from newswire.fetcher.adapters import AiohttpPageClient
 from newswire.fetcher.logic import FetchResult, Retry, decide
 from newswire.fetcher.settings import FetcherSettings
+from newswire.normaliser.logic import page_walls
+from newswire.normaliser.walls import CLEAR
 
 PAGE_FAULTS = {
     "slowloris": "timeout",
@@ -96,12 +97,13 @@ async def test_bad_pages_end_with_a_reason(farm: Farm) -> None:
             assert page.failure == failure and page.failure_detail, (fault, page.failure, page.failure_detail)
         assert "PDF" in (decide(request(urls["pdf"]), results["pdf"], utcnow()).failure_detail or "")  # type: ignore[union-attr]
         assert "content length" in (results["lying_length"].detail or "").lower()
-        for fault, kind in WALLS.items():
+        for fault, kind in WALLS.items():  # fetched as pages; the normaliser tells the walls
             page = decide(request(urls[fault]), results[fault], utcnow())
             assert isinstance(page, FetchedPage) and page.outcome == "ok" and page.html, fault
-            assert (page.bot_challenge, page.paywalled) == (kind == "bot", kind == "paywall"), (fault, page.wall_reason)
+            walls = page_walls(page)
+            assert (walls.bot_challenge, walls.paywalled) == (kind == "bot", kind == "paywall"), (fault, walls.reason)
         amp = decide(request(urls["amp"]), results["amp"], utcnow())
-        assert isinstance(amp, FetchedPage) and amp.amp and not amp.bot_challenge
+        assert isinstance(amp, FetchedPage) and amp.outcome == "ok" and page_walls(amp) == CLEAR
         # the service goes on: a healthy page right after all of that
         ok = decide(request(link(farm, 0)), await fetch(client, link(farm, 0)), utcnow())
         assert isinstance(ok, FetchedPage) and ok.outcome == "ok"

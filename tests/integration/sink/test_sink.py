@@ -14,13 +14,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from newswire.config import KafkaSettings
 from newswire.contracts import DeadLetter, EnrichedArticle
 from newswire.contracts.ids import article_id, revision_id
 from newswire.es.setup import alias
-from newswire.kafka.clients import aiokafka_kwargs
+from newswire.kafka.admin import committed_offsets
 from newswire.topics import ARTICLES_ENRICHED, DLQ, FEED_STATUS, STORIES
 from tests.factories import T0, enriched_article, feed_status, story_update
 from tests.integration.kafka_io import produce, read_until
@@ -61,17 +60,6 @@ def sink_env(prefix: str, es_url: str = "http://127.0.0.1:19200", **extra: str) 
 async def count(client: Any, index: str) -> int:
     await client.indices.refresh(index=index)
     return int((await client.count(index=index))["count"])
-
-
-async def committed(kafka: KafkaSettings, topic: str) -> int:
-    """Offsets the sink's group committed on a topic, summed over partitions."""
-    admin = AIOKafkaAdminClient(**aiokafka_kwargs(kafka))
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(f"{kafka.topic_prefix}newswire-sink")
-    finally:
-        await admin.close()
-    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
 
 
 async def eventually(check: Any, timeout_s: float = 60.0) -> bool:
@@ -120,7 +108,7 @@ async def _count_is(client: Any, index: str, n: int) -> bool:
 
 
 async def _committed_is(kafka: KafkaSettings, spec: Any, n: int) -> bool:
-    return await committed(kafka, spec.full_name(kafka.topic_prefix)) >= n
+    return await committed_offsets(kafka, "sink", spec) >= n
 
 
 async def test_a_rejected_document_goes_to_the_dead_letter_topic_with_the_reason(
@@ -170,7 +158,7 @@ async def test_an_elasticsearch_outage_is_survived_with_nothing_lost(
             await asyncio.sleep(outage_s)
             assert await health(sink.port) == 503
             assert await count(es_client, articles) == 50
-            assert await committed(own_topics, topic) == 50  # nothing committed that is not stored
+            assert await committed_offsets(own_topics, "sink", ARTICLES_ENRICHED) == 50  # nothing committed that is not stored
             await proxy.open()  # it is back
             assert await eventually(lambda: _count_is(es_client, articles, 150), 120), sink.log()[-3000:]
             assert await eventually(lambda: _committed_is(own_topics, ARTICLES_ENRICHED, 150), 60)

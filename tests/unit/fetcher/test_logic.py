@@ -6,17 +6,14 @@ import ipaddress
 from datetime import UTC, datetime
 
 import pytest
-
 from newswire.contracts import FetchedPage, FetchRequest
 from newswire.contracts.ids import article_id
 from newswire.fetcher.logic import (
     FetchResult,
     Retry,
-    canonical_link,
-    is_amp,
-    may_be_html,
     decide,
     is_html,
+    may_be_html,
 )
 from newswire.net.charset import charset_from_header, charset_from_meta, decode_body
 from newswire.net.sniff import sniff_binary
@@ -146,22 +143,16 @@ def test_binary_pdf_and_undeclared_bodies() -> None:
     assert may_be_html(None) and may_be_html("text/html") and not may_be_html("image/png")
 
 
-def test_amp_canonical_and_walls_on_the_page() -> None:
-    amp_page = (
-        b'<!doctype html><html amp lang="en"><head><link rel="canonical" href="/story/a">'
-        b"</head><body><p>Text</p></body></html>"
-    )
-    assert is_amp(amp_page.decode()) and is_amp("<html \u26a1>") and not is_amp("<html lang=en>")
-    page = _ok(amp_page, final="http://news.example.com/amp/a")
-    assert isinstance(page, FetchedPage) and page.outcome == "ok" and page.amp
-    assert str(page.canonical_url) == "http://news.example.com/story/a"
-    assert canonical_link('<link href="javascript:x" rel="canonical">', URL) is None
-    same = _ok(b'<html><head><link rel="canonical" href="' + URL.encode() + b'"></head></html>')
-    assert isinstance(same, FetchedPage) and same.canonical_url is None
+def test_the_fetcher_tells_no_walls_amp_or_canonical_link() -> None:
+    """What a page is, is the normaliser's to tell (it parses the page anyway): the fetcher
+    passes the HTML on with none of the deprecated fields set."""
     wall = _ok(
-        b"<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+        b'<html amp><head><title>Just a moment...</title><link rel="canonical" href="/story/a"></head>'
+        b"<body>Checking your browser</body></html>"
     )
-    assert isinstance(wall, FetchedPage) and wall.outcome == "ok" and wall.bot_challenge and wall.wall_reason
+    assert isinstance(wall, FetchedPage) and wall.outcome == "ok" and wall.html
+    assert not (wall.bot_challenge or wall.paywalled or wall.amp) and wall.wall_reason is None
+    assert wall.canonical_url is None and wall.body_digest
 
 
 def test_last_attempt_and_deferrals() -> None:

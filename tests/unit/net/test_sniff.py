@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from newswire.fetcher.walls import detect_walls
+from newswire.normaliser.walls import detect_walls
 from newswire.net.sniff import (
     CHALLENGE_MARKERS,
     CHALLENGE_SCAN_BYTES,

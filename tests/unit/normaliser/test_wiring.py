@@ -37,7 +37,7 @@ async def test_ok_failed_empty(tmp_path: Path) -> None:
 
 
 async def test_extraction_time_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "normalise_or_unchanged", lambda page, min_words: time.sleep(1.0))
+    monkeypatch.setattr(wiring, "work_on_page", lambda page, min_words: time.sleep(1.0))
     fn = handler(tmp_path, extract_timeout_s=0.1)
     with pytest.raises(PermanentError, match="longer than 0.1 s"):
         await fn(fetched_page(), CTX)

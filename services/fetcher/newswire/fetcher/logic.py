@@ -1,8 +1,9 @@
-"""The fetcher's pure logic: content types, AMP and canonical links, and building FetchedPage
-messages (and, for re-checks, the small RecheckResult the tracker reads). Shared with the poller
-in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
+"""The fetcher's pure logic: content types, body digests, and building FetchedPage messages (and,
+for re-checks that end without a page, the small RecheckResult the tracker reads). Shared with the
+poller in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
 (`errors`), status classes (`status`), binary and HTML sniffing (`sniff`) and charset choice and
-decoding (`charset`); politeness is `politeness`, walls are `walls`.
+decoding (`charset`); politeness is `politeness`. What a page *is* (a wall, its canonical link,
+AMP) is the normaliser's to tell: it parses the page anyway.
 
 No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
 """
@@ -10,17 +11,14 @@ No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from newswire.contracts import FetchedPage, FetchRequest, RecheckResult
-from newswire.contracts.fetch import RECHECK_DETAIL_MAX, FetchFailure, UnchangedBy
-from newswire.fetcher.walls import CLEAR, detect_walls
+from newswire.contracts.fetch import FetchFailure, UnchangedBy, recheck_of
 from newswire.net.addresses import parse_retry_after
 from newswire.net.charset import decode_body
 from newswire.net.errors import UNREACHABLE_ERRORS, TransportError
@@ -60,32 +58,6 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The response headers worth keeping on the FetchedPage."""
     lower = {k.lower(): v for k, v in headers.items()}
     return {name: lower[name] for name in KEPT_HEADERS if name in lower}
-
-
-# -- AMP and canonical links ------------------------------------------------------------------
-
-_AMP_HTML = re.compile(r"<html\b[^>]*?\s(amp|\u26a1)(\s|=|>|/)", re.IGNORECASE)
-_CANONICAL = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
-_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-_REL_CANONICAL = re.compile(r"""rel\s*=\s*["']?canonical\b""", re.IGNORECASE)
-
-
-def is_amp(html: str) -> bool:
-    """An AMP document (`<html amp>` or `<html ⚡>`)."""
-    return bool(_AMP_HTML.search(html[:4096]))
-
-
-def canonical_link(html: str, base_url: str) -> str | None:
-    """The absolute http(s) URL of the page's rel=canonical link, if any."""
-    head_end = html.find("</head>")
-    for match in _CANONICAL.finditer(html, 0, head_end if head_end > 0 else min(len(html), 65536)):
-        tag = match.group(0)
-        if _REL_CANONICAL.search(tag):
-            href = _HREF.search(tag)
-            if href:
-                url = urljoin(base_url, html_lib.unescape(href.group(1)).strip())
-                return url if _is_http(url) else None
-    return None
 
 
 # -- body digests (unchanged re-checks) -------------------------------------------------------
@@ -188,20 +160,7 @@ def decide(
     if not is_html(content_type) and not starts_like_html(body):
         return _page(request, result, now, failure="not_html", detail="no content type, not HTML")
     html, charset = decode_body(body, content_type)
-    walls = detect_walls(html) if html else CLEAR
-    final = result.final_url if _is_http(result.final_url) else str(request.url)
-    canonical = canonical_link(html, final)
-    return _page(
-        request, result, now, outcome="ok", html=html, charset=charset,
-        extra={
-            "body_digest": digest,
-            "bot_challenge": walls.bot_challenge,
-            "paywalled": walls.paywalled,
-            "wall_reason": walls.reason,
-            "amp": is_amp(html),
-            "canonical_url": canonical if canonical and canonical != final else None,
-        },
-    )
+    return _page(request, result, now, outcome="ok", html=html, charset=charset, extra={"body_digest": digest})
 
 
 def not_html_detail(content_type: str | None) -> str:
@@ -242,37 +201,23 @@ def unchanged_recheck(page: FetchedPage) -> RecheckResult | None:
         and page.body_digest == fingerprint.body_digest
         and not page.redirect_chain
         and page.final_url == page.requested_url
-        and not (page.bot_challenge or page.paywalled)
     ):
         return recheck_result(page, unchanged="same_body")
     return None
+
+
+def failed_recheck(page: FetchedPage) -> RecheckResult | None:
+    """The fetcher's report of a re-check that failed (gone, unreachable, refused, ...): the page
+    goes no further, so the tracker hears it here. An `ok` re-check's report is the normaliser's,
+    which reads the page and so can tell a wall from a move; None for it and for other reasons."""
+    return None if page.outcome == "ok" else recheck_result(page)
 
 
 def recheck_result(page: FetchedPage, *, unchanged: UnchangedBy | None = None) -> RecheckResult | None:
     """The re-check outcome of a page fetched for a re-check (None for any other reason): what the
     tracker needs to see an article gone or moved, without the page's HTML. `unchanged`: the
     article was found unchanged and no page follows (`unchanged_recheck`)."""
-    if page.reason != "recheck":
-        return None
-    detail = page.failure_detail
-    if detail is not None and len(detail) > RECHECK_DETAIL_MAX:
-        detail = detail[: RECHECK_DETAIL_MAX - 1] + "\u2026"
-    return RecheckResult(
-        article_id=page.article_id,
-        requested_url=page.requested_url,
-        final_url=page.final_url,
-        outcome=page.outcome,
-        status=page.status,
-        failure=page.failure,
-        failure_detail=detail,
-        bot_challenge=page.bot_challenge,
-        paywalled=page.paywalled,
-        etag=page.headers.get("etag"),
-        last_modified=page.headers.get("last-modified"),
-        fetched_at=page.fetched_at,
-        unchanged=unchanged,
-        body_digest=page.body_digest,
-    )
+    return recheck_of(page, unchanged=unchanged) if page.reason == "recheck" else None
 
 
 def _page(

@@ -1,7 +1,8 @@
-"""The fetcher stage: fetch requests in, fetched pages (or their failures) out, and for every
-re-check its outcome as a small RecheckResult on the re-checks topic (the tracker's input: it
-need not read pages). A re-check answered 304, or with the very body the article was last
-extracted from, is only that RecheckResult (`unchanged`): no page goes to the normaliser."""
+"""The fetcher stage: fetch requests in, fetched pages (or their failures) out, and for a re-check
+that failed its outcome as a small RecheckResult on the re-checks topic (the tracker's input: it
+need not read pages; an `ok` re-check's result is the normaliser's, which tells walls). A re-check
+answered 304, or with the very body the article was last extracted from, is only that
+RecheckResult (`unchanged`): no page goes to the normaliser."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from prometheus_client import Counter
 
 from newswire.contracts import FetchRequest, utcnow
 from newswire.fetcher.adapters import AiohttpPageClient, PageClient
-from newswire.fetcher.logic import Retry, decide, recheck_result, unchanged_recheck
+from newswire.fetcher.logic import Retry, decide, failed_recheck, unchanged_recheck
 from newswire.fetcher.settings import FetcherSettings
 from newswire.runtime.errors import TransientError
 from newswire.runtime.stage import Context, Emit, Stage
@@ -23,7 +24,7 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
 
     pages_total = Counter(
         "newswire_fetcher_pages_total",
-        "Fetched pages by outcome and failure class (walls count as ok).",
+        "Fetched pages by outcome and failure class.",
         ["outcome", "failure"],
         registry=stage.metrics.registry,
     )
@@ -31,12 +32,6 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
         "newswire_fetcher_rechecks_unchanged_total",
         "Re-checks reported unchanged without passing the page on, by how (not_modified, same_body).",
         ["by"],
-        registry=stage.metrics.registry,
-    )
-    walls_total = Counter(
-        "newswire_fetcher_walls_total",
-        "Pages flagged as bot challenge or paywall.",
-        ["kind"],
         registry=stage.metrics.registry,
     )
 
@@ -65,15 +60,13 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
                 retry_after_s=outcome.retry_after_s,
             )
         pages_total.labels(outcome.outcome, outcome.failure or "").inc()
-        if outcome.bot_challenge or outcome.paywalled:
-            walls_total.labels("bot_challenge" if outcome.bot_challenge else "paywall").inc()
         if (unchanged := unchanged_recheck(outcome)) is not None:
             # A 304, or the very body the article was extracted from: the tracker hears it on
             # the re-checks topic and no page goes to the normaliser.
             unchanged_total.labels(unchanged.unchanged or "").inc()
             return [Emit(RECHECKS, unchanged.article_id, unchanged)]
         emits = [Emit(PAGES, outcome.article_id, outcome)]
-        if (recheck := recheck_result(outcome)) is not None:
+        if (recheck := failed_recheck(outcome)) is not None:
             emits.append(Emit(RECHECKS, recheck.article_id, recheck))
         return emits
 

@@ -4,9 +4,11 @@
 (`metadata.read_metadata`), cleans the body (`cleanup`) and lifts datelines and wire credits
 (`newsfields`); `build_article` turns that, plus what the fetch and the feed said, into a
 `NormalisedArticle`. `normalise_page` is both in one call (the CLI uses it).
-`normalise_or_unchanged` is the stage's: a re-check whose article region is unchanged
-(`fingerprint`) becomes an 'unchanged' RecheckResult without an extraction; any other page is
-extracted and its article records the page's fingerprint for the next re-check.
+`work_on_page` is the stage's (`normalise_or_unchanged` and a re-check's report): a re-check
+whose article region is unchanged (`fingerprint`) becomes an 'unchanged' RecheckResult without an
+extraction; any other page is extracted and its article records the page's fingerprint for the
+next re-check; any other re-check is also reported to the tracker with the page's walls (`walls`:
+bot walls and hard paywalls are told here, not by the fetcher).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from newswire.contracts import (
     RecheckResult,
 )
 from newswire.contracts.articles import Dateline, Provenance
-from newswire.contracts.fetch import PageFingerprint
+from newswire.contracts.fetch import PageFingerprint, recheck_of
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
 from newswire.normaliser.extract import NotExtractable, extract_body, parse_html
@@ -38,12 +40,13 @@ from newswire.normaliser.metadata import TITLE_SEPARATORS, read_metadata
 from newswire.normaliser.metadata import parse_date as _parse_date
 from newswire.normaliser.newsfields import lift_news_fields
 from newswire.normaliser.settings import NormaliserSettings
+from newswire.normaliser.walls import CLEAR, WallVerdict, detect_walls
 from newswire.text import content_hash, fold_text, word_count
 
 __all__ = [
     "Extraction", "NotExtractable", "build_article", "choose_canonical", "content_hash", "detect_language",
     "extract", "extract_with_fingerprint", "fold_text", "normalise_or_unchanged", "normalise_page",
-    "parse_date", "strip_site_suffix", "unchanged_region",
+    "parse_date", "strip_site_suffix", "unchanged_region", "work_on_page", "page_walls", "PageWork",
 ]
 
 _HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
@@ -154,10 +157,17 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
 
 
 def build_article(
-    page: FetchedPage, ex: Extraction, *, min_words: int = 50, fingerprint: PageFingerprint | None = None
+    page: FetchedPage,
+    ex: Extraction,
+    *,
+    min_words: int = 50,
+    fingerprint: PageFingerprint | None = None,
+    walls: WallVerdict | None = None,
 ) -> NormalisedArticle:
     """The normalised article of a page, from its extraction and what fetch and feed said
-    (`fingerprint`: the page's, recorded with the article for its re-checks)."""
+    (`fingerprint`: the page's, recorded with the article for its re-checks; `walls`: the page's
+    verdict when the caller has it already)."""
+    walls = walls or page_walls(page)
     found = ex.provenance
     provenance: dict[str, Provenance] = {}
     final_url = str(page.final_url)
@@ -221,8 +231,8 @@ def build_article(
         content_hash=content_hash(title, paragraphs),
         word_count=words,
         flags=ArticleFlags(
-            paywalled=page.paywalled,
-            bot_challenge=page.bot_challenge,
+            paywalled=walls.paywalled,
+            bot_challenge=walls.bot_challenge,
             too_short=words < min_words,
             not_an_article=ex.listing,
         ),
@@ -247,11 +257,10 @@ def unchanged_region(page: FetchedPage) -> RecheckResult | None:
         or page.outcome != "ok"
         or fp is None
         or not fp.region
-        or page.bot_challenge
-        or page.paywalled
         or page.redirect_chain
         or page.final_url != page.requested_url
         or not same_article(page.html or "", fp)
+        or page_walls(page) != CLEAR
     ):
         return None
     return RecheckResult(
@@ -268,7 +277,9 @@ def unchanged_region(page: FetchedPage) -> RecheckResult | None:
     )
 
 
-def normalise_or_unchanged(page: FetchedPage, *, min_words: int = 50) -> NormalisedArticle | RecheckResult:
+def normalise_or_unchanged(
+    page: FetchedPage, *, min_words: int = 50, walls: WallVerdict | None = None
+) -> NormalisedArticle | RecheckResult:
     """The stage's work on an ok page: a re-check whose article is unchanged (`unchanged_region`)
     is its RecheckResult; anything else is extracted in full and its article carries the page's
     fingerprint. NotExtractable when the page has no article text."""
@@ -277,7 +288,45 @@ def normalise_or_unchanged(page: FetchedPage, *, min_words: int = 50) -> Normali
     ex, fingerprint = extract_with_fingerprint(page.html or "", str(page.final_url), page.body_digest)
     if ex is None:
         raise NotExtractable("no article text")
-    return build_article(page, ex, min_words=min_words, fingerprint=fingerprint)
+    return build_article(page, ex, min_words=min_words, fingerprint=fingerprint, walls=walls)
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """What the stage makes of an ok page: `out`, its article or the 'unchanged' RecheckResult
+    that stands for it (None when it has no article: `failure` says why, for the dead-letter
+    topic); `report`, for a re-check not found unchanged, the RecheckResult the tracker reads to
+    see the article moved (its final URL) or walled (the walls told here)."""
+
+    out: NormalisedArticle | RecheckResult | None
+    report: RecheckResult | None = None
+    failure: str | None = None
+
+
+def work_on_page(page: FetchedPage, *, min_words: int = 50) -> PageWork:
+    """`normalise_or_unchanged` plus a re-check's report. The report comes even when the page has
+    no article text: a re-check redirected to a page without one (a home page, a section front) is
+    how an article that moved away shows, and the tracker must see it."""
+    walls = page_walls(page)
+    report = None
+    out: NormalisedArticle | RecheckResult | None = None
+    failure: str | None = None
+    try:
+        out = normalise_or_unchanged(page, min_words=min_words, walls=walls)
+    except NotExtractable as exc:
+        failure = str(exc)
+    if page.reason == "recheck" and not (isinstance(out, RecheckResult) and out.unchanged):
+        report = recheck_of(page, bot_challenge=walls.bot_challenge, paywalled=walls.paywalled)
+    return PageWork(out, report, failure)
+
+
+def page_walls(page: FetchedPage) -> WallVerdict:
+    """Whether the page is a bot wall or a hard paywall (`walls.detect_walls`, told here only:
+    this stage reads the page anyway). A page fetched by an earlier release may carry the
+    fetcher's verdict; it still counts."""
+    if page.bot_challenge or page.paywalled:
+        return WallVerdict(bot_challenge=page.bot_challenge, paywalled=page.paywalled, reason=page.wall_reason)
+    return detect_walls(page.html) if page.html else CLEAR
 
 
 def normalise_page(page: FetchedPage, settings: NormaliserSettings) -> NormalisedArticle:

@@ -1,6 +1,7 @@
 """The normaliser stage: fetched pages in, normalised articles out; a re-check whose article's
 region is unchanged goes out as an 'unchanged' RecheckResult on the re-checks topic instead, without
-an extraction."""
+an extraction, and any other re-check page is reported there too (final URL, walls): the tracker
+sees a moved or walled article without reading pages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncio
 from prometheus_client import Counter
 
 from newswire.contracts import FetchedPage, RecheckResult
-from newswire.normaliser.logic import NotExtractable, normalise_or_unchanged
+from newswire.normaliser.logic import work_on_page
 from newswire.normaliser.settings import NormaliserSettings
 from newswire.runtime.errors import PermanentError
 from newswire.runtime.logging import get_logger
@@ -41,20 +42,27 @@ def build(settings: NormaliserSettings) -> Stage:
         # CPU-bound: a worker thread keeps the event loop (heartbeats, other partitions) alive,
         # and bounds the wait. A timed-out thread still runs to its end in the background.
         try:
-            out = await asyncio.wait_for(
-                asyncio.to_thread(normalise_or_unchanged, page, min_words=settings.min_article_words),
+            work = await asyncio.wait_for(
+                asyncio.to_thread(work_on_page, page, min_words=settings.min_article_words),
                 timeout=settings.extract_timeout_s,
             )
         except TimeoutError as exc:
             raise PermanentError(
                 f"extraction took longer than {settings.extract_timeout_s:g} s"
             ) from exc
-        except NotExtractable as exc:
-            raise PermanentError(str(exc)) from exc
-        if isinstance(out, RecheckResult):
+        emits = [Emit(RECHECKS, work.report.article_id, work.report)] if work.report else []
+        if work.out is None:
+            failure = PermanentError(work.failure or "no article")
+            if not emits:
+                raise failure
+            # The re-check's report still goes out (a page without an article text is how an
+            # article that moved away shows); the page itself is dead-lettered as it would be.
+            await stage.dead_letter(PAGES, ctx.origin, failure)
+            return emits
+        if isinstance(work.out, RecheckResult):
             unchanged_total.inc()
-            return [Emit(RECHECKS, out.article_id, out)]
-        return [Emit(ARTICLES_NORMALISED, out.article_id, out)]
+            return [Emit(RECHECKS, work.out.article_id, work.out)]
+        return [Emit(ARTICLES_NORMALISED, work.out.article_id, work.out), *emits]
 
     return stage
 

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from newswire.contracts import FetchedPage, NormalisedArticle, utcnow
+from newswire.contracts.ids import article_id
 from newswire.farm.misbehaviours import paywalled, wall_page
-from newswire.fetcher.walls import detect_walls, visible_words
+from newswire.normaliser.logic import NotExtractable, normalise_page, page_walls, work_on_page
+from newswire.normaliser.settings import NormaliserSettings
+from newswire.normaliser.walls import detect_walls, visible_words
 
 # The evaluation set lives next to the repository (see ../shared/eval/README.md).
 EVAL_HTML = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "extraction-dev" / "html"
@@ -82,3 +86,40 @@ def test_no_false_positives_on_real_article_pages() -> None:
         if verdict.bot_challenge or verdict.paywalled:
             flagged.append((f.name, verdict.reason))
     assert len(files) > 50 and not flagged, flagged
+
+
+# -- told by the normaliser's stage (until #19 the fetcher told walls) ----------------------------
+
+
+def _fetched(html: str, reason: str = "new", **update: object) -> FetchedPage:
+    url = "http://news.example.com/story/a"
+    return FetchedPage.model_validate({
+        "article_id": article_id(url), "requested_url": url, "final_url": url, "reason": reason,
+        "outcome": "ok", "status": 200, "fetched_at": utcnow(), "html": html, **update,
+    })
+
+
+CHALLENGE = "<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+
+
+def test_the_article_carries_the_normaliser_s_walls() -> None:
+    work = work_on_page(_fetched(CHALLENGE))
+    assert isinstance(work.out, NormalisedArticle) and work.out.flags.bot_challenge
+    assert work.report is None  # not a re-check: nothing for the tracker but the article
+    teaser = "<p>The harbour council voted on Tuesday.</p><div class=\"paywall\">Subscribe to continue reading</div>"
+    assert page_walls(_fetched(article(teaser))).paywalled
+    # a page from an earlier release's fetcher keeps its verdict
+    old = _fetched("<html><body><p>x</p></body></html>", paywalled=True, wall_reason="paywall: marker")
+    assert page_walls(old).paywalled and page_walls(old).reason == "paywall: marker"
+
+
+def test_a_recheck_is_reported_with_its_walls_and_final_url() -> None:
+    walled = work_on_page(_fetched(CHALLENGE, "recheck", body_digest="4" * 32))
+    assert walled.report is not None and walled.report.bot_challenge and not walled.report.paywalled
+    assert walled.report.outcome == "ok" and walled.report.unchanged is None and walled.report.body_digest == "4" * 32
+    home = "http://news.example.com/"
+    empty = work_on_page(_fetched("<html><body></body></html>", "recheck", final_url=home))
+    assert empty.out is None and empty.failure == "no article text"
+    assert empty.report is not None and str(empty.report.final_url) == home and not empty.report.bot_challenge
+    with pytest.raises(NotExtractable):
+        normalise_page(_fetched("<html><body></body></html>"), NormaliserSettings())

@@ -4,7 +4,8 @@ Only generic markers (phrases, schema.org's `isAccessibleForFree`, common class 
 challenge and captcha widgets): no lists of sites. A marker alone never flags a page: the page
 must also carry little visible text, so an article that merely mentions "captcha", or carries a
 cookie banner next to its story, passes. The bot-challenge markers the poller looks for too are
-`newswire.net.sniff`'s; the others here are the fetcher's own.
+`newswire.net.sniff`'s; the others here are the normaliser's own (walls are told here only, by the
+stage that reads the page anyway; until #19 the fetcher told them).
 
 Hand-written regexes rather than an HTML parser: this runs on every page at hundreds of pages a
 second, and the pre-checks are all substring searches; the text is measured only when a marker
@@ -54,7 +55,7 @@ CHALLENGE_TITLES = (
     "bot verification",
 )
 #: Challenge markers looked for in the page: those shared with the poller
-#: (`newswire.net.sniff.CHALLENGE_MARKERS`) and the fetcher's own, in the order they are tried
+#: (`newswire.net.sniff.CHALLENGE_MARKERS`) and the normaliser's own, in the order they are tried
 #: (the first found names the reason).
 CHALLENGE_MARKERS: tuple[str, ...] = (
     *CLOUDFLARE_MARKERS,
