@@ -29,7 +29,8 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 
-RUN python -m venv /opt/venv
+# A current pip: older resolvers trip over the same extra required twice (lxml[html-clean]).
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
