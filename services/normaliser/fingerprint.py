@@ -170,22 +170,28 @@ def _text_index(tree: HtmlElement) -> tuple[str, list[int], list[HtmlElement]]:
     at = 0
     root = tree.find("body")
     for event, el in etree.iterwalk(tree if root is None else root, events=("start", "end")):
-        if event == "start":
-            owner, text = el, (el.text if isinstance(el.tag, str) and el.tag not in _NO_TEXT else None)
+        start = event == "start"
+        if start:
+            text = el.text if isinstance(el.tag, str) and el.tag not in _NO_TEXT else None
         else:
-            owner, text = el.getparent(), el.tail
-        if not text or owner is None:
+            text = el.tail
+        # most text nodes are whitespace between tags (no key) and most text is ASCII: deleting
+        # its non-word bytes is the same as the regex, and cheaper
+        if not text or text.isspace():
             continue
-        # most text is ASCII: deleting its non-word bytes is the same as the regex, and cheaper
         key = (
             text.encode("ascii").translate(None, _ASCII_NOT_WORD).decode("ascii") if text.isascii()
             else _NOT_WORD.sub("", text)
         )
-        if key:
-            keys.append(key)
-            starts.append(at)
-            owners.append(owner)
-            at += len(key)
+        if not key:
+            continue
+        owner = el if start else el.getparent()
+        if owner is None:
+            continue
+        keys.append(key)
+        starts.append(at)
+        owners.append(owner)
+        at += len(key)
     return "".join(keys), starts, owners
 
 
