@@ -31,10 +31,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from types import ModuleType
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean, median, quantiles
+from types import ModuleType
 
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id

@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import sys
 from pathlib import Path
 
 from newswire.farm.fixtures import locate_eval
+from newswire.normaliser import logic
 from newswire.normaliser.evaluation import load_dataset, read_html
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from normaliser import _stage  # bench/normaliser.py, beside this file
-from newswire.normaliser import logic
 
 DATASETS = ("extraction-dev", "extraction-multi-dev")
 
