@@ -76,6 +76,12 @@ def parse_html(html: str) -> HtmlElement | None:
     """An lxml tree of the page without comments (cut to MAX_HTML_CHARS; NUL bytes removed), or
     None when there is nothing to parse. NotExtractable when it has more than MAX_ELEMENTS
     elements."""
+    parsed = parse_sized(html)
+    return parsed[0] if parsed is not None else None
+
+
+def parse_sized(html: str) -> tuple[HtmlElement, int] | None:
+    """`parse_html`'s tree and its number of nodes (what `extract_body` needs to know again)."""
     text = html[:MAX_HTML_CHARS].replace("\x00", "")
     if not text.strip():
         return None
@@ -88,7 +94,7 @@ def parse_html(html: str) -> HtmlElement | None:
     size = sum(1 for _ in tree.iter())
     if size > MAX_ELEMENTS:
         raise NotExtractable(f"page too large: {size} elements (limit {MAX_ELEMENTS})")
-    return tree
+    return tree, size
 
 
 def _words(lines: tuple[str, ...]) -> list[str]:
@@ -131,10 +137,14 @@ def _page_words(tree: HtmlElement) -> int:
     return sum(len(str(t).split()) for t in texts)
 
 
-def extract_body(tree: HtmlElement, html: str, url: str, page_words: int | None = None) -> BodyChoice:
+def extract_body(
+    tree: HtmlElement, html: str, url: str, page_words: int | None = None, size: int | None = None
+) -> BodyChoice:
     """The page's main text, by the rules in the module docstring (one fast trafilatura run on
-    very large pages). `page_words`: the page's visible words when the caller counted them."""
-    if sum(1 for _ in tree.iter()) > LARGE_TREE:
+    very large pages). `page_words`: the page's visible words when the caller counted them;
+    `size`: the tree's nodes when the caller counted them (`parse_sized`: a walk of the whole
+    tree, counted once)."""
+    if (size if size is not None else sum(1 for _ in tree.iter())) > LARGE_TREE:
         return BodyChoice(_trafilatura(tree, url, fast=True), "trafilatura-fast")
     best = BodyChoice(_trafilatura(tree, url), "trafilatura")
     best_words = _words(best.lines)

@@ -45,6 +45,8 @@ _TOO_WIDE = frozenset({"html", "body"})
 #: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
 _STEP_MAX = 300
 _NOT_WORD = re.compile(r"\W+")
+#: The ASCII characters `_NOT_WORD` matches: all but letters, digits and "_".
+_ASCII_NOT_WORD = bytes(b for b in range(128) if not (chr(b).isalnum() or chr(b) == "_"))
 #: Meta tags the headline, byline, site name and canonical URL are read from (metadata.py).
 VERDICT_META = frozenset({
     "og:title", "twitter:title", "og:site_name", "og:url", "author", "article:author",
@@ -86,20 +88,68 @@ def _region_parts(region: HtmlElement) -> Iterator[str]:
 
 
 def _verdict_parts(tree: HtmlElement) -> Iterator[str]:
-    """What the headline, byline, site name and canonical URL are read from, outside the body."""
+    """What the headline, byline, site name and canonical URL are read from, outside the body:
+    `<title>`, the first five `<h1>`s, the verdict meta tags, JSON-LD, rel=canonical and the
+    first six byline elements (`_BYLINE`), in document order within each kind."""
+    h1s: list[HtmlElement] = []
+    metas: list[str] = []
+    scripts: list[str] = []
+    hrefs: list[str] = []
+    bylines: list[HtmlElement] = []
+    # one walk of the tree instead of one XPath per kind (they cost a walk each): the tests are
+    # the XPaths' (`_JSONLD`, `_CANONICAL`, `_BYLINE`), written out. Their `//` is the whole
+    # document, which may hold more than one top-level element (two pages glued together)
+    for el in (el for top in tree.xpath("/*") for el in top.iter()):
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: XPath's * skips it
+            continue
+        if tag == "h1":
+            h1s.append(el)
+        elif tag == "meta":
+            if (content := el.get("content")) is not None:
+                key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().casefold()
+                if key in VERDICT_META:
+                    metas.append(f"meta:{key}={content}")
+        elif tag == "script":
+            if "ld+json" in (el.get("type") or "").translate(_LDJSON_CASE):
+                scripts.append("ld:" + (el.text or ""))
+        elif tag == "link":
+            rel, href = el.get("rel"), el.get("href")
+            if rel is not None and href is not None and rel.translate(_CANONICAL_CASE) == "canonical":
+                hrefs.append("canonical:" + href)
+        if len(bylines) < 6 and tag not in _NOT_BYLINE and _is_byline(el):
+            bylines.append(el)
     yield "title:" + (tree.findtext(".//title") or "")
-    for h1 in tree.xpath("//h1")[:5]:
+    for h1 in h1s[:5]:
         yield "h1:" + "".join(h1.itertext())
-    for el in tree.xpath("//meta[@content]"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().casefold()
-        if key in VERDICT_META:
-            yield f"meta:{key}={el.get('content')}"
-    for script in tree.xpath(_JSONLD):
-        yield "ld:" + (script.text or "")
-    for href in tree.xpath(_CANONICAL):
-        yield "canonical:" + str(href)
-    for el in tree.xpath(_BYLINE)[:6]:
+    yield from metas
+    yield from scripts
+    yield from hrefs
+    for el in bylines:
         yield "byline:" + "".join(el.itertext())
+
+
+#: `_BYLINE`'s tests, for `_verdict_parts`' walk.
+_NOT_BYLINE = frozenset({"meta", "script", "style", "body"})
+_LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
+_CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
+
+
+def _is_byline(el: HtmlElement) -> bool:
+    """`_BYLINE`'s predicates on an element (other than its tag): marked as the author's or a
+    byline, and not inside a comment (nor one itself)."""
+    cls = el.get("class")
+    if not (
+        el.get("rel") == "author" or el.get("itemprop") == "author"
+        or (cls is not None and ("byline" in cls or "author" in cls))
+    ):
+        return False
+    node: HtmlElement | None = el
+    while node is not None:
+        if "comment" in (node.get("class") or "") or "comment" in (node.get("id") or ""):
+            return False
+        node = node.getparent()
+    return True
 
 
 def region_digest(tree: HtmlElement, region: HtmlElement) -> str:
@@ -120,36 +170,49 @@ def _text_index(tree: HtmlElement) -> tuple[str, list[int], list[HtmlElement]]:
     at = 0
     root = tree.find("body")
     for event, el in etree.iterwalk(tree if root is None else root, events=("start", "end")):
-        if event == "start":
-            owner, text = el, (el.text if isinstance(el.tag, str) and el.tag not in _NO_TEXT else None)
+        start = event == "start"
+        if start:
+            text = el.text if isinstance(el.tag, str) and el.tag not in _NO_TEXT else None
         else:
-            owner, text = el.getparent(), el.tail
-        if not text or owner is None:
+            text = el.tail
+        # most text nodes are whitespace between tags (no key) and most text is ASCII: deleting
+        # its non-word bytes is the same as the regex, and cheaper
+        if not text or text.isspace():
             continue
-        key = _NOT_WORD.sub("", text)
-        if key:
-            keys.append(key)
-            starts.append(at)
-            owners.append(owner)
-            at += len(key)
+        key = (
+            text.encode("ascii").translate(None, _ASCII_NOT_WORD).decode("ascii") if text.isascii()
+            else _NOT_WORD.sub("", text)
+        )
+        if not key:
+            continue
+        owner = el if start else el.getparent()
+        if owner is None:
+            continue
+        keys.append(key)
+        starts.append(at)
+        owners.append(owner)
+        at += len(key)
     return "".join(keys), starts, owners
 
 
 def _lowest_common(elements: Iterable[HtmlElement]) -> HtmlElement | None:
     path: list[HtmlElement] = []  # the current common element and its ancestors, deepest first
+    on_path: dict[int, int] = {}  # id of each element on `path` -> its index (rebuilt when it changes)
     for el in elements:
         if not path:
             path = [el, *el.iterancestors()]
+            on_path = {id(p): i for i, p in enumerate(path)}
             continue
         if el is path[0]:
             continue
-        on_path = {id(p): i for i, p in enumerate(path)}
         node: HtmlElement | None = el
         while node is not None and id(node) not in on_path:
             node = node.getparent()
         if node is None:
             return None
-        path = path[on_path[id(node)]:]
+        if (at := on_path[id(node)]) > 0:
+            path = path[at:]
+            on_path = {id(p): i for i, p in enumerate(path)}
     return path[0] if path else None
 
 

@@ -34,7 +34,7 @@ from newswire.contracts.articles import Dateline, Provenance
 from newswire.contracts.fetch import PageFingerprint, recheck_of
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
-from newswire.normaliser.extract import NotExtractable, extract_body, parse_html
+from newswire.normaliser.extract import NotExtractable, extract_body, parse_sized
 from newswire.normaliser.fingerprint import region_fingerprint, same_article
 from newswire.normaliser.metadata import TITLE_SEPARATORS, read_metadata
 from newswire.normaliser.metadata import parse_date as _parse_date
@@ -106,11 +106,12 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
     """The extraction, the parsed tree and the extractor's body lines before cleanup."""
     if not html.strip():
         return None, None, ()
-    tree = parse_html(html)
-    if tree is None:
+    parsed = parse_sized(html)
+    if parsed is None:
         return None, None, ()
+    tree, size = parsed
     meta = read_metadata(tree, url)
-    body = extract_body(tree, html, url, meta.page_words)
+    body = extract_body(tree, html, url, meta.page_words, size)
     # the labels of page furniture are looked for in English and the body's language
     language = detect_language("\n".join(body.lines), meta.html_lang)
     lines = clean_lines(body.lines, meta.title, language)
