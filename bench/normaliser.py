@@ -48,7 +48,7 @@ DEFAULT_DIR = locate_eval("extraction-dev")
 
 _OURS = ("newswire", "stage", "fingerprint")
 #: The normaliser's pure modules (what `--before` copies).
-_MODULES = ("cleanup", "extract", "fingerprint", "logic", "metadata", "newsfields", "settings", "vocabulary")
+_MODULES = ("cleanup", "extract", "fingerprint", "logic", "metadata", "newsfields", "settings", "vocabulary", "walls")
 
 
 def load_before(rev: str) -> ModuleType:
@@ -59,11 +59,15 @@ def load_before(rev: str) -> ModuleType:
     package.mkdir()
     (package / "__init__.py").write_text("")
     for name in _MODULES:
-        source = subprocess.run(
-            ["git", "show", f"{rev}:services/normaliser/{name}.py"], check=True, capture_output=True, text=True,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout
-        (package / f"{name}.py").write_text(source.replace("newswire.normaliser.", "normaliser_before."))
+        # the package's folder since #19, then the one before it; a module the revision lacks is left out
+        for folder in ("services/normaliser/newswire/normaliser", "services/normaliser"):
+            shown = subprocess.run(
+                ["git", "show", f"{rev}:{folder}/{name}.py"], capture_output=True, text=True,
+                cwd=Path(__file__).resolve().parent,
+            )
+            if shown.returncode == 0:
+                (package / f"{name}.py").write_text(shown.stdout.replace("newswire.normaliser.", "normaliser_before."))
+                break
     sys.path.insert(0, str(root))
     return importlib.import_module("normaliser_before.logic")
 
