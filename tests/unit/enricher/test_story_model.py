@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,14 +20,16 @@ from newswire.enricher.evaluation import (
     gold_labels,
     read_story_set,
 )
-from newswire.enricher.stories import StoryClusterer, StoryInput, cosine
+from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, cosine
 from newswire.enricher.story_features import (
     DECISION_FEATURES,
     PAIR_FEATURES,
+    ages,
+    event_days,
     numbers,
     pair_features,
 )
-from newswire.enricher.story_model import DEFAULT_MODEL, StoryModel, load_model
+from newswire.enricher.story_model import DEFAULT_MODEL, Linear, StoryModel, load_model
 
 from tests.factories import T0
 
@@ -35,6 +37,38 @@ from tests.factories import T0
 def test_numbers_are_taken_as_written() -> None:
     text = "A 23-year-old was shot near 135th Street at 2:30 a.m.; 1,200 rounds, case A7 closed."
     assert numbers(text) == ["23", "135th", "2:30", "1200"]
+
+
+def test_event_days_are_resolved_against_the_publication_day() -> None:
+    monday = date(2031, 3, 10)
+    assert monday.weekday() == 0
+
+    def days(text: str) -> list[date]:
+        return sorted(date.fromordinal(d) for d in event_days(text, monday))
+
+    assert days("The man was shot on Saturday night and died Sunday.") == [
+        date(2031, 3, 8),
+        date(2031, 3, 9),
+    ]
+    assert days("Police said the crash happened yesterday.") == [date(2031, 3, 9)]
+    assert days("A fire broke out on Monday morning.") == [monday]
+    assert days("The trial opens on March 3rd; the raid was on 2 Feb.") == [
+        date(2031, 2, 2),
+        date(2031, 3, 3),
+    ]
+    # a month and day well after publication is last year's
+    assert days("The storm of Dec. 28 left thousands without power.") == [
+        date(2030, 12, 28)
+    ]
+    assert days("It may 12:30 rain; February 30 is no day.") == []
+
+
+def test_ages_are_read_as_news_write_them() -> None:
+    text = (
+        "A 23-year-old man and Jane Doe, 41, of Springfield were hurt; a girl aged 7 was "
+        "unharmed. In 1999, 12 people were hurt; the 150-year-old bridge held."
+    )
+    assert ages(text) == {23, 41, 7}
 
 
 def test_the_packaged_model_matches_the_code_and_is_finite() -> None:
@@ -215,3 +249,92 @@ def test_cluster_train_writes_a_model_that_cluster_and_eval_use(tmp_path: Path) 
     ] == len(ROWS)
     bad = CliRunner().invoke(_app(), ["cluster", "fit", str(dataset)])
     assert bad.exit_code == 2
+
+
+def _report(n: int, title: str, text: str, days: int) -> StoryInput:
+    return StoryInput(f"r{n}", title, text, T0 + timedelta(days=days), f"o{n}")
+
+
+def test_incident_days_and_ages_are_compared_with_the_story() -> None:
+    # T0 is a Thursday: "Tuesday" is two days before it
+    first = _report(
+        1,
+        "Man shot on Tuesday night in Linden",
+        "Lee Park, 34, was shot on Tuesday night outside a shop in Linden, police said.",
+        0,
+    )
+    follow_up = _report(
+        2,
+        "Linden shooting victim named",
+        "The 34-year-old man shot on Tuesday in Linden was Lee Park, his family said.",
+        1,
+    )
+    other = _report(
+        3,
+        "Man shot on Wednesday night in Linden",
+        "Ray Moss, 52, was shot on Wednesday night outside a shop in Linden, police said.",
+        8,
+    )
+    clusterer = StoryClusterer()
+    clusterer.place(first, clusterer.featurise(first), "S")
+    story = clusterer.stories["S"]
+    assert story.parts.days and set(story.parts.ages) == {34}
+
+    def keys(item: StoryInput) -> dict[str, float]:
+        art = clusterer.featurise(item)
+        gap = (item.published - story.last_seen).total_seconds() / 3600
+        values = pair_features(
+            art, story.parts, cosine(art.combined, story), gap, gap, False, story.size
+        )
+        named = dict(zip(PAIR_FEATURES, values, strict=True))
+        return {
+            k: named[k] for k in ("day_match", "day_conflict", "age_match", "age_conflict")
+        }
+
+    assert keys(follow_up) == {
+        "day_match": 1.0,
+        "day_conflict": 0.0,
+        "age_match": 1.0,
+        "age_conflict": 0.0,
+    }
+    assert keys(other) == {
+        "day_match": 0.0,
+        "day_conflict": 1.0,
+        "age_match": 0.0,
+        "age_conflict": 1.0,
+    }
+
+
+def _cosine_model(path: Path) -> str:
+    """A model whose similarity is 20 * cos_all - 10 and whose decision is the best logit."""
+    weights = [20.0 if name == "cos_all" else 0.0 for name in PAIR_FEATURES]
+    decision = [1.0 if name == "best_logit" else 0.0 for name in DECISION_FEATURES]
+    model = StoryModel(
+        Linear(PAIR_FEATURES, tuple(weights), -10.0),
+        Linear(DECISION_FEATURES, tuple(decision), 0.0),
+        {},
+    )
+    model.save(path)
+    return str(path)
+
+
+def test_an_article_that_links_two_fragments_merges_them(tmp_path: Path) -> None:
+    text = "Flood waters closed the Alder bridge and the river road near Brookfield mill."
+    fragments = (
+        _report(1, "Flood closes Alder bridge", text, 0),
+        _report(2, "Alder bridge closed by flood", text, 0),
+    )
+    link = _report(3, "Flood closes Alder bridge near Brookfield", text, 0)
+    model = _cosine_model(tmp_path / "cosine.json")
+    for merge_logit, merged in ((3.5, True), (50.0, False)):
+        clusterer = StoryClusterer(StoryConfig(model=model, merge_logit=merge_logit))
+        for item, story in zip(fragments, ("X", "Y"), strict=True):
+            clusterer.place(item, clusterer.featurise(item), story)
+        assigned = clusterer.add(link)
+        events = [change.event for change in assigned.changes]
+        if merged:
+            assert events == ["merged", "updated"] and assigned.story_id == "X"
+            assert clusterer.resolve("Y") == "X" and clusterer.stories["X"].size == 3
+            assert assigned.changes[0].merged_into == "X"
+        else:
+            assert events == ["updated"] and set(clusterer.stories) == {"X", "Y"}

@@ -34,6 +34,11 @@ class EnricherSettings(ServiceSettings):
     story_merge_threshold: float = Field(
         _STORY.merge_threshold, ge=0, le=1, description="Decayed centroid cosine at which two stories merge."
     )
+    story_merge_logit: float = Field(
+        _STORY.merge_logit,
+        description="Learned model: similarity logit at which a runner-up story the article also "
+        "fits merges with the one it joins.",
+    )
     story_half_life_h: PositiveFloat = Field(
         _STORY.half_life_s / 3600, description="Half-life of a story's pull since it was last seen."
     )
@@ -44,7 +49,7 @@ class EnricherSettings(ServiceSettings):
         _STORY.model,
         description='Story clustering\'s learned similarity and new-story decision: "default" (the '
         'packaged model), the path of one trained with `newswire cluster train`, or "" for the '
-        "hand-tuned score (the threshold, entity weight, half-life and merge settings apply to it only).",
+        "hand-tuned score (the threshold, entity weight, half-life and merge threshold apply to it only).",
     )
     duplicate_threshold: float = Field(
         0.7, gt=0, le=1, description="Estimated Jaccard of shingles for a near-duplicate."
@@ -67,6 +72,7 @@ class EnricherSettings(ServiceSettings):
             window_s=self.story_window_h * 3600,
             threshold=self.story_threshold,
             merge_threshold=self.story_merge_threshold,
+            merge_logit=self.story_merge_logit,
             half_life_s=self.story_half_life_h * 3600,
             entity_weight=self.story_entity_weight,
             model=self.story_model,

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 #: The pair features of every article.
 _PAIR_BASE: tuple[str, ...] = (
@@ -41,6 +42,10 @@ _PAIR_BASE: tuple[str, ...] = (
     "log_age_h",
     "same_outlet",
     "log_size",
+    "day_match",
+    "day_conflict",
+    "age_match",
+    "age_conflict",
     "has_body",
 )
 #: The pair features, in the order of the model's weights: the base ones, then each again for
@@ -76,6 +81,94 @@ def numbers(text: str) -> list[str]:
     """Numbers mentioned (ages, counts, times, addresses, dates), as written, thousands
     separators dropped."""
     return [m.replace(",", "") for m in _NUMBER.findall(text)]
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+#: Words naming a day relative to the publication day ("yesterday", "last night", "on Saturday").
+_RELATIVE = {
+    "yesterday": -1, "last night": -1, "today": 0, "tonight": 0,
+    "this morning": 0, "this afternoon": 0, "this evening": 0,
+}  # fmt: skip
+#: A number after a space, as a day or an age after its word ("March 3", "Jan. 5th", "aged 23");
+#: and a number before its word: a day and month ("3 March", "3rd of March") or an age ("a
+#: 23-year-old"). Each led by a digit (rare) and its context checked in Python: far cheaper than
+#: look-behinds or a leading alternation of words, which the regex engine tries at every position.
+_NUMBER_AFTER_WORD = re.compile(r"\s(\d{1,2})(?:st|nd|rd|th)?(?![\d:])")
+_NUMBER_BEFORE_WORD = re.compile(
+    rf"(\d{{1,3}})(?:(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|[- ]years?[- ]old\b)"
+)
+_MONTH_WORD = re.compile(rf"{_MONTH}\.?")
+#: An age between commas after a name: "Marcus Reed, 23, of ...".
+_AGE_AFTER_NAME = re.compile(r", (\d{1,2}),(?= )")
+#: Two days this close are one (a night across midnight, a day's time zones).
+DAY_SLACK = 1
+_SLACK = range(-DAY_SLACK, DAY_SLACK + 1)
+
+
+def incident_keys(text: str, published: date) -> tuple[frozenset[int], frozenset[int]]:
+    """The days (proleptic ordinals) the text says things happened on, resolved against its
+    publication day, and the ages it gives. A weekday is its latest occurrence on or before the
+    publication day; a month and day its latest occurrence no later than a month after it."""
+    low = text.lower()
+    today = published.toordinal()
+    days: set[int] = {today + back for word, back in _RELATIVE.items() if word in low}
+    for index, name in enumerate(_WEEKDAYS):
+        if name in low:
+            days.add(today - (published.weekday() - index) % 7)
+    found: set[int] = set()
+    for match in _NUMBER_AFTER_WORD.finditer(low):
+        words = low[max(0, match.start() - 12) : match.start()].split()
+        word = words[-1] if words else ""
+        if word in ("age", "aged"):
+            found.add(int(match.group(1)))
+        elif _MONTH_WORD.fullmatch(word):
+            _add_day(days, published, word, int(match.group(1)))
+    for match in _NUMBER_BEFORE_WORD.finditer(low):
+        if match.start() and low[match.start() - 1] in "0123456789.":
+            continue
+        number, month = match.groups()
+        if month:
+            _add_day(days, published, month, int(number))
+        else:
+            found.add(int(number))
+    for match in _AGE_AFTER_NAME.finditer(low):
+        if match.start() and low[match.start() - 1].isalpha():
+            found.add(int(match.group(1)))
+    return frozenset(days), frozenset(a for a in found if 0 < a < 120)
+
+
+def _add_day(days: set[int], published: date, name: str, day: int) -> None:
+    month = _MONTHS[name[:3]]
+    when = _calendar_day(published.year, month, day)
+    if when is not None and when > published + timedelta(days=31):
+        when = _calendar_day(published.year - 1, month, day)
+    if when is not None:
+        days.add(when.toordinal())
+
+
+def event_days(text: str, published: date) -> frozenset[int]:
+    """The days of `incident_keys`."""
+    return incident_keys(text, published)[0]
+
+
+def ages(text: str) -> frozenset[int]:
+    """The ages of `incident_keys` (people's, as news write them)."""
+    return incident_keys(text, date.min)[1]
+
+
+def _calendar_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def unit(tf: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
@@ -125,6 +218,9 @@ class ArticleVectors:
     combined: dict[str, float]
     typed: dict[str, frozenset[str]]
     outlet: str
+    #: The days the article says things happened on (ordinals) and the ages it gives.
+    days: frozenset[int] = frozenset()
+    ages: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -136,6 +232,8 @@ class StoryParts:
     entities: Centroid = field(default_factory=Centroid)
     numbers: Centroid = field(default_factory=Centroid)
     typed: dict[str, Counter[str]] = field(default_factory=dict)
+    days: Counter[int] = field(default_factory=Counter)
+    ages: Counter[int] = field(default_factory=Counter)
 
     def add(self, art: ArticleVectors, cap: int) -> None:
         self.title.add(art.title, cap)
@@ -144,6 +242,8 @@ class StoryParts:
         self.numbers.add(art.numbers, cap)
         for kind, names in art.typed.items():
             self.typed.setdefault(kind, Counter()).update(names)
+        self.days.update(art.days)
+        self.ages.update(art.ages)
 
     def absorb(self, other: StoryParts, cap: int) -> None:
         self.title.absorb(other.title, cap)
@@ -152,6 +252,24 @@ class StoryParts:
         self.numbers.absorb(other.numbers, cap)
         for kind, names in other.typed.items():
             self.typed.setdefault(kind, Counter()).update(names)
+        self.days.update(other.days)
+        self.ages.update(other.ages)
+
+
+def _days_agree(days: frozenset[int], known: Counter[int]) -> tuple[float, float]:
+    """(match, conflict): the article names a day the story does (give or take `DAY_SLACK`);
+    both name days and none agree."""
+    if not days or not known:
+        return 0.0, 0.0
+    near = any(d + k in known for d in days for k in _SLACK)
+    return (1.0, 0.0) if near else (0.0, 1.0)
+
+
+def _ages_agree(found: frozenset[int], known: Counter[int]) -> tuple[float, float]:
+    """(match, conflict) of the ages of an article and a story, as for days (exact)."""
+    if not found or not known:
+        return 0.0, 0.0
+    return (1.0, 0.0) if any(a in known for a in found) else (0.0, 1.0)
 
 
 def _overlap(names: frozenset[str], known: Counter[str] | None) -> float:
@@ -196,6 +314,8 @@ def pair_features(
             math.log1p(max(0.0, age_h)),
             1.0 if outlet_seen else 0.0,
             math.log(max(1, size)),
+            *_days_agree(art.days, parts.days),
+            *_ages_agree(art.ages, parts.ages),
         ]
     )
     body = 1.0 if art.body else 0.0
