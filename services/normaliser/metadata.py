@@ -111,12 +111,19 @@ class Found:
 _INVISIBLE_IN_WORDS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
+#: A character reference left in text that was unescaped once.
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|amp|quot|apos|lt|gt|nbsp|hellip|[lr]squo|[lr]dquo|[mn]dash);")
+
+
 def clean(value: Any) -> str | None:
     """A string with entities decoded, soft hyphens and zero-width characters dropped and
     whitespace folded, or None when empty."""
     if not isinstance(value, str):
         return None
-    text = _INVISIBLE_IN_WORDS.sub("", htmllib.unescape(value))
+    text = htmllib.unescape(value)
+    if _ENTITY.search(text):  # escaped twice ("&amp;#8230;" in a JSON-LD headline)
+        text = htmllib.unescape(text)
+    text = _INVISIBLE_IN_WORDS.sub("", text)
     cleaned = _WS.sub(" ", repair_mojibake(text)).strip()
     return cleaned or None
 
@@ -623,15 +630,24 @@ def _matches_with_gaps(parts: list[str], text: str, gap: int) -> bool:
 
 
 def _choose_title(
-    h1s: list[str], metas: list[tuple[Provenance, str]], names: list[str]
+    h1s: list[str],
+    metas: list[tuple[Provenance, str]],
+    names: list[str],
+    sections: set[str] | None = None,
+    news_headline: str | None = None,
 ) -> tuple[str | None, Provenance]:
     """The headline: the first visible <h1> that agrees with a title the page declares (og:title,
     JSON-LD headline, twitter:title, <title>; site name stripped), or a later one that agrees
     fully when the first agrees only in part; not a heading that is the site's name (a logo: the
     name, part of it, or at most three words containing it), a segment of the declared titles, a
     label ending in a colon, a fragment of the declared title (under a quarter of its words) or
-    damaged text of it. A kicker or byline glued to the <h1> is trimmed. Else the first declared
-    title, site name stripped."""
+    damaged text of it (or set in capitals: the declared form is taken then). A kicker or byline
+    glued to the <h1> is trimmed, and a kicker set before it with a dash when a declared title
+    gives the headline without it. The <h1> yields to `news_headline` (a news article's declared
+    headline that its og:title confirms, see `confirmed_news_headline`) when it says the same
+    story otherwise. Else the first declared title, site name and a trailing section name
+    (`sections`, see `section_names`) stripped."""
+    sections = sections or set()
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
         _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
@@ -667,6 +683,13 @@ def _choose_title(
             if repaired is None:
                 repaired = max(agreeing)
             continue
+        # an all-capitals <h1> is the headline set in capitals by the markup (a style written
+        # into the text): the declared title it agrees with is the headline as written
+        cased = [(a, d) for a, d in agreeing if not all_capitals(d)]
+        if all_capitals(h1) and cased:
+            if repaired is None:
+                repaired = max(cased)
+            continue
         agrees = max(a for a, _ in agreeing)
         if best is None or (agrees == 100 and best[0] < 100):
             best = (agrees, h1)
@@ -674,13 +697,97 @@ def _choose_title(
         h1 = best[1]
         # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
         head = h1.split(" | ")[0].strip()
-        return trim_heading(head if len(head.split()) >= 3 else h1, declared), "html"
+        title = drop_kicker(trim_heading(head if len(head.split()) >= 3 else h1, declared), declared)
+        if news_headline is not None:
+            confirmed = strip_section(strip_site(news_headline, names), sections)
+            if _word_list(confirmed) != _word_list(title) and agreement(confirmed, title) >= H1_AGREEMENT:
+                return confirmed, "json-ld"
+        return title, "html"
     if repaired is not None:
         return repaired[1], next((p for p, t in metas if strip_site(t, names) == repaired[1]), metas[0][0])
     if metas:
         prov, first = metas[0]
-        return strip_site(first, names), prov
+        return strip_section(strip_site(first, names), sections), prov
     return None, "html"
+
+
+def confirmed_news_headline(
+    article: dict[str, Any], og_title: str | None, names: list[str], sections: set[str]
+) -> str | None:
+    """A news article's declared headline (JSON-LD `headline` of a `NewsArticle`) when its
+    og:title says the same words (site and section names stripped from both): two declarations
+    of the headline for other systems agreeing, which a differing <h1> (a display variant of the
+    headline) yields to; else None."""
+    if not og_title or not any("NewsArticle" in t for t in _types(article)):
+        return None
+    headline = clean(article.get("headline"))
+    if headline is None:
+        return None
+    key = _word_list(strip_section(strip_site(headline, names), sections))
+    return headline if key and key == _word_list(strip_section(strip_site(og_title, names), sections)) else None
+
+
+def all_capitals(text: str) -> bool:
+    """Whether a text's cased letters (at least four) are all capitals ("TIPS FOR ONLINE
+    SUCCESS"); text in a script without case is not."""
+    cased = [c for c in text if c.isupper() or c.islower()]
+    return len(cased) >= 4 and all(c.isupper() for c in cased)
+
+
+#: Dashes that set a kicker (a topic line, German "Dachzeile") before a headline in an <h1>.
+_KICKER_SEPARATORS = (" - ", " – ", " — ")
+#: The most words a kicker before a headline has ("Minderheit in Syrien - ...").
+KICKER_MAX_WORDS = 6
+
+
+def drop_kicker(heading: str, declared: list[str]) -> str:
+    """The headline of a heading that sets a kicker before it with a dash ("Topic - Headline")
+    when a declared title gives the headline without that kicker: alone ("Headline"), or behind
+    a kicker of its own ("Other topic: Headline"). A declared title that has the whole heading
+    keeps it (the dash is then the headline's own)."""
+    words = _word_list(heading)
+    keys = [_word_list(d) for d in declared]
+    if not keys or any(k == words for k in keys):
+        return heading
+    for sep in _KICKER_SEPARATORS:
+        kicker, found, rest = heading.partition(sep)
+        head, tail = _word_list(kicker), _word_list(rest)
+        if not found or len(tail) < 3 or not 1 <= len(head) <= KICKER_MAX_WORDS:
+            continue
+        for key in keys:
+            if key == tail:
+                return rest.strip()
+            # the declared title's own kicker, another one than the heading's (not its end: then
+            # the heading only has a longer kicker, "Before: Kicker - Headline")
+            own = key[: len(key) - len(tail)]
+            if own and key[len(own):] == tail and own[-1] != head[-1]:
+                return rest.strip()
+    return heading
+
+
+def section_names(url: str, section: str | None) -> set[str]:
+    """The compacted names of the page's section: its URL path's directories ("district" of
+    /district/343604; not the last segment, the page's own slug, which may spell the headline)
+    and the declared section (article:section, JSON-LD articleSection)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    names = {_compact(s) for s in path.split("/")[:-1]}
+    if section:
+        names.add(_compact(section))
+    return {n for n in names if n and not n.isdigit()}
+
+
+def strip_section(title: str, sections: set[str]) -> str:
+    """`title` without a trailing segment of at most three words that names the page's section
+    ("Headline | District" on /district/343604), as a site's name is stripped; the headline
+    keeps at least three words."""
+    for sep in TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and len(tail.split()) <= 3 and _compact(tail) in sections and len(head.split()) >= 3:
+            return head.strip()
+    return title
 
 
 #: Words that introduce the publication date in a byline ("Published on", "Posted:").
@@ -826,7 +933,10 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         ("html", title_tag),
     ]
     metas = [(p, t) for p, t in declared if t]
-    f.title, f.provenance["title"] = _choose_title(h1s, metas, sites)
+    section = meta.get("article:section") or _text_of(article.get("articleSection"))
+    sections = section_names(url, section)
+    news_headline = confirmed_news_headline(article, meta.get("og:title"), sites, sections)
+    f.title, f.provenance["title"] = _choose_title(h1s, metas, sites, sections, news_headline)
 
     authors, prov_a = read_authors(article, meta, tree, sites, by_id)
     if authors:
@@ -906,7 +1016,6 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         f.canonical, f.provenance["canonical_url"] = clean(str(canonical[0])), "html"
     elif meta.get("og:url"):
         f.canonical, f.provenance["canonical_url"] = meta["og:url"], "meta"
-    section = meta.get("article:section") or _text_of(article.get("articleSection"))
     if section:
         f.section, f.provenance["section"] = section, "meta" if meta.get("article:section") else "json-ld"
     desc = meta.get("og:description") or meta.get("description") or clean(article.get("description"))
