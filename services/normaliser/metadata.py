@@ -49,7 +49,8 @@ _NOT_PEOPLE = re.compile(
 _OUTLET_SURNAMES = re.compile(r"\b(press|wire|guest)\b", re.I)
 _ROLES = (
     r"director|manager|expert|officer|founder|ceo|cto|president|head(?=\s+of\b)|senior|dietitian|"
-    r"writer|author|contributor|specialist|consultant|analyst"
+    r"writer|author|contributor|specialist|consultant|analyst|attorney|lawyer|coordinator|executive|engineer|"
+    r"developer|designer|marketer|strategist|reviewer"
 )
 #: Job titles and credentials. One counts only when no name follows it: "Md Shahnawaz Khan
 #: Chandan" is a name (Md for Muhammad), "CEO of X", "Senior Writer" and a lone "MD" are not.
@@ -917,9 +918,9 @@ def _cue_texts(tree: HtmlElement) -> Iterator[tuple[HtmlElement, bool, str]]:
     match = _CUE.match
     for el in (body if body is not None else tree).iter(etree.Element):
         text = el.text
-        if text and len(text) < 200 and el.tag not in ("script", "style") and match(text) and len(text.strip()) < 90:
-            if not _IN_COMMENTS(el):
-                yield el, False, text
+        short = text and len(text) < 200 and len(text.strip()) < 90
+        if short and el.tag not in ("script", "style") and match(text) and not _IN_COMMENTS(el):
+            yield el, False, text
         text = el.tail
         if text and len(text) < 200 and match(text) and len(text.strip()) < 90:
             holder = el.getparent()
@@ -947,6 +948,19 @@ _LATE_BY = re.compile(r"^(?:[^A-Za-z]*\S.*?\d.*?\bby|.*?\b(?:written|posted|auth
 _GROUP_CREDIT = re.compile(r"\b(?:team|staff|editors)$|^team\s", re.I)
 
 
+#: A first and last name (a middle initial allowed) at the start of a byline's text.
+_NAME_BEFORE_TITLE = regex.compile(r"\p{Lu}[\p{Ll}'’-]+(?:\s\p{Lu}\.)?\s\p{Lu}[\p{Ll}'’-]+(?:-\p{Lu}[\p{Ll}'’-]+)?(?=\s)")
+
+
+def _is_title_tail(rest: str) -> bool:
+    """Whether the words after a name are a job title (1-4 capitalised words ending in a role:
+    "Tech Reporter", "Content Marketing Coordinator"); a group's name ("The X Team") is none."""
+    words = rest.split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and bool(
+        _JOB.fullmatch(words[-1]) or words[-1].casefold() in ("reporter", "correspondent", "editor")
+    )
+
+
 def _byline_names(text: str) -> tuple[list[str], str | None]:
     """People's names in a byline's text, and the credit it gives when it names a group."""
     text = " ".join(text.split())
@@ -958,6 +972,9 @@ def _byline_names(text: str) -> tuple[list[str], str | None]:
     text = (text[: end.start()] if end else text).rstrip(" .")
     # a name opens with a capital (or a letter of a script without case): not "clicking Subscribe"
     names = [n for n in split_author_names(text) if n[:1].isupper() or _caseless(n[:1])]
+    if not names and (lead := _NAME_BEFORE_TITLE.match(text)) and _is_title_tail(text[lead.end():]):
+        # a name with the job title run on after it ("Harry Roe Tech Reporter")
+        names = split_author_names(lead[0])
     credit = clean(text.strip(" ,;:-"))
     group = credit if credit and not names and _GROUP_CREDIT.search(credit) and len(credit.split()) <= 4 else None
     return names, group
@@ -992,7 +1009,7 @@ def byline_authors(tree: HtmlElement, *, weak: bool = False) -> tuple[list[str],
         texts = [" ".join(p.itertext()) for p in props] if props else [" ".join(el.itertext())]
         found: list[str] = []
         for text in texts:
-            if 2 < len(" ".join(text.split())) <= 80:
+            if 2 < len(" ".join(text.split())) <= 120:
                 found += [n for n in read(text) if n not in found]
         whole = " ".join(" ".join(el.itertext()).split())
         while len(el) == 1 and not (el.text or "").strip():  # wrappers around the names

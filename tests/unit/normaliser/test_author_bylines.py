@@ -126,3 +126,20 @@ def test_image_credits_and_job_titles_are_not_names() -> None:
     assert split_author_names("Photo: Jane Doe") == []
     assert split_author_names("Brett Cruz, Privacy and Digital Security Expert") == ["Brett Cruz"]
     assert split_author_names("Jane Doe and John Roe") == ["Jane Doe", "John Roe"]
+
+
+def test_job_title_after_a_name_in_a_byline() -> None:
+    """A job title run on after a name ("Tech Reporter", "Content Marketing Coordinator", "Trial
+    Attorney") is not part of it; a group's name ("The Upwork Team") keeps all its words."""
+    assert _authors('<p class="byline">Harry Rabinowitz Tech Reporter</p>') == ("Harry Rabinowitz",)
+    assert _authors('<div class="author-card">Written by Meghan Neville Content Marketing Coordinator</div>') == (
+        "Meghan Neville",
+    )
+    assert split_author_names("Justin C. Meserole, Trial Attorney") == ["Justin C. Meserole"]
+    assert _authors('<p class="authorName">The Upwork Team</p>') == ("The Upwork Team",)
+
+
+def test_a_longer_byline_sentence_in_author_markup() -> None:
+    """Author markup of up to 120 characters is read ("This post was written by X, <title>")."""
+    body = '<div class="author-bio">This post was written by Danielle Padula, Head of Marketing and Community Development</div>'
+    assert _authors(body) == ("Danielle Padula",)
