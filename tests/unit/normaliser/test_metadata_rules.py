@@ -150,9 +150,10 @@ def test_scorer_compares_dates_at_the_label_precision() -> None:
 @pytest.mark.parametrize(
     ("raw", "names"),
     [
-        # a credential before a name is part of it (Md for Muhammad); after a name, or alone, it goes
+        # a credential before a name is part of it (Md for Muhammad); after a name it stays with
+        # the name, as the byline reads (issue #25); alone, it goes
         ("By Md Shahnawaz Khan Chandan", ["Md Shahnawaz Khan Chandan"]),
-        ("Dylan Bailey, MS, RD", ["Dylan Bailey"]),
+        ("Dylan Bailey, MS, RD", ["Dylan Bailey, MS, RD"]),
         ("Jane Doe MD", []),
         # a job title counts when no name follows it; before a name it is a label and goes
         ("Jane Doe, Senior Director of Operations", ["Jane Doe"]),

@@ -49,7 +49,8 @@ _NOT_PEOPLE = re.compile(
 _OUTLET_SURNAMES = re.compile(r"\b(press|wire|guest)\b", re.I)
 _ROLES = (
     r"director|manager|expert|officer|founder|ceo|cto|president|head(?=\s+of\b)|senior|dietitian|"
-    r"writer|author|contributor|specialist|consultant|analyst"
+    r"writer|author|contributor|specialist|consultant|analyst|attorney|lawyer|coordinator|executive|engineer|"
+    r"developer|designer|marketer|strategist|reviewer"
 )
 #: Job titles and credentials. One counts only when no name follows it: "Md Shahnawaz Khan
 #: Chandan" is a name (Md for Muhammad), "CEO of X", "Senior Writer" and a lone "MD" are not.
@@ -69,7 +70,27 @@ _BYLINE_PREFIX = re.compile(
     r"|(?:text|texto|testo|tekst|autor(?:in|a)?|auteur|autore|forfatter|författare)\s*:\s*)",
     re.I,
 )
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&)\s*", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|&|、)\s*", re.I)  # 、: the ideographic comma
+_AND_WORD = re.compile(r"\band\b|&", re.I)
+#: "and" between names in other languages (German, Norwegian/Danish, Swedish, French, Spanish,
+#: Italian/Portuguese, Polish/Czech, Finnish, Hungarian, Vietnamese); lower case only, so that an
+#: initial ("E. Meyer") is not taken for one.
+_AND_ELSEWHERE = re.compile(r"\s+(?:und|og|och|et|y|e|i|oraz|ja|és|và)\s+(?=\w)")
+#: Credentials written after a name, each its own comma-separated part ("Jane Doe, MS, RD",
+#: "Jo Roe, M.D. FACLM", "Rebecca Lake, CEPF®"): they stay with the name, as the byline reads.
+_POST_NOMINALS = (
+    r"MD|DO|PhD|MS|MSc|MA|BA|BS|BSc|MPH|MBA|MEd|EdD|PsyD|PharmD|JD|LLM|Esq|RD|RDN|LD|LDN|CDN|CDCES|CDE|"
+    r"RN|BSN|MSN|NP|APRN|FNP|DNP|DPT|PT|OTR|LCSW|LPC|LMFT|CSCS|CPT|CHES|IBCLC|DVM|VMD|LVT|VTS|DDS|DMD|"
+    r"CFP|CFA|CPA|CEPF|CFEI|CPP|PSP|PE|RA"
+    # fellowships and board diplomas ("FAND", "FACLM", "DABOM", "DACVB")
+    r"|F[A-Z]{2,5}|DA[A-Z]{2,4}"
+)
+_CREDENTIAL = re.compile(rf"(?:(?:{_POST_NOMINALS}|(?:[A-Z][a-z]?\.){{2,4}})®?\s*){{1,3}}")
+#: Photo and illustration credits are not bylines ("Foto: Jane Doe", "Photo: ...", "Bild: ...").
+_IMAGE_CREDIT = re.compile(
+    r"^(?:fotos?|photos?|photograph|photography|bild(?:er)?|image|illustration|grafik|kuva|zdj[eę]cie|foto\s*/\s*\w+)\s*:",
+    re.I,
+)
 _WIRE_NAMES = frozenset(fold_text(w).casefold() for w in WIRES)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
@@ -111,12 +132,19 @@ class Found:
 _INVISIBLE_IN_WORDS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
+#: A character reference left in text that was unescaped once.
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|amp|quot|apos|lt|gt|nbsp|hellip|[lr]squo|[lr]dquo|[mn]dash);")
+
+
 def clean(value: Any) -> str | None:
     """A string with entities decoded, soft hyphens and zero-width characters dropped and
     whitespace folded, or None when empty."""
     if not isinstance(value, str):
         return None
-    text = _INVISIBLE_IN_WORDS.sub("", htmllib.unescape(value))
+    text = htmllib.unescape(value)
+    if _ENTITY.search(text):  # escaped twice ("&amp;#8230;" in a JSON-LD headline)
+        text = htmllib.unescape(text)
+    text = _INVISIBLE_IN_WORDS.sub("", text)
     cleaned = _WS.sub(" ", repair_mojibake(text)).strip()
     return cleaned or None
 
@@ -256,14 +284,23 @@ def split_author_names(raw: str) -> list[str]:
     """People's names from a credit line ("By A, B and C"), without titles or outlets."""
     raw = _BYLINE_PREFIX.sub("", raw.strip())
     out: list[str] = []
-    for part in _AUTHOR_SPLIT.split(raw):
+    after_name = False  # the previous part was a name: a credential after it stays with it
+    # a comma-separated job title that holds an "and" is no pair of names ("Jane Doe, Home and
+    # Digital Security Expert"): it goes before the names are split
+    segments = [seg for seg in re.split(r"\s*[,;|]\s*", raw) if not (_AND_WORD.search(seg) and _is_job_title(seg))]
+    for part in _AUTHOR_SPLIT.split(_AND_ELSEWHERE.sub(", ", ", ".join(segments))):
         name = clean(part.strip(" -–—:·•"))
+        if name and out and after_name and _CREDENTIAL.fullmatch(name) and fold_text(name).casefold() not in _WIRE_NAMES:
+            out[-1] = f"{out[-1]}, {name}"
+            continue
+        after_name = False
         if name:
             name = _LEADING_ROLES.sub("", name)
-        if not name or not is_person_name(name):
+        if not name or _IMAGE_CREDIT.match(name) or not is_person_name(name):
             continue
         if name not in out:
             out.append(name)
+            after_name = True
     return out
 
 
@@ -296,7 +333,7 @@ def _is_credit(name: str) -> bool:
     if len(name) > 60 or "://" in name or name.casefold().startswith("www.") or _CMS_ACCOUNTS.fullmatch(name):
         return False
     generated = " " not in name and any(c.isdigit() for c in name) and any(c.isalpha() for c in name)
-    return not generated
+    return not generated and any(c.isalpha() for c in name)  # a number is an id, no credit
 
 
 def _is_job_title(name: str) -> bool:
@@ -623,15 +660,24 @@ def _matches_with_gaps(parts: list[str], text: str, gap: int) -> bool:
 
 
 def _choose_title(
-    h1s: list[str], metas: list[tuple[Provenance, str]], names: list[str]
+    h1s: list[str],
+    metas: list[tuple[Provenance, str]],
+    names: list[str],
+    sections: set[str] | None = None,
+    news_headline: str | None = None,
 ) -> tuple[str | None, Provenance]:
     """The headline: the first visible <h1> that agrees with a title the page declares (og:title,
     JSON-LD headline, twitter:title, <title>; site name stripped), or a later one that agrees
     fully when the first agrees only in part; not a heading that is the site's name (a logo: the
     name, part of it, or at most three words containing it), a segment of the declared titles, a
     label ending in a colon, a fragment of the declared title (under a quarter of its words) or
-    damaged text of it. A kicker or byline glued to the <h1> is trimmed. Else the first declared
-    title, site name stripped."""
+    damaged text of it (or set in capitals: the declared form is taken then). A kicker or byline
+    glued to the <h1> is trimmed, and a kicker set before it with a dash when a declared title
+    gives the headline without it. The <h1> yields to `news_headline` (a news article's declared
+    headline that its og:title confirms, see `confirmed_news_headline`) when it says the same
+    story otherwise. Else the first declared title, site name and a trailing section name
+    (`sections`, see `section_names`) stripped."""
+    sections = sections or set()
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
         _compact(v) for _, t in metas for sep in TITLE_SEPARATORS if sep in t for v in t.split(sep)[1:]
@@ -667,6 +713,13 @@ def _choose_title(
             if repaired is None:
                 repaired = max(agreeing)
             continue
+        # an all-capitals <h1> is the headline set in capitals by the markup (a style written
+        # into the text): the declared title it agrees with is the headline as written
+        cased = [(a, d) for a, d in agreeing if not all_capitals(d)]
+        if all_capitals(h1) and cased:
+            if repaired is None:
+                repaired = max(cased)
+            continue
         agrees = max(a for a, _ in agreeing)
         if best is None or (agrees == 100 and best[0] < 100):
             best = (agrees, h1)
@@ -674,13 +727,97 @@ def _choose_title(
         h1 = best[1]
         # a pipe in a visible headline separates a kicker or tagline ("Headline | Top 19 Picks")
         head = h1.split(" | ")[0].strip()
-        return trim_heading(head if len(head.split()) >= 3 else h1, declared), "html"
+        title = drop_kicker(trim_heading(head if len(head.split()) >= 3 else h1, declared), declared)
+        if news_headline is not None:
+            confirmed = strip_section(strip_site(news_headline, names), sections)
+            if _word_list(confirmed) != _word_list(title) and agreement(confirmed, title) >= H1_AGREEMENT:
+                return confirmed, "json-ld"
+        return title, "html"
     if repaired is not None:
         return repaired[1], next((p for p, t in metas if strip_site(t, names) == repaired[1]), metas[0][0])
     if metas:
         prov, first = metas[0]
-        return strip_site(first, names), prov
+        return strip_section(strip_site(first, names), sections), prov
     return None, "html"
+
+
+def confirmed_news_headline(
+    article: dict[str, Any], og_title: str | None, names: list[str], sections: set[str]
+) -> str | None:
+    """A news article's declared headline (JSON-LD `headline` of a `NewsArticle`) when its
+    og:title says the same words (site and section names stripped from both): two declarations
+    of the headline for other systems agreeing, which a differing <h1> (a display variant of the
+    headline) yields to; else None."""
+    if not og_title or not any("NewsArticle" in t for t in _types(article)):
+        return None
+    headline = clean(article.get("headline"))
+    if headline is None:
+        return None
+    key = _word_list(strip_section(strip_site(headline, names), sections))
+    return headline if key and key == _word_list(strip_section(strip_site(og_title, names), sections)) else None
+
+
+def all_capitals(text: str) -> bool:
+    """Whether a text's cased letters (at least four) are all capitals ("TIPS FOR ONLINE
+    SUCCESS"); text in a script without case is not."""
+    cased = [c for c in text if c.isupper() or c.islower()]
+    return len(cased) >= 4 and all(c.isupper() for c in cased)
+
+
+#: Dashes that set a kicker (a topic line, German "Dachzeile") before a headline in an <h1>.
+_KICKER_SEPARATORS = (" - ", " – ", " — ")
+#: The most words a kicker before a headline has ("Minderheit in Syrien - ...").
+KICKER_MAX_WORDS = 6
+
+
+def drop_kicker(heading: str, declared: list[str]) -> str:
+    """The headline of a heading that sets a kicker before it with a dash ("Topic - Headline")
+    when a declared title gives the headline without that kicker: alone ("Headline"), or behind
+    a kicker of its own ("Other topic: Headline"). A declared title that has the whole heading
+    keeps it (the dash is then the headline's own)."""
+    words = _word_list(heading)
+    keys = [_word_list(d) for d in declared]
+    if not keys or any(k == words for k in keys):
+        return heading
+    for sep in _KICKER_SEPARATORS:
+        kicker, found, rest = heading.partition(sep)
+        head, tail = _word_list(kicker), _word_list(rest)
+        if not found or len(tail) < 3 or not 1 <= len(head) <= KICKER_MAX_WORDS:
+            continue
+        for key in keys:
+            if key == tail:
+                return rest.strip()
+            # the declared title's own kicker, another one than the heading's (not its end: then
+            # the heading only has a longer kicker, "Before: Kicker - Headline")
+            own = key[: len(key) - len(tail)]
+            if own and key[len(own):] == tail and own[-1] != head[-1]:
+                return rest.strip()
+    return heading
+
+
+def section_names(url: str, section: str | None) -> set[str]:
+    """The compacted names of the page's section: its URL path's directories ("district" of
+    /district/343604; not the last segment, the page's own slug, which may spell the headline)
+    and the declared section (article:section, JSON-LD articleSection)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    names = {_compact(s) for s in path.split("/")[:-1]}
+    if section:
+        names.add(_compact(section))
+    return {n for n in names if n and not n.isdigit()}
+
+
+def strip_section(title: str, sections: set[str]) -> str:
+    """`title` without a trailing segment of at most three words that names the page's section
+    ("Headline | District" on /district/343604), as a site's name is stripped; the headline
+    keeps at least three words."""
+    for sep in TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and len(tail.split()) <= 3 and _compact(tail) in sections and len(head.split()) >= 3:
+            return head.strip()
+    return title
 
 
 #: Words that introduce the publication date in a byline ("Published on", "Posted:").
@@ -745,6 +882,179 @@ def _page_day(
     return day
 
 
+# -- bylines in the page's markup -------------------------------------------------------------------
+
+#: Elements that mark a byline: rel=author, itemprop=author, a class naming the byline or author;
+#: never the names of people who left comments.
+_BYLINE_MARKUP = etree.XPath(
+    '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
+    'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+    '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
+)
+_NAME_PROP = etree.XPath('.//*[@itemprop="name"]')
+#: Links to an author's page ("/author/jane-doe", "/authors/", "/autoren/", "/auteur/").
+_AUTHOR_LINKS = etree.XPath(
+    '//a[contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/") or '
+    'contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autore/")]'
+    '[not(ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]'
+)
+#: A short text that opens with a byline cue ("By", "Written by", "Posted by", "Article by") or
+#: is an "Author" label.
+_CUE = re.compile(
+    r"\s*(?:(?:written|posted|article)\s+)?by(?:\s|:|$)|\s*author\s*:?\s*$"
+    # Chinese and Japanese credit labels: "(责编：A、B)", "作者：", "记者：", "文：", "記者："
+    r"|\s*[（(]?(?:责编|责任编辑|作者|记者|文|記者|筆者)\s*[：:]",
+    re.I,
+)
+_CJK_CREDIT = re.compile(r"^\s*[（(]?(?:责编|责任编辑|作者|记者|文|記者|筆者)\s*[：:]\s*(.*?)[）)]?\s*$")
+_IN_COMMENTS = etree.XPath('ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")]')
+
+
+def _cue_texts(tree: HtmlElement) -> Iterator[tuple[HtmlElement, bool, str]]:
+    """Short texts of the page that open with a byline cue, in document order, outside scripts
+    and comments: the element that holds each, whether it is that element's tail, the text.
+    (A loop over the elements: an XPath that folds case for every text node costs 3x more.)"""
+    body = tree.find("body")
+    match = _CUE.match
+    for el in (body if body is not None else tree).iter(etree.Element):
+        text = el.text
+        short = text and len(text) < 200 and len(text.strip()) < 90
+        if short and el.tag not in ("script", "style") and match(text) and not _IN_COMMENTS(el):
+            yield el, False, text
+        text = el.tail
+        if text and len(text) < 200 and match(text) and len(text.strip()) < 90:
+            holder = el.getparent()
+            if holder is None or not _IN_COMMENTS(holder):
+                yield el, True, text
+
+
+#: The text after an element's own text, and after its tail (which is the first following text).
+_TEXT_AFTER_TEXT = etree.XPath("(.//*/text() | following::text())[normalize-space()][1]")
+_TEXT_AFTER_TAIL = etree.XPath("following::text()[normalize-space()][2]")
+#: Where a byline's names end: a separator before the date or reading time, "on <date>", a date,
+#: a number ("0 comments", "4 mins read").
+_BYLINE_END = re.compile(
+    rf"\s+(?:[·•|—–]|-\s)|\s+on\s+(?=\d|{_MONTH.replace('?P<mon>', '?:')}|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
+    rf"|,?\s*\b{_MONTH.replace('?P<mon>', '?:')}\s+\d|\d"
+    r"|(?:^|\s+)(?:at|(?:last\s+)?(?:updated|published|modified|posted)|ver[öo]ffentlicht|aktualisiert|publi[ée]|"
+    r"mis\s+[àa]\s+jour|publicado|actualizado|pubblicato|aggiornato|publisert|oppdatert|publicerad|uppdaterad)\b"
+    r"|\s*\.?\s+(?:(?:medically\s+)?reviewed|edited|fact[- ]?checked)\s+by\b",
+    re.I,
+)
+#: "Published August 7, 2023 by Nicole Burke": the names follow a "by" after a date.
+#: "This post was written by Jane Doe": so do they after "written by" inside a sentence.
+_LATE_BY = re.compile(r"^(?:[^A-Za-z]*\S.*?\d.*?\bby|.*?\b(?:written|posted|authored)\s+by)\b\s*:?\s*", re.I)
+#: Groups that sign as such ("Podium Staff", "The Meetingnotes Team", "The Currency editors").
+_GROUP_CREDIT = re.compile(r"\b(?:team|staff|editors)$|^team\s", re.I)
+
+
+#: A first and last name (a middle initial allowed) at the start of a byline's text.
+_NAME_BEFORE_TITLE = regex.compile(r"\p{Lu}[\p{Ll}'’-]+(?:\s\p{Lu}\.)?\s\p{Lu}[\p{Ll}'’-]+(?:-\p{Lu}[\p{Ll}'’-]+)?(?=\s)")
+
+
+def _is_title_tail(rest: str) -> bool:
+    """Whether the words after a name are a job title (1-4 capitalised words ending in a role:
+    "Tech Reporter", "Content Marketing Coordinator"); a group's name ("The X Team") is none."""
+    words = rest.split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and bool(
+        _JOB.fullmatch(words[-1]) or words[-1].casefold() in ("reporter", "correspondent", "editor")
+    )
+
+
+def _byline_names(text: str) -> tuple[list[str], str | None]:
+    """People's names in a byline's text, and the credit it gives when it names a group."""
+    text = " ".join(text.split())
+    if cjk := _CJK_CREDIT.match(text):
+        text = cjk[1]
+    text = _LATE_BY.sub("", text)
+    text = _BYLINE_PREFIX.sub("", text)
+    end = _BYLINE_END.search(text)
+    text = (text[: end.start()] if end else text).rstrip(" .")
+    # a name opens with a capital (or a letter of a script without case): not "clicking Subscribe"
+    names = [n for n in split_author_names(text) if n[:1].isupper() or _caseless(n[:1])]
+    if not names and (lead := _NAME_BEFORE_TITLE.match(text)) and _is_title_tail(text[lead.end():]):
+        # a name with the job title run on after it ("Harry Roe Tech Reporter")
+        names = split_author_names(lead[0])
+    credit = clean(text.strip(" ,;:-"))
+    group = credit if credit and not names and _GROUP_CREDIT.search(credit) and len(credit.split()) <= 4 else None
+    return names, group
+
+
+class _Byline:
+    """Names read from byline texts, and the first group credit seen among them."""
+
+    def __init__(self) -> None:
+        self.group: str | None = None
+
+    def read(self, text: str) -> list[str]:
+        names, credit = _byline_names(text)
+        if credit and self.group is None:
+            self.group = credit
+        return names
+
+
+def byline_authors(tree: HtmlElement, *, weak: bool = False) -> tuple[list[str], str | None]:
+    """The article's authors from the page's visible byline, when no structured data names them:
+    byline markup (an itemprop=name inside it first; each of its parts when the whole does not
+    read as names); with `weak`, links to author pages, else a short text that opens with "By"
+    or "Written by" (or a lone "By" / "Author" label and the text after it). Also the group
+    credit the byline gives when it names no person ("The Upwork Team")."""
+    byline = _Byline()
+    read = byline.read
+    if weak:
+        return _linked_or_cued(tree, byline), byline.group
+
+    for el in _BYLINE_MARKUP(tree)[:6]:
+        props = _NAME_PROP(el)
+        texts = [" ".join(p.itertext()) for p in props] if props else [" ".join(el.itertext())]
+        found: list[str] = []
+        for text in texts:
+            if 2 < len(" ".join(text.split())) <= 120:
+                found += [n for n in read(text) if n not in found]
+        whole = " ".join(" ".join(el.itertext()).split())
+        while len(el) == 1 and not (el.text or "").strip():  # wrappers around the names
+            el = el[0]
+        if not found and not props and len(el) > 1 and len(whole) <= 80:
+            # names in separate children without separators ("<span>A B</span><span>C D</span>"):
+            # only when every child reads as names (or is the job title under a name)
+            parts = [t for t in (" ".join(" ".join(c.itertext()).split()) for c in el[:6]) if t and not _is_job_title(t)]
+            named = [read(t) for t in parts]
+            if parts and all(named):
+                found = list(dict.fromkeys(n for names in named for n in names))
+        if found:
+            return found, None
+    return [], byline.group
+
+
+def _linked_names(tree: HtmlElement, byline: _Byline) -> list[str]:
+    """Names in the first links to author pages: the first link's and those of links beside it
+    (in the same element or in its siblings: a byline's list of authors)."""
+    links = [a for a in _AUTHOR_LINKS(tree)[:8] if a.text_content().strip()][:6]  # not an avatar's
+    found: list[str] = []
+    if links:
+        first = links[0].getparent()
+        for link in links:
+            if link.getparent() is first or (first is not None and link.getparent() in first.itersiblings()):
+                text = " ".join(" ".join(link.itertext()).split())
+                if len(text) <= 60:
+                    found += [n for n in byline.read(text) if n not in found]
+    return found
+
+
+def _linked_or_cued(tree: HtmlElement, byline: _Byline) -> list[str]:
+    """Names in links to author pages, else in a short text that opens with a byline cue."""
+    read = byline.read
+    if found := _linked_names(tree, byline):
+        return found
+    for _, (el, tail, text) in zip(range(6), _cue_texts(tree)):
+        if _BYLINE_PREFIX.sub("", text.strip()).strip(" :").casefold() in ("", "author"):
+            following = (_TEXT_AFTER_TAIL if tail else _TEXT_AFTER_TEXT)(el)
+            text = str(following[0]) if following else ""
+        if found := read(text):
+            return found
+    return []
+
+
 # -- the whole page --------------------------------------------------------------------------------
 
 
@@ -763,19 +1073,9 @@ def read_authors(
                 authors, prov = split_author_names(meta[key]), "meta"
                 if authors:
                     break
+    group: str | None = None
     if not authors:
-        # byline markup; hand-written because trafilatura's equivalent copies the whole tree
-        for el in tree.xpath(
-            '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
-            'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
-            # not the names of people who left comments
-            '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
-        )[:6]:
-            text = " ".join(" ".join(el.itertext()).split())
-            if 2 < len(text) <= 80:
-                authors += [n for n in split_author_names(text) if n not in authors]
-            if authors:
-                break
+        authors, group = byline_authors(tree)
         prov = "heuristic"
     # the outlet's own name is no person; compared in any script (an empty key matches nothing)
     site_c = {_compact(s) for s in sites} - {""}
@@ -783,7 +1083,22 @@ def read_authors(
     if authors:
         return authors, prov
     declared_in_ld = bool(_names(article.get("author"), people_only=False, by_id=by_id))
-    return declared_credits(article.get("author"), meta, by_id), "json-ld" if declared_in_ld else "meta"
+    declared = declared_credits(article.get("author"), meta, by_id)
+    if declared:
+        return declared, "json-ld" if declared_in_ld else "meta"
+    # no credit declared at all: links to author pages, a "By ..." line, a group's credit
+    authors, weak_group = byline_authors(tree, weak=True)
+    # nor is a credit that holds every word of the outlet's name ("By Ovolo Collective Hotels"
+    # on "Ovolo Hotels"); only names of two words or more count, a one-word name may be a person's
+    site_words = [set(_word_list(s)) for s in sites if len(_word_list(s)) >= 2]
+    authors = [
+        a for a in authors
+        if _compact(a) not in site_c and not any(w <= set(_word_list(a)) for w in site_words)
+    ]
+    if authors:
+        return authors, "heuristic"
+    group = group or weak_group
+    return ([group], "heuristic") if group else ([], "meta")
 
 
 def read_metadata(tree: HtmlElement, url: str) -> Found:
@@ -826,7 +1141,10 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         ("html", title_tag),
     ]
     metas = [(p, t) for p, t in declared if t]
-    f.title, f.provenance["title"] = _choose_title(h1s, metas, sites)
+    section = meta.get("article:section") or _text_of(article.get("articleSection"))
+    sections = section_names(url, section)
+    news_headline = confirmed_news_headline(article, meta.get("og:title"), sites, sections)
+    f.title, f.provenance["title"] = _choose_title(h1s, metas, sites, sections, news_headline)
 
     authors, prov_a = read_authors(article, meta, tree, sites, by_id)
     if authors:
@@ -906,7 +1224,6 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         f.canonical, f.provenance["canonical_url"] = clean(str(canonical[0])), "html"
     elif meta.get("og:url"):
         f.canonical, f.provenance["canonical_url"] = meta["og:url"], "meta"
-    section = meta.get("article:section") or _text_of(article.get("articleSection"))
     if section:
         f.section, f.provenance["section"] = section, "meta" if meta.get("article:section") else "json-ld"
     desc = meta.get("og:description") or meta.get("description") or clean(article.get("description"))
