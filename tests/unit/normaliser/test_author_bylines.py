@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from newswire.normaliser.metadata import split_author_names
+from newswire.normaliser.authors import split_author_names
 
 from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import re
 
-from newswire.normaliser.metadata import _matches_with_gaps, damaged_heading
+from newswire.normaliser.titles import _matches_with_gaps, damaged_heading
 
 
 def test_same_answers_as_the_regex() -> None:

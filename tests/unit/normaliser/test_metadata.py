@@ -8,7 +8,9 @@ import pytest
 
 from newswire.normaliser.extract import parse_html
 from newswire.normaliser.logic import choose_canonical, detect_language
-from newswire.normaliser.metadata import parse_date, read_metadata, split_author_names, strip_site
+from newswire.normaliser.authors import split_author_names
+from newswire.normaliser.metadata import parse_date, read_metadata
+from newswire.normaliser.titles import strip_site
 
 URL = "https://www.example.com/world/2016/sep/08/kerry-geneva"
 

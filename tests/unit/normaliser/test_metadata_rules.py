@@ -8,12 +8,10 @@ import lxml.html
 import pytest
 
 from newswire.normaliser.evaluation import same_date, same_title
-from newswire.normaliser.metadata import (
-    byline_date,
-    heading_text,
-    repair_mojibake,
-    split_author_names,
-)
+from newswire.normaliser.authors import split_author_names
+from newswire.normaliser.markup import repair_mojibake
+from newswire.normaliser.metadata import byline_date
+from newswire.normaliser.titles import heading_text
 
 from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
 

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import json
 
-from newswire.normaliser.metadata import (
-    all_capitals,
-    clean,
-    drop_kicker,
-    section_names,
-    strip_section,
-)
+from newswire.normaliser.markup import clean
+from newswire.normaliser.titles import all_capitals, drop_kicker, section_names, strip_section
 
 from tests.unit.normaliser.pages import metadata_of as _meta
 from tests.unit.normaliser.pages import rule_page as _page

@@ -5,13 +5,8 @@ heading that agrees fully, damaged heading text; a date printed right before the
 
 from __future__ import annotations
 
-from newswire.normaliser.metadata import (
-    _choose_title,
-    byline_date,
-    damaged_heading,
-    parse_date,
-    stated_publication_date,
-)
+from newswire.normaliser.metadata import byline_date, parse_date, stated_publication_date
+from newswire.normaliser.titles import _choose_title, damaged_heading
 
 from tests.unit.normaliser.pages import metadata_of as _meta
 from tests.unit.normaliser.pages import rule_page as _page

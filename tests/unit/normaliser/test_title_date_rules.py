@@ -11,15 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from newswire.normaliser.evaluation import same_date, same_title
-from newswire.normaliser.metadata import (
-    _shown,
-    agreement,
-    possible_days,
-    site_names,
-    stated_publication_date,
-    strip_site,
-    trim_heading,
-)
+from newswire.normaliser.metadata import _shown, possible_days, stated_publication_date
+from newswire.normaliser.titles import agreement, site_names, strip_site, trim_heading
 
 from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
 

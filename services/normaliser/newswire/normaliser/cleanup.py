@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from statistics import median
 
-from newswire.normaliser.metadata import MONTH_NAME
+from newswire.normaliser.markup import MONTH_NAME
 from newswire.normaliser.vocabulary import Furniture, furniture_for
 from newswire.text import fold_text
 

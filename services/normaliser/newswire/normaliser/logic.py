@@ -22,8 +22,6 @@ from urllib.parse import urlsplit
 
 import py3langid
 from lxml.html import HtmlElement
-from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
-
 from newswire.contracts import (
     ArticleFlags,
     FetchedPage,
@@ -36,12 +34,14 @@ from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
 from newswire.normaliser.extract import NotExtractable, extract_body, parse_sized
 from newswire.normaliser.fingerprint import region_fingerprint, same_article
-from newswire.normaliser.metadata import TITLE_SEPARATORS, read_metadata
 from newswire.normaliser.metadata import parse_date as _parse_date
+from newswire.normaliser.metadata import read_metadata
 from newswire.normaliser.newsfields import lift_news_fields
 from newswire.normaliser.settings import NormaliserSettings
+from newswire.normaliser.titles import TITLE_SEPARATORS
 from newswire.normaliser.walls import CLEAR, WallVerdict, detect_walls
 from newswire.text import content_hash, fold_text, word_count
+from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 
 __all__ = [
     "Extraction", "NotExtractable", "build_article", "choose_canonical", "content_hash", "detect_language",
