@@ -123,3 +123,15 @@ def test_a_recheck_is_reported_with_its_walls_and_final_url() -> None:
     assert empty.report is not None and str(empty.report.final_url) == home and not empty.report.bot_challenge
     with pytest.raises(NotExtractable):
         normalise_page(_fetched("<html><body></body></html>"), NormaliserSettings())
+
+
+def test_text_without_spaces_counts_each_character() -> None:
+    """A Japanese article is words, not one 'word' per line: a declared members' box
+    (`isAccessibleForFree: false`) over a full article in Japanese is no paywall; over a teaser
+    of a few characters it is."""
+    schema = '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}</script>'
+    sentence = "市議会は火曜日、古い桟橋を閉鎖することを決めた。"
+    full = article("".join(f"<p>{sentence * 3}</p>" for _ in range(10)), head=schema)
+    assert not detect_walls(full).paywalled and visible_words(full) > 600
+    teaser = article(f"<p>{sentence}</p><div class=\"paywall\">続きは会員登録で</div>", head=schema)
+    assert detect_walls(teaser).paywalled
