@@ -16,7 +16,7 @@ import atheris
 
 with atheris.instrument_imports(include=["newswire", "feedparser"]):
     from newswire.contracts import FetchRequest
-    from newswire.poller.logic import fetch_request
+    from newswire.poller.items import fetch_request
     from newswire.poller.parsing import ParsedFeed, parse_feed
 
 BASE_URL = "https://news.example.net/feed"

@@ -12,7 +12,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from newswire.archiver.logic import REPLAY_HEADER, build_records, index_file, iter_pages
+from newswire.archiver.logic import REPLAY_HEADER, build_records
+from newswire.archiver.reading import index_file, iter_pages
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id

@@ -19,7 +19,8 @@ from newswire.contracts import FeedConfig, FeedStatus, utcnow
 from newswire.contracts.ids import feed_id
 from newswire.farm import FarmConfig, run_farm
 from newswire.kafka.clients import aiokafka_kwargs
-from newswire.poller.logic import item_identity, seen_digest, seen_key
+from newswire.poller.logic import item_identity, seen_key
+from newswire.poller.items import seen_digest
 from newswire.poller.parsing import parse_feed
 from newswire.topics import FEED_STATUS, FETCH_REQUESTS, TABLES
 from tests.integration.kafka_io import read_until

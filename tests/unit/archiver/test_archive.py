@@ -12,13 +12,8 @@ from pathlib import Path
 
 import pytest
 from newswire.archiver.adapters import FsspecPublisher, LocalArchiveFiles, OpenFile
-from newswire.archiver.logic import (
-    REPLAY_HEADER,
-    RotationPolicy,
-    build_records,
-    index_file,
-    iter_pages,
-)
+from newswire.archiver.logic import REPLAY_HEADER, RotationPolicy, build_records
+from newswire.archiver.reading import index_file, iter_pages
 from newswire.archiver.wiring import Archive
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id

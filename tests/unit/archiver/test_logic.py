@@ -9,21 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from newswire.archiver.logic import (
-    CHARSET_FIELD,
-    PAGE_FIELD,
-    RotationPolicy,
-    build_records,
-    cdx_line,
-    cdx_text,
-    complete_prefix,
-    file_name,
-    index_file,
-    iter_pages,
-    parse_record,
-    record_id,
-    warc_fields,
-)
+from newswire.archiver.logic import CHARSET_FIELD, PAGE_FIELD, RotationPolicy, build_records, cdx_line, cdx_text, file_name, record_id
+from newswire.archiver.reading import complete_prefix, index_file, iter_pages, parse_record, warc_fields
 from newswire.contracts import FetchedPage
 from newswire.contracts.ids import article_id
 from warcio.archiveiterator import ArchiveIterator

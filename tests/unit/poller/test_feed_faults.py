@@ -20,9 +20,8 @@ from typer.testing import CliRunner
 from newswire.cli.main import app
 from newswire.contracts import FeedConfig, FeedStatus, FetchRequest
 from newswire.contracts.ids import feed_id
-from newswire.poller.logic import (
-    FeedResponse, PollPolicy, evaluate_poll, evaluate_push, fetch_request, new_record, with_state,
-)
+from newswire.poller.logic import FeedResponse, PollPolicy, evaluate_poll, evaluate_push, new_record, with_state
+from newswire.poller.items import fetch_request
 from newswire.poller.state import FeedRecord
 from newswire.poller.compare import compare_with_feedparser, tally
 from newswire.poller.parsing import WARNING_CLASSES, parse_feed

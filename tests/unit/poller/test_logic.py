@@ -254,7 +254,7 @@ def test_truncated_feed_is_malformed_but_sloppy_feed_is_kept() -> None:
 
 
 def test_seen_set_is_bounded_and_expires() -> None:
-    from newswire.poller.logic import merge_seen, seen_digest
+    from newswire.poller.items import merge_seen, seen_digest
 
     merged = merge_seen(None, ["a", "b"], 100.0, ttl_s=50, cap=3)
     assert merged.first_seen == {seen_digest("a"): 100.0, seen_digest("b"): 100.0}
@@ -265,7 +265,7 @@ def test_seen_set_is_bounded_and_expires() -> None:
 
 
 def test_recent_urls_window_and_cap() -> None:
-    from newswire.poller.logic import RecentUrls
+    from newswire.poller.items import RecentUrls
 
     recent = RecentUrls(window_s=10, cap=2)
     recent.add(["x", "y"], 100.0)

@@ -13,15 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from newswire.contracts import FeedConfig
-from newswire.poller.logic import (
-    FeedResponse,
-    PollPolicy,
-    evaluate_poll,
-    evaluate_push,
-    merge_seen,
-    new_record,
-    with_state,
-)
+from newswire.poller.logic import FeedResponse, PollPolicy, evaluate_poll, evaluate_push, new_record, with_state
+from newswire.poller.items import merge_seen
 from newswire.poller.parsing import ParsedFeed
 from newswire.poller.scheduling import Bounds
 from newswire.poller.sitemap import parse_document

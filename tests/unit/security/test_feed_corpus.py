@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newswire.contracts import FetchRequest
-from newswire.poller.logic import fetch_request
+from newswire.poller.items import fetch_request
 from newswire.poller.parsing import ParsedFeed, parse_feed
 from tests.unit.security.feeds import (
     BASES,

@@ -22,13 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from newswire.archiver.logic import (
-    REPLAY_HEADER,
-    WARC_SUFFIX,
-    Problem,
-    iter_pages,
-    record_id,
-)
+from newswire.archiver.logic import REPLAY_HEADER, WARC_SUFFIX, record_id
+from newswire.archiver.reading import Problem, iter_pages
 from newswire.cli._common import err_console, run_async
 from newswire.config import CommonSettings, KafkaSettings
 from newswire.contracts import FetchedPage

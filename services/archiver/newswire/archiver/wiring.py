@@ -30,18 +30,8 @@ from newswire.archiver.adapters import (
     Publisher,
     cdx_path,
 )
-from newswire.archiver.logic import (
-    REPLAY_HEADER,
-    CdxEntry,
-    Problem,
-    RotationPolicy,
-    build_records,
-    cdx_line,
-    cdx_text,
-    complete_prefix,
-    file_name,
-    index_file,
-)
+from newswire.archiver.logic import REPLAY_HEADER, CdxEntry, RotationPolicy, build_records, cdx_line, cdx_text, file_name
+from newswire.archiver.reading import Problem, complete_prefix, index_file
 from newswire.archiver.settings import ArchiverSettings
 from newswire.config import RetrySettings
 from newswire.contracts import FetchedPage

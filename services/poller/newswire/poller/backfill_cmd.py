@@ -38,7 +38,8 @@ from newswire.kafka.admin import ensure_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.kafka.reader import read_to_end
 from newswire.poller.adapters import AiohttpFeedClient, read_sitemap_children
-from newswire.poller.logic import FeedResponse, fetch_request
+from newswire.poller.logic import FeedResponse
+from newswire.poller.items import fetch_request
 from newswire.poller.parsing import ParsedFeed, ParsedItem
 from newswire.poller.registry import read_feeds
 from newswire.poller.settings import PollerSettings

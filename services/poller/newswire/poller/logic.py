@@ -1,5 +1,6 @@
-"""The poller's pure logic: item identity and dedupe, the poll state of a feed, and turning a
-poll's (or a WebSub push's) outcome into FetchRequests, a FeedStatus and the next state.
+"""The poller's pure logic: the poll state of a feed, and turning a poll's (or a WebSub push's)
+outcome into FetchRequests, a FeedStatus and the next state. Item identity and dedupe live in
+`items` (re-exported here).
 
 Feed records (the `feeds` table) are `FeedRecord`s and seen sets (the `seen` table)
 `SeenRecord`s, frozen models defined in `state` (stored with `to_table`, read with
@@ -10,18 +11,24 @@ Feed records (the `feeds` table) are `FeedRecord`s and seen sets (the `seen` tab
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from newswire.contracts import FeedConfig, FeedItemHint, FeedStatus, FetchRequest
+from newswire.contracts import FeedConfig, FeedStatus, FetchRequest
 from newswire.contracts.feeds import FeedErrorClass
-from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.net.addresses import parse_retry_after
 from newswire.net.status import feed_status_error
 from newswire.poller.feedlist import FeedEntry, parse_feed_list, render_opml
+from newswire.poller.items import (
+    content_fingerprint,
+    fetch_request,
+    item_identity,
+    new_items,
+    seen_expired,
+    seen_key,
+)
 from newswire.poller.parsing import ParsedFeed, ParsedItem, html_to_text, parse_feed
 from newswire.poller.scheduling import (
     Bounds,
@@ -39,7 +46,6 @@ from newswire.poller.sitemap import fresh_items, parse_document
 from newswire.poller.state import (
     FeedRecord,
     PollState,
-    SeenRecord,
     SitemapChild,
     WebSubSubscription,
 )
@@ -51,137 +57,10 @@ __all__ = [
     "poll_interval", "render_opml", "seen_expired", "seen_key", "validator_used", "with_state",
 ]
 
-Validator = Literal["etag", "last-modified", "both", "none"]
-
-# -- identity and dedupe ----------------------------------------------------------------------
-
-
-def item_identity(item: ParsedItem) -> str | None:
-    """What makes an item the same item across polls: its GUID, else its normalised link."""
-    if item.guid:
-        return f"guid:{item.guid}"
-    if item.link:
-        return f"link:{normalise_url(item.link)}"
-    return None
-
-
-def seen_key(feed_id: str, identity: str) -> str:
-    """Key of the `seen` table."""
-    return f"{feed_id}|{identity}"
-
-
-def new_items(
-    feed_id: str, items: Sequence[ParsedItem], seen: Callable[[str], bool]
-) -> list[tuple[str, ParsedItem]]:
-    """Items not seen before (by `seen(key)`), each with its seen-table key; duplicates within
-    the document and items without a usable link are skipped."""
-    out: list[tuple[str, ParsedItem]] = []
-    keys: set[str] = set()
-    for item in items:
-        identity = item_identity(item)
-        if identity is None or item.link is None:
-            continue
-        key = seen_key(feed_id, identity)
-        if key in keys or seen(key):
-            continue
-        keys.add(key)
-        out.append((key, item))
-    return out
-
-
-def seen_expired(first_seen: float, now: float, ttl_s: float) -> bool:
-    """True if a seen (or recently requested URL) entry may be dropped."""
-    return now - first_seen > ttl_s
-
-
-def seen_digest(key: str) -> str:
-    """The compact form of a seen key kept in a feed's seen set (64 bits: collisions within
-    one feed's few thousand identities are negligible)."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
-
-
-def merge_seen(
-    current: SeenRecord | None, keys: Sequence[str], now: float, ttl_s: float, cap: int
-) -> SeenRecord:
-    """A feed's seen set ({digest: first seen}) with `keys` added, entries older than `ttl_s`
-    dropped and at most `cap` entries kept (the newest): bounded memory per feed, and one table
-    write per poll instead of one per item."""
-    before = current.first_seen if current is not None else {}
-    merged = {d: t for d, t in before.items() if now - t <= ttl_s}
-    for key in keys:
-        merged.setdefault(seen_digest(key), now)
-    if len(merged) > cap:
-        merged = dict(sorted(merged.items(), key=lambda kv: kv[1])[-cap:])
-    return SeenRecord(first_seen=merged)
-
-
-class RecentUrls:
-    """Article ids requested within a window, across every feed of this process: an item listed
-    by two feeds is requested once. In memory and bounded (oldest forgotten first); a restart
-    forgets it, which costs at most a repeated, idempotent fetch request."""
-
-    def __init__(self, window_s: float, cap: int = 500_000) -> None:
-        self.window_s = window_s
-        self.cap = cap
-        self._at: dict[str, float] = {}
-
-    def recent(self, aid: str, now: float) -> bool:
-        at = self._at.get(aid)
-        return at is not None and now - at <= self.window_s
-
-    def add(self, aids: Sequence[str], now: float) -> None:
-        for aid in aids:
-            self._at.pop(aid, None)
-            self._at[aid] = now  # dicts keep insertion order: oldest first
-        while len(self._at) > self.cap:
-            del self._at[next(iter(self._at))]
-
-    def __len__(self) -> int:
-        return len(self._at)
-
-
-def content_fingerprint(items: Sequence[ParsedItem]) -> str:
-    """A hash of what a document says (its items' identities, titles and dates), insensitive to
-    item order and to churn outside the items (e.g. `lastBuildDate`)."""
-    parts = sorted(
-        f"{item_identity(i)}\x1f{i.title or ''}\x1f{i.updated or i.published or ''}" for i in items
-    )
-    return hashlib.blake2b("\x1e".join(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
-# -- messages ---------------------------------------------------------------------------------
-
-
-def fetch_request(feed_id: str, item: ParsedItem, now: datetime) -> FetchRequest | None:
-    """The FetchRequest of a new item (None if its link is unusable)."""
-    if item.link is None:
-        return None
-    try:
-        host = host_of(item.link)
-        hint = FeedItemHint(
-            guid=item.guid,
-            title=item.title,
-            published=item.published,
-            updated=item.updated,
-            authors=item.authors,
-            categories=item.categories,
-            summary=item.summary,
-            image_url=item.image_url,
-        )
-        return FetchRequest(
-            url=item.link,
-            host=host,
-            article_id=article_id(item.link),
-            reason="new",
-            requested_at=now,
-            feed_id=feed_id,
-            item=hint,
-        )
-    except ValueError:  # pydantic's ValidationError included: an unusable link is skipped
-        return None
-
 
 # -- state ------------------------------------------------------------------------------------
+
+Validator = Literal["etag", "last-modified", "both", "none"]
 
 
 @dataclass(frozen=True)

@@ -28,21 +28,8 @@ from newswire.poller.adapters import (
     HubClient,
     read_sitemap_children,
 )
-from newswire.poller.logic import (
-    FeedResponse,
-    PollOutcome,
-    WebSubHint,
-    conditional_headers,
-    evaluate_poll,
-    evaluate_push,
-    RecentUrls,
-    is_due,
-    merge_seen,
-    new_record,
-    seen_digest,
-    websub_due,
-    with_state,
-)
+from newswire.poller.logic import FeedResponse, PollOutcome, WebSubHint, conditional_headers, evaluate_poll, evaluate_push, is_due, new_record, websub_due, with_state
+from newswire.poller.items import RecentUrls, merge_seen, seen_digest
 from newswire.poller.parsing import ParsedFeed
 from newswire.poller.sitemap import parse_document
 from newswire.poller.scheduling import host_deferred
