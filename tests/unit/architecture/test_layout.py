@@ -6,7 +6,6 @@ of it, each its own distribution, so that an image built for one stage holds onl
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import tomllib
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+from tests.unit.architecture.test_rooms import imports
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = sorted(p.name for p in (REPO / "services").iterdir() if (p / "pyproject.toml").exists())
@@ -27,14 +28,7 @@ DEV_PACKAGES = {"farm", "devstack", "local"}
 
 def modules_imported(root: Path) -> set[str]:
     """Every absolute import of the Python files under root (local imports too)."""
-    found: set[str] = set()
-    for path in root.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"), filename=str(path))):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-    return found
+    return {name for path in root.rglob("*.py") for _, name in imports(path)}
 
 
 def newswire_packages(root: Path) -> set[str]:

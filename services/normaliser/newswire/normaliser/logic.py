@@ -247,11 +247,12 @@ def build_article(
     )
 
 
-def unchanged_region(page: FetchedPage) -> RecheckResult | None:
+def unchanged_region(page: FetchedPage, walls: WallVerdict | None = None) -> RecheckResult | None:
     """A re-check's page whose article is certainly unchanged, told without extracting it: the
     tracked article's fingerprint came with the request, the page answered at the article's own
     URL with no wall, and its region and verdict inputs hash as before (`fingerprint.same_article`,
-    a fast parse). Then the 'unchanged' RecheckResult that stands for it; None: extract it."""
+    a fast parse). Then the 'unchanged' RecheckResult that stands for it; None: extract it.
+    `walls`: the page's verdict when the caller has it already."""
     fp = page.fingerprint
     if (
         page.reason != "recheck"
@@ -261,21 +262,10 @@ def unchanged_region(page: FetchedPage) -> RecheckResult | None:
         or page.redirect_chain
         or page.final_url != page.requested_url
         or not same_article(page.html or "", fp)
-        or page_walls(page) != CLEAR
+        or (walls if walls is not None else page_walls(page)) != CLEAR
     ):
         return None
-    return RecheckResult(
-        article_id=page.article_id,
-        requested_url=page.requested_url,
-        final_url=page.final_url,
-        outcome="ok",
-        status=page.status,
-        etag=page.headers.get("etag"),
-        last_modified=page.headers.get("last-modified"),
-        fetched_at=page.fetched_at,
-        unchanged="same_region",
-        body_digest=page.body_digest,
-    )
+    return recheck_of(page, unchanged="same_region")
 
 
 def normalise_or_unchanged(
@@ -284,7 +274,7 @@ def normalise_or_unchanged(
     """The stage's work on an ok page: a re-check whose article is unchanged (`unchanged_region`)
     is its RecheckResult; anything else is extracted in full and its article carries the page's
     fingerprint. NotExtractable when the page has no article text."""
-    if (unchanged := unchanged_region(page)) is not None:
+    if (unchanged := unchanged_region(page, walls)) is not None:
         return unchanged
     ex, fingerprint = extract_with_fingerprint(page.html or "", str(page.final_url), page.body_digest)
     if ex is None:
