@@ -33,3 +33,25 @@ def test_every_installed_service_adds_its_commands() -> None:
     assert {c.name for c in eval_app.registered_commands} == {"extraction", "stories"}
     names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
     assert len(names) == len(set(names)), "two plugins registered the same command"
+
+
+def test_running_a_stage_that_is_not_installed_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An image built for other stages (`--build-arg STAGES=poller`) refuses with the fix, not a
+    traceback; a missing module inside an installed stage is not mistaken for that."""
+    from newswire.cli import run_cmd
+
+    monkeypatch.setattr(run_cmd, "exit_if_port_taken", lambda *args: None)
+
+    def missing(name: str) -> None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    monkeypatch.setattr(run_cmd.importlib, "import_module", missing)
+    with pytest.raises(typer.BadParameter, match=r"the enricher stage is not installed here \(pip install newswire-enricher\)"):
+        run_cmd.run("enricher")
+
+    def broken(name: str) -> None:
+        raise ModuleNotFoundError("No module named 'spacy'", name="spacy")
+
+    monkeypatch.setattr(run_cmd.importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="spacy"):
+        run_cmd.run("enricher")
