@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from e2e_report import write_report  # noqa: E402
+from e2e_report import reference_level, write_report  # noqa: E402
 
 from newswire import devstack  # noqa: E402
 from newswire.config import CommonSettings, KafkaSettings  # noqa: E402
@@ -96,6 +96,9 @@ class LevelResult:
     saturated: bool = False
     lag_growth: float = 0.0
     restarts: int = 0
+    es_idle_ms_per_s: float | None = None
+    """Elasticsearch's CPU ms per second with the stages stopped and the harness still searching
+    as it does in the window: its idle work plus the harness's own polling, not the system's."""
 
     def pct(self, p: float, values: list[float] | None = None) -> float | None:
         """The p-th percentile of end-to-end latency (None without data)."""
@@ -231,6 +234,7 @@ class Level:
         self.seen: dict[str, float] = {}  # article id -> first time found by a search
         self.fetched: dict[str, float] = {}  # article id -> fetched_at (unix)
         self.url_of: dict[str, str] = {}  # article id -> canonical URL
+        self.pages: list[tuple[str, str]] = []  # (url, html) of articles served in the window
         self.lag_reader: LagReader
         self.max_indexed = 0.0  # newest indexed_at seen (unix)
 
@@ -410,6 +414,11 @@ class Level:
             await es.indices.refresh(index=revisions_index, ignore_unavailable=True, allow_no_indices=True)
             count = await es.count(index=revisions_index, ignore_unavailable=True, allow_no_indices=True)
             result.revisions = int(count["count"])
+            self.pages = await asyncio.to_thread(self.sample_pages, args.unavoidable_pages, t0, t1)
+            # The stages stop; what Elasticsearch spends now is its idle work and our searches.
+            assert self.supervisor is not None
+            self.supervisor.stop(grace_s=15)
+            result.es_idle_ms_per_s = await self.idle_search_cost(es, articles, pids.get("elasticsearch", []))
         finally:
             await es.close()
             await self.lag_reader.close()
@@ -456,6 +465,30 @@ class Level:
         else:
             print(f"  kept topics {self.kafka.topic_prefix}* and indices {self.index_prefix}-*")
         return result
+
+    def sample_pages(self, limit: int, t0: float, t1: float) -> list[tuple[str, str]]:
+        """The pages of up to `limit` articles published in the window, as the farm serves them
+        now (for the unavoidable work of the same articles, measured after the levels)."""
+        urls = sorted(u for u, ts in self.published.items() if t0 <= ts <= t1)
+        step = max(1, len(urls) // max(1, limit))
+        pages = []
+        for url in urls[::step][:limit]:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as resp:  # the farm, on localhost
+                    pages.append((url, resp.read().decode("utf-8", "replace")))
+            except OSError:
+                continue  # a fault the farm was told to make; the sample is smaller
+        return pages
+
+    async def idle_search_cost(self, es: Any, index: str, es_pids: list[int], seconds: float = 10.0) -> float:
+        """Elasticsearch's CPU ms per second while only the harness searches (as in the window)."""
+        before = sum(map(process_tree_cpu, es_pids))
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            await self.poll_search(es, index)
+            await asyncio.sleep(0.25)
+        spent = sum(map(process_tree_cpu, es_pids)) - before
+        return round(1000 * spent / (time.monotonic() - start), 2)
 
     def start_profilers(self, pids: dict[str, list[int]]) -> list[subprocess.Popen[bytes]]:
         """py-spy on the stages named by --profile, for the measuring window (collapsed stacks)."""
@@ -531,13 +564,17 @@ def calibration_ms() -> float:
     return round(1000 * statistics.median(times), 1)
 
 
-async def run_level(args: argparse.Namespace, name: str, offered: float, seed: int, work: Path) -> LevelResult:
+async def run_level(
+    args: argparse.Namespace, name: str, offered: float, seed: int, work: Path
+) -> tuple[LevelResult, list[tuple[str, str]]]:
+    """One level's result, and a sample of the pages it served."""
     print(f"level {name}: offered {offered:.1f} articles/s for {args.duration:.0f} s")
-    result = await Level(args, name, offered, seed, work).run()
+    level = Level(args, name, offered, seed, work)
+    result = await level.run()
     p95 = result.pct(95)
     print(f"  indexed {result.indexed_rate:.1f}/s, p50 {result.pct(50) or 0:.2f} s, p95 {p95 or 0:.2f} s, "
           f"saturated={result.saturated}, lag end {result.lag_end}")
-    return result
+    return result, level.pages
 
 
 async def campaign(args: argparse.Namespace) -> dict[str, Any]:
@@ -547,10 +584,11 @@ async def campaign(args: argparse.Namespace) -> dict[str, Any]:
     info = {"machine": machine(), "versions": versions(), "args": {k: v for k, v in vars(args).items()},
             "started": datetime.now(UTC).isoformat(timespec="seconds")}
     levels: list[LevelResult] = []
+    pages: dict[str, list[tuple[str, str]]] = {}
     seed = 1
     saturation: float | None = None
     for offered in args.loads:
-        result = await run_level(args, f"load-{offered:g}", offered, seed, work)
+        result, pages[f"load-{offered:g}"] = await run_level(args, f"load-{offered:g}", offered, seed, work)
         seed += 1
         levels.append(result)
         if result.saturated:
@@ -559,7 +597,8 @@ async def campaign(args: argparse.Namespace) -> dict[str, Any]:
     if saturation is not None and args.search_saturation:
         for share in (0.5, 0.9):
             offered = round(share * saturation, 1)
-            result = await run_level(args, f"at-{int(share * 100)}pct", offered, seed, work)
+            name = f"at-{int(share * 100)}pct"
+            result, pages[name] = await run_level(args, name, offered, seed, work)
             seed += 1
             levels.append(result)
     info["saturation_rate"] = saturation
@@ -568,7 +607,85 @@ async def campaign(args: argparse.Namespace) -> dict[str, Any]:
                                        "after_fetch_p50": level.pct(50, level.after_fetch_s),
                                        "after_fetch_p95": level.pct(95, level.after_fetch_s)}
                       for level in levels]
+    info["unavoidable"] = unavoidable_work(args, info["levels"], pages)
+    info["goals"] = goals(info)
     return info
+
+
+def unavoidable_work(
+    args: argparse.Namespace, levels: list[dict[str, Any]], pages: dict[str, list[tuple[str, str]]]
+) -> dict[str, Any]:
+    """One extraction and one NER pass per article, alone in this process (the stages have
+    stopped): on the pages the reference level served, and on real development pages (which the
+    capacity model needs: the farm's generated pages are smaller than real ones)."""
+    from unavoidable import dev_pages, measure
+
+    ref = reference_level(levels)
+    sample = pages.get(ref["name"], [])
+    out: dict[str, Any] = {"level": ref["name"], "farm": measure(sample) if sample else {"pages": 0}}
+    if args.ner == "lead":
+        out["note"] = "NER ran on the lead in the stages; the unavoidable pass reads the full text"
+    real = dev_pages(args.unavoidable_pages)
+    out["real"] = measure(real) if real else {"pages": 0}
+    return out
+
+
+def capacity_from_e2e(info: dict[str, Any], level: dict[str, Any]) -> dict[str, Any]:
+    """The capacity model (`deploy/k8s/capacity.py`) at one million articles a day, fed with this
+    run's per-stage costs and the measured re-check mix (`bench/results/rechecks.json`)."""
+    sys.path.insert(0, str(ROOT / "deploy" / "k8s"))
+    import capacity
+
+    try:
+        stage = capacity.StageCosts.from_e2e(info, level)
+    except (KeyError, ZeroDivisionError) as exc:  # a level without the counts (nothing indexed)
+        return {"cores": None, "inputs": {"error": f"missing {exc}"}, "instances": {}}
+    rows, _ = capacity.plan(1e6, capacity.current_costs(), stage)
+    readme_rows, _ = capacity.plan(1e6, capacity.current_costs())
+    return {
+        "cores": sum(r.instances for r in rows),
+        "cores_readme_costs": sum(r.instances for r in readme_rows),
+        "inputs": asdict(stage),
+        "instances": {r.stage: r.instances for r in rows},
+    }
+
+
+def goals(info: dict[str, Any]) -> dict[str, Any]:
+    """Issue #20's three goals from this run's figures: the capacity model fed with them (goal 1),
+    throughput, latency and lag (goal 2), and CPU per article against the unavoidable work (3)."""
+    levels = {lv["name"]: lv for lv in info["levels"]}
+    ref = reference_level(info["levels"])
+    cpu = ref["cpu_ms_per_article"]
+    es_total = cpu.get("elasticsearch", 0.0)
+    idle = ref.get("es_idle_ms_per_s") or 0.0
+    es_system = max(0.0, es_total - idle * ref["duration"] / max(1, ref["indexed"]))
+    stages = sum(cpu.get(s, 0.0) for s in STAGES)
+    system = stages + cpu.get("kafka", 0.0) + es_system
+    farm = info["unavoidable"]["farm"]
+    at50, at90 = levels.get("at-50pct"), levels.get("at-90pct")
+    capacity = capacity_from_e2e(info, ref)
+    stage_cpu = {s: cpu[s] for s in STAGES if s in cpu}
+    return {
+        "reference_level": ref["name"],
+        "bottleneck": max(stage_cpu, key=lambda s: stage_cpu[s]) if stage_cpu else None,
+        "goal1_cores_1m_per_day": capacity["cores"],
+        "goal1_target": 15,
+        "goal1_inputs": capacity["inputs"],
+        "goal1_instances": capacity["instances"],
+        "goal1_cores_readme_costs": capacity.get("cores_readme_costs"),
+        "goal2_saturation_per_s": info["saturation_rate"],
+        "goal2_target_per_s": 25.0,
+        "goal2_p95_at_50pct_s": at50["p95"] if at50 else None,
+        "goal2_lag_growing_at_90pct": bool(at90["saturated"]) if at90 else None,
+        "goal3_system_ms_per_article": round(system, 1),
+        "goal3_stages_ms": round(stages, 1),
+        "goal3_kafka_ms": cpu.get("kafka"),
+        "goal3_es_ms": round(es_system, 1),
+        "goal3_es_idle_and_harness_ms": round(es_total - es_system, 1),
+        "goal3_unavoidable_ms": farm.get("total_ms_mean"),
+        "goal3_ratio": round(system / farm["total_ms_mean"], 2) if farm.get("total_ms_mean") else None,
+        "goal3_target_ratio": 1.5,
+    }
 
 
 def main() -> None:
@@ -594,6 +711,8 @@ def main() -> None:
     parser.add_argument("--profile", type=lambda s: [x for x in s.split(",") if x], default=[],
                         help="Stages to sample with py-spy during the window (collapsed stacks in --out).")
     parser.add_argument("--keep", action="store_true", help="Keep the topics and indices (to inspect).")
+    parser.add_argument("--unavoidable-pages", type=int, default=100,
+                        help="Pages for the unavoidable work (extraction + NER alone), farm and real each.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--tag", default="", help="Suffix of the report's file names.")
     args = parser.parse_args()

@@ -70,7 +70,7 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
     save(fig, "e2e-latency")
 
     # CPU per article per process, at the highest unsaturated level (else the last)
-    level = _reference_level(levels)
+    level = reference_level(levels)
     procs = [p for p in (*STAGES, *INFRA) if p in level["cpu_ms_per_article"]]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.bar(procs, [level["cpu_ms_per_article"][p] for p in procs],
@@ -82,7 +82,9 @@ def _plots(info: dict[str, Any], out: Path, tag: str) -> list[str]:
     return names
 
 
-def _reference_level(levels: list[dict[str, Any]]) -> dict[str, Any]:
+def reference_level(levels: list[dict[str, Any]]) -> dict[str, Any]:
+    """The level the cost figures read: the fastest unsaturated one (the nearest to full use, where
+    the stages' fixed costs, timers and idle polls, weigh least per article), else the last."""
     unsaturated = [lv for lv in levels if not lv["saturated"] and lv["indexed"]]
     return max(unsaturated, key=lambda lv: lv["indexed_rate"]) if unsaturated else levels[-1]
 
@@ -116,6 +118,7 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
         f"**Saturation throughput: {_fmt(info['saturation_rate'], 1)} articles/s** "
         "(the rate indexed at the first level whose offered load the system could not keep up with).",
         "",
+        *_goals(info),
         "| level | offered/s | indexed/s | published in window | not yet searchable | p50 s | p95 s | p99 s "
         "| after fetch p50 / p95 s | revisions | saturated | stage restarts |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -161,7 +164,7 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
     for lv in levels:
         cells = [f"{lv['lag_start'].get(s, 0):.0f} → {lv['lag_end'].get(s, 0):.0f}" for s in STAGES]
         lines.append(f"| {lv['name']} | " + " | ".join(cells) + " |")
-    ref = _reference_level(levels)
+    ref = reference_level(levels)
     lines += [
         "",
         f"Peak memory (VmHWM, MB) at {ref['name']}: "
@@ -176,6 +179,69 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
     path = out / f"e2e{suffix}.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _met(value: float | None, target: float, below: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value <= target if below else value >= target) else "missed"
+
+
+def _goals(info: dict[str, Any]) -> list[str]:
+    """Issue #20's three goals, from this run (absent from reports of older runs)."""
+    g = info.get("goals")
+    if not g:
+        return []
+    u = info["unavoidable"]
+    farm, real = u["farm"], u["real"]
+    inputs = g["goal1_inputs"]
+    lines = [
+        f"## Goals (issue #20), read at {g['reference_level']}",
+        "",
+        "| goal | target | this run | |",
+        "|---|---|---|---|",
+        f"| 1. stage cores at peak for 1 million articles/day (capacity model fed with this run's costs) "
+        f"| ≤ {g['goal1_target']} | {_fmt(g['goal1_cores_1m_per_day'], 0)} "
+        f"(with the READMEs' costs: {_fmt(g.get('goal1_cores_readme_costs'), 0)}) "
+        f"| {_met(g['goal1_cores_1m_per_day'], g['goal1_target'])} |",
+        f"| 2a. saturation throughput, full enrichment | ≥ {g['goal2_target_per_s']:g}/s "
+        f"| {_fmt(g['goal2_saturation_per_s'], 1)}/s | {_met(g['goal2_saturation_per_s'], g['goal2_target_per_s'], below=False)} |",
+        f"| 2b. p95 feed-to-searchable at 50% of saturation | ≤ 3 s | {_fmt(g['goal2_p95_at_50pct_s'])} s "
+        f"| {_met(g['goal2_p95_at_50pct_s'], 3.0)} |",
+        f"| 2c. no stage's lag growing at 90% of saturation | no | "
+        f"{'–' if g['goal2_lag_growing_at_90pct'] is None else ('growing' if g['goal2_lag_growing_at_90pct'] else 'bounded')} "
+        f"| {'not measured' if g['goal2_lag_growing_at_90pct'] is None else ('missed' if g['goal2_lag_growing_at_90pct'] else 'met')} |",
+        f"| 3. CPU per article, all stages + Kafka + Elasticsearch, / unavoidable work | ≤ {g['goal3_target_ratio']:g}x "
+        f"| {_fmt(g['goal3_ratio'])}x ({_fmt(g['goal3_system_ms_per_article'], 1)} / {_fmt(g['goal3_unavoidable_ms'], 1)} ms) "
+        f"| {_met(g['goal3_ratio'], g['goal3_target_ratio'])} |",
+        "",
+        f"The bottleneck (most CPU per article among the stages): {g.get('bottleneck')}.",
+        "",
+        f"Goal 3's numerator: stages {_fmt(g['goal3_stages_ms'], 1)} ms, Kafka {_fmt(g['goal3_kafka_ms'], 1)} ms, "
+        f"Elasticsearch {_fmt(g['goal3_es_ms'], 1)} ms per article; Elasticsearch's idle work and the harness's own "
+        f"searches ({_fmt(g['goal3_es_idle_and_harness_ms'], 1)} ms per article, measured with the stages stopped "
+        "and the harness searching as in the window) are left out. The unavoidable work is one extraction "
+        "(`normaliser.logic.extract`) and one NER pass (the enricher's pipeline over title and body) of the "
+        f"same articles, alone in the harness's process after the level: {farm.get('pages', 0)} of the level's "
+        f"pages, extraction {_fmt(farm.get('extraction_ms_mean'), 1)} + NER {_fmt(farm.get('ner_ms_mean'), 1)} ms "
+        f"(means). On {real.get('pages', 0)} real development pages the same work is extraction "
+        f"{_fmt(real.get('extraction_ms_mean'), 1)} + NER {_fmt(real.get('ner_ms_mean'), 1)} ms: the farm's "
+        "generated pages are smaller than real ones.",
+        "",
+        "Goal 1's per-stage inputs (`python deploy/k8s/capacity.py --e2e <this run's json>` prints the "
+        "table): each stage's CPU per message it consumed at the reference level; the normaliser's and the "
+        "enricher's with the farm pages' extraction and NER swapped for the real pages' (so the model sees "
+        "real pages); the re-check mix from `bench/results/rechecks.json`; the poller's and clustering's "
+        "costs from their READMEs (the harness polls every feed every second, not at a natural rate). "
+        + ", ".join(
+            f"{k} {v:.1f}" for k, v in inputs.items() if isinstance(v, float)
+        )
+        + "; instances at peak: "
+        + ", ".join(f"{k} {v}" for k, v in g.get("goal1_instances", {}).items())
+        + ".",
+        "",
+    ]
+    return lines
 
 
 def _cli_args(args: dict[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ a number of articles a day, from the benchmark figures of each service's README.
     python deploy/k8s/capacity.py            # the README's table (1, 10, 100 million a day)
     python deploy/k8s/capacity.py 3e6        # another volume
     python deploy/k8s/capacity.py --before   # as before unchanged re-checks (issue #20)
+    python deploy/k8s/capacity.py --e2e bench/results/e2e.json   # per-stage costs of one e2e run
 
 Every constant names its source; the assumptions (peak-to-mean, re-checks, sizes, replication)
 are module constants so that a reader can change one and see the consequence.
@@ -14,8 +15,9 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 DAY_S = 86_400
 
@@ -134,6 +136,49 @@ def normaliser_pages(costs: RecheckCosts) -> float:
 
 
 @dataclass(frozen=True)
+class StageCosts:
+    """Per-operation costs of each stage (the README constants above, or one e2e run's)."""
+
+    fetcher_pages_per_s: float = FETCHER_PAGES_PER_S
+    normaliser_ms_per_page: float = NORMALISER_MS_PER_PAGE
+    tracker_ms_unchanged: float = TRACKER_MS_UNCHANGED
+    tracker_ms_revision: float = TRACKER_MS_REVISION
+    enricher_ms_per_version: float = ENRICHER_MS_PER_VERSION
+    sink_docs_per_s: float = SINK_DOCS_PER_S
+    source: str = "the services' READMEs"
+
+    @classmethod
+    def from_e2e(cls, info: dict[str, Any], level: dict[str, Any]) -> StageCosts:
+        """Costs measured in one `bench/e2e.py` run: each stage's CPU per message it consumed at
+        `level`. The farm's generated pages are smaller than real ones, so the normaliser's and
+        the enricher's per-message costs take the run's own extraction and NER cost of the farm's
+        pages out and put those of real development pages in (both measured alone, in the same
+        run: `info["unavoidable"]`). The tracker's cost is per fetch (it sees each page's result
+        and each re-check's); revisions cost it as much as any page here."""
+        cpu, msgs = level["cpu_ms_per_article"], level["messages_per_article"]
+
+        def per_message(stage: str) -> float:
+            return float(cpu[stage]) / max(1e-9, float(msgs[stage]))
+
+        farm, real = info["unavoidable"]["farm"], info["unavoidable"]["real"]
+        normaliser_overhead = max(0.0, per_message("normaliser") - farm["extraction_ms_mean"])
+        enricher_overhead = max(0.0, per_message("enricher") - farm["ner_ms_mean"])
+        tracker_per_fetch = float(cpu["tracker"]) / max(1e-9, float(msgs["fetcher"]))
+        return cls(
+            fetcher_pages_per_s=1000 / per_message("fetcher"),
+            normaliser_ms_per_page=real["extraction_ms_mean"] + normaliser_overhead,
+            tracker_ms_unchanged=tracker_per_fetch,
+            tracker_ms_revision=tracker_per_fetch,
+            enricher_ms_per_version=real["ner_ms_mean"] + enricher_overhead,
+            sink_docs_per_s=1000 / per_message("sink"),
+            source=f"bench/e2e.py run of {info.get('started', '?')}, level {level['name']}",
+        )
+
+
+README_COSTS = StageCosts()
+
+
+@dataclass(frozen=True)
 class Row:
     """One stage at one volume."""
 
@@ -144,7 +189,7 @@ class Row:
     registry: int  # the source topic's partitions in the registry today
 
 
-def per_article(costs: RecheckCosts = BEFORE) -> dict[str, float]:
+def per_article(costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS) -> dict[str, float]:
     """Articles per second one instance of each stage sustains (at 100%)."""
     versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
     fetches = 1 + RECHECKS_PER_ARTICLE
@@ -155,30 +200,33 @@ def per_article(costs: RecheckCosts = BEFORE) -> dict[str, float]:
     documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
     return {
         "poller": POLLS_PER_CPU_S / POLLS_PER_ARTICLE,
-        "fetcher": FETCHER_PAGES_PER_S / fetches,
-        "normaliser": 1000 / (NORMALISER_MS_PER_PAGE * extracted),
-        "tracker": 1000 / (TRACKER_MS_UNCHANGED * fetches + TRACKER_MS_REVISION * revisions + tracker_extra),
-        "enricher": 1000 / (ENRICHER_MS_PER_VERSION * (1 + revisions * revision_cost(costs))),
+        "fetcher": stage.fetcher_pages_per_s / fetches,
+        "normaliser": 1000 / (stage.normaliser_ms_per_page * extracted),
+        "tracker": 1000
+        / (stage.tracker_ms_unchanged * fetches + stage.tracker_ms_revision * revisions + tracker_extra),
+        "enricher": 1000 / (stage.enricher_ms_per_version * (1 + revisions * revision_cost(costs))),
         "clustering": CLUSTERING_PER_S / versions,
-        "sink": SINK_DOCS_PER_S / documents,
+        "sink": stage.sink_docs_per_s / documents,
     }
 
 
-def plan(articles_per_day: float, costs: RecheckCosts = BEFORE) -> tuple[list[Row], dict[str, float]]:
+def plan(
+    articles_per_day: float, costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS
+) -> tuple[list[Row], dict[str, float]]:
     """Instances and partitions of each stage, and the Elasticsearch side, for one volume."""
     from newswire.cli.k8s_cmd import max_replicas
     from newswire.topics import ENRICHER_CLUSTERING
 
     peak = articles_per_day / DAY_S * PEAK_TO_MEAN
     rows = []
-    for stage, rate in per_article(costs).items():
+    for name, rate in per_article(costs, stage).items():
         instances = max(1, math.ceil(peak / (rate * UTILISATION)))
-        registry = ENRICHER_CLUSTERING.partitions if stage == "clustering" else max_replicas(stage)
+        registry = ENRICHER_CLUSTERING.partitions if name == "clustering" else max_replicas(name)
         # a power of two, so that growing a topic later doubles it (keys move in halves)
         partitions = max(registry, 2 ** math.ceil(math.log2(instances)))
-        if stage == "clustering":
+        if name == "clustering":
             partitions = 1  # one partition by design: instances > 1 means the design must change
-        rows.append(Row(stage, rate, instances, partitions, registry))
+        rows.append(Row(name, rate, instances, partitions, registry))
     versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
     revisions = versions - 1
     documents = 2 * versions + revisions + POLLS_PER_ARTICLE
@@ -199,12 +247,17 @@ def current_costs() -> RecheckCosts:
     return RecheckCosts.measured() if RECHECKS_BENCH.exists() else BEFORE
 
 
-def main(volumes: list[float], costs: RecheckCosts | None = None) -> None:
+def main(volumes: list[float], costs: RecheckCosts | None = None, stage: StageCosts = README_COSTS) -> None:
     """Print the README's tables."""
     costs = current_costs() if costs is None else costs
+    print(f"per-stage costs: {stage.source}")
+    if stage is not README_COSTS:
+        for name, value in asdict(stage).items():
+            if name != "source":
+                print(f"  {name}: {value:.2f} (README: {getattr(README_COSTS, name):.2f})")
     if costs.fast_path:
-        before = sum(r.instances for r in plan(1e6, BEFORE)[0])
-        after = sum(r.instances for r in plan(1e6, costs)[0])
+        before = sum(r.instances for r in plan(1e6, BEFORE, stage)[0])
+        after = sum(r.instances for r in plan(1e6, costs, stage)[0])
         print(
             f"re-checks: {normaliser_pages(costs):.2f} full extractions per article instead of "
             f"{normaliser_pages(BEFORE):.2f} (fingerprint coverage {costs.coverage:.0%}, hit rate "
@@ -213,7 +266,7 @@ def main(volumes: list[float], costs: RecheckCosts | None = None) -> None:
             f"1 million/day: {after} cores at peak (before: {before})"
         )
     for volume in volumes:
-        rows, es = plan(volume, costs)
+        rows, es = plan(volume, costs, stage)
         print(f"\n{volume / 1e6:g} million articles/day: mean {volume / DAY_S:.1f}/s, peak {volume / DAY_S * PEAK_TO_MEAN:.1f}/s")
         print("| stage | articles/s per instance | instances (1 CPU) at peak | partitions needed (registry today) |")
         print("| --- | ---: | ---: | ---: |")
@@ -227,6 +280,20 @@ def main(volumes: list[float], costs: RecheckCosts | None = None) -> None:
         )
 
 
+def e2e_costs(path: Path) -> StageCosts:
+    """The per-stage costs of an e2e report (`bench/results/e2e.json`), at its reference level."""
+    info = json.loads(path.read_text("utf-8"))
+    name = info.get("goals", {}).get("reference_level")
+    level = next((lv for lv in info["levels"] if lv["name"] == name), info["levels"][-1])
+    return StageCosts.from_e2e(info, level)
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--before"]
-    main([float(v) for v in args] or [1e6, 10e6, 100e6], BEFORE if "--before" in sys.argv[1:] else None)
+    argv = sys.argv[1:]
+    stage_costs = README_COSTS
+    if "--e2e" in argv:
+        at = argv.index("--e2e")
+        stage_costs = e2e_costs(Path(argv[at + 1]))
+        del argv[at : at + 2]
+    args = [a for a in argv if a != "--before"]
+    main([float(v) for v in args] or [1e6, 10e6, 100e6], BEFORE if "--before" in argv else None, stage_costs)

@@ -1,0 +1,80 @@
+"""The capacity model (`deploy/k8s/capacity.py`) fed with one end-to-end run's measured costs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def capacity() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("capacity", ROOT / "deploy" / "k8s" / "capacity.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["capacity"] = module  # dataclasses resolve their module's annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(level: str = "load-8") -> dict[str, Any]:
+    """A report as bench/e2e.py writes it, with round numbers."""
+    return {
+        "started": "2026-12-06T06:00:00+00:00",
+        "goals": {"reference_level": level},
+        "levels": [
+            {"name": "load-4", "cpu_ms_per_article": {}, "messages_per_article": {}},
+            {
+                "name": "load-8",
+                # CPU ms per indexed article, and messages each stage consumed per article
+                "cpu_ms_per_article": {"fetcher": 8.0, "normaliser": 24.0, "tracker": 4.0, "enricher": 130.0, "sink": 12.0},
+                "messages_per_article": {"fetcher": 2.0, "normaliser": 2.0, "tracker": 4.0, "enricher": 2.0, "sink": 6.0},
+            },
+        ],
+        "unavoidable": {
+            "farm": {"extraction_ms_mean": 10.0, "ner_ms_mean": 60.0},
+            "real": {"extraction_ms_mean": 50.0, "ner_ms_mean": 150.0},
+        },
+    }
+
+
+def test_costs_per_message_with_real_pages_swapped_in(capacity: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "e2e.json"
+    path.write_text(json.dumps(_run()))
+    costs = capacity.e2e_costs(path)
+    assert costs.fetcher_pages_per_s == pytest.approx(1000 / 4.0)  # 8 ms over 2 fetches
+    # 12 ms per page of which 10 were the farm page's extraction: 2 ms of overhead + a real page's 50
+    assert costs.normaliser_ms_per_page == pytest.approx(52.0)
+    assert costs.enricher_ms_per_version == pytest.approx(150.0 + (65.0 - 60.0))
+    assert costs.tracker_ms_unchanged == pytest.approx(2.0)  # per fetch: 4 ms over 2 fetches
+    assert costs.sink_docs_per_s == pytest.approx(500.0)
+    assert "level load-8" in costs.source
+
+
+def test_overhead_never_negative(capacity: ModuleType) -> None:
+    run = _run()
+    run["unavoidable"]["farm"]["extraction_ms_mean"] = 40.0  # the farm sample cost more than a message
+    costs = capacity.StageCosts.from_e2e(run, run["levels"][1])
+    assert costs.normaliser_ms_per_page == pytest.approx(50.0)
+
+
+def test_measured_costs_change_the_plan(capacity: ModuleType) -> None:
+    run = _run()
+    measured = capacity.StageCosts.from_e2e(run, run["levels"][1])
+    slower = capacity.StageCosts.from_e2e(
+        run | {"unavoidable": {"farm": run["unavoidable"]["farm"], "real": {"extraction_ms_mean": 50.0, "ner_ms_mean": 300.0}}},
+        run["levels"][1],
+    )
+    costs = capacity.RecheckCosts()
+    enricher = {r.stage: r.instances for r in capacity.plan(1e6, costs, measured)[0]}["enricher"]
+    enricher_slower = {r.stage: r.instances for r in capacity.plan(1e6, costs, slower)[0]}["enricher"]
+    assert enricher_slower > enricher
+    # the README's figures stay the default
+    assert capacity.plan(1e6, costs)[0] == capacity.plan(1e6, costs, capacity.README_COSTS)[0]
