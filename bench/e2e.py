@@ -248,6 +248,8 @@ class Level:
             "--port", str(port), "--seed", str(self.seed), "--articles-per-outlet", "0",
             "--arrival-rate", str(self.offered), "--edit-rate", str(self.args.edit_rate),
             "--edit-after", str(self.args.edit_after), "--no-fixtures", "--feeds-out", str(feeds_file),
+            "--feed-format", self.args.feed_format or ("rss" if self.args.feeds == "push" else "alternate"),
+            *(["--hub"] if self.args.feeds == "push" else []),
         ]
         self.farm = subprocess.Popen(
             cmd, stdout=open(self.work / "farm.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True
@@ -260,24 +262,32 @@ class Level:
         self.control = f"http://127.0.0.1:{port}"
         return [line.strip() for line in feeds_file.read_text().splitlines() if line.strip()]
 
-    def stage_env(self) -> dict[str, str]:
+    def stage_env(self, ports: dict[str, int]) -> dict[str, str]:
         env = {
             **os.environ,
             "NEWSWIRE_KAFKA__TOPIC_PREFIX": self.kafka.topic_prefix,
             "NEWSWIRE_ELASTICSEARCH__INDEX_PREFIX": self.index_prefix,
             "NEWSWIRE_DATA_DIR": str(self.work / "state"),
             "NEWSWIRE_ALLOW_PRIVATE_NETWORKS": '["127.0.0.0/8"]',
-            # Feeds are polled every second, as a low-latency deployment (or WebSub) would.
-            "NEWSWIRE_POLL_INTERVAL_S": str(self.args.poll_interval),
-            "NEWSWIRE_MIN_INTERVAL_S": str(self.args.poll_interval),
-            "NEWSWIRE_MAX_HINT_S": str(self.args.poll_interval),
-            "NEWSWIRE_MAX_INTERVAL_S": str(self.args.poll_interval),  # not one poll per expected item
             "NEWSWIRE_POLL_TICK_S": "0.25",
             "NEWSWIRE_MIN_HOST_DELAY_S": "0",
             "NEWSWIRE_RECHECK_INITIAL_S": str(self.args.recheck_initial),
             "NEWSWIRE_RECHECK_TICK_S": "1",
             "NEWSWIRE_LOG_LEVEL": "WARNING",
         }
+        if self.args.feeds == "push":
+            # The poller's own schedule (adaptive, conditional GETs, at least 2 minutes apart)
+            # and WebSub: the farm's hub pushes each feed as it changes to the poller's callback.
+            env["NEWSWIRE_WEBSUB_CALLBACK_URL"] = f"http://127.0.0.1:{ports['poller']}"
+        else:
+            # Feeds polled every second: the latency of a low-latency deployment, at the poller's
+            # (and the polls index's) cost of one poll per feed per second.
+            env |= {
+                "NEWSWIRE_POLL_INTERVAL_S": str(self.args.poll_interval),
+                "NEWSWIRE_MIN_INTERVAL_S": str(self.args.poll_interval),
+                "NEWSWIRE_MAX_HINT_S": str(self.args.poll_interval),
+                "NEWSWIRE_MAX_INTERVAL_S": str(self.args.poll_interval),  # not one poll per expected item
+            }
         if self.args.ner == "lead":
             env["NEWSWIRE_NER_MAX_CHARS"] = str(self.args.lead_chars)
         env.update(dict(kv.split("=", 1) for kv in self.args.env))
@@ -363,7 +373,7 @@ class Level:
         await add_feeds(self.kafka, [{"url": u} for u in feeds])
         ports = dict(zip(STAGES, free_ports(len(STAGES))))
         self.supervisor = Supervisor(
-            env=self.stage_env(), log_dir=self.work / "logs", ports=ports, processes=self.args.processes
+            env=self.stage_env(ports), log_dir=self.work / "logs", ports=ports, processes=self.args.processes
         )
         self.supervisor.start()
         es = make_client(self.es_settings)
@@ -700,7 +710,12 @@ def main() -> None:
     parser.add_argument("--edit-rate", type=float, default=0.1, help="Share of articles edited once.")
     parser.add_argument("--edit-after", type=float, default=40.0, help="Seconds from publication to edit.")
     parser.add_argument("--recheck-initial", type=float, default=30.0, help="Tracker's first recheck (s).")
-    parser.add_argument("--poll-interval", type=float, default=1.0, help="Feed poll interval (s).")
+    parser.add_argument("--feeds", choices=("poll", "push"), default="poll",
+                        help="poll: every feed every --poll-interval s; push: the poller's natural schedule "
+                             "plus WebSub (the farm runs a hub; RSS feeds by default).")
+    parser.add_argument("--feed-format", choices=("alternate", "rss", "atom", "sitemap", "news-sitemap"),
+                        default=None, help="The farm's feed formats (default: alternate; rss with --feeds push).")
+    parser.add_argument("--poll-interval", type=float, default=1.0, help="Feed poll interval (s), with --feeds poll.")
     parser.add_argument("--ner", choices=("full", "lead"), default="full")
     parser.add_argument("--lead-chars", type=int, default=600, help="With --ner lead: characters NER reads.")
     parser.add_argument("--no-search-saturation", dest="search_saturation", action="store_false",

@@ -109,7 +109,13 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         "",
         f"Farm: {a['outlets']} outlets, generated articles, {a['edit_rate']:.0%} edited once "
-        f"{a['edit_after']:.0f} s after publication; feeds polled every {a['poll_interval']:g} s; NER: {a['ner']}"
+        f"{a['edit_after']:.0f} s after publication; "
+        + (
+            "feeds pushed by the farm's WebSub hub, polled on the poller's own schedule (at least 2 min apart)"
+            if a.get("feeds") == "push" else f"feeds polled every {a['poll_interval']:g} s"
+        )
+        + (f" ({a['feed_format']} feeds)" if a.get("feed_format") else "")
+        + f"; NER: {a['ner']}"
         + (f" ({a['lead_chars']} characters)" if a["ner"] == "lead" else "")
         + "; processes per stage: "
         + (", ".join(f"{k} {n}" for k, n in a["processes"].items()) + ", others 1" if a.get("processes") else "1 each")
@@ -249,6 +255,10 @@ def _cli_args(args: dict[str, Any]) -> list[str]:
     if args.get("loads"):
         out.append("--loads " + ",".join(f"{x:g}" for x in args["loads"]))
     out.append(f"--duration {args['duration']:g}")
+    if args.get("feeds") == "push":
+        out.append("--feeds push")
+    if args.get("feed_format"):
+        out.append(f"--feed-format {args['feed_format']}")
     if args.get("ner") == "lead":
         out.append("--ner lead")
     if not args.get("search_saturation", True):

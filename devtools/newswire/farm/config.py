@@ -267,6 +267,9 @@ class FarmConfig:
     default_behaviour: OutletBehaviour = field(default_factory=OutletBehaviour)
     host: str = "127.0.0.1"
     """The control address (outlets live on 127.0.1.1 onwards)."""
+    hub: bool = False
+    """Serve a WebSub hub at ``<control>/hub``: RSS and Atom feeds advertise it, and each feed is
+    pushed to its subscribers when new articles or edits appear in it."""
     shutdown_timeout: float = 1.0
 
     def validate(self) -> None:

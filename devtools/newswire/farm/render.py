@@ -61,8 +61,10 @@ def _feed_updated(items: Sequence[Article], fallback: float) -> float:
     return max((a.modified_at for a in items), default=fallback)
 
 
-def render_rss(outlet: Outlet, items: Sequence[Article], *, updated: float) -> str:
-    """An RSS 2.0 feed of ``items`` (already newest first)."""
+def render_rss(
+    outlet: Outlet, items: Sequence[Article], *, updated: float, hub: str | None = None
+) -> str:
+    """An RSS 2.0 feed of ``items`` (already newest first), advertising ``hub`` if given."""
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
@@ -74,6 +76,7 @@ def render_rss(outlet: Outlet, items: Sequence[Article], *, updated: float) -> s
         "<language>en</language>",
         f"<lastBuildDate>{http_date(_feed_updated(items, updated))}</lastBuildDate>",
         f'<atom:link href={quoteattr(outlet.feed_url)} rel="self" type="application/rss+xml"/>',
+        *([f"<atom:link href={quoteattr(hub)} rel=\"hub\"/>"] if hub else []),
         "<ttl>5</ttl>",
     ]
     for a in items:
@@ -92,8 +95,10 @@ def render_rss(outlet: Outlet, items: Sequence[Article], *, updated: float) -> s
     return "\n".join(out)
 
 
-def render_atom(outlet: Outlet, items: Sequence[Article], *, updated: float) -> str:
-    """An Atom 1.0 feed of ``items`` (already newest first)."""
+def render_atom(
+    outlet: Outlet, items: Sequence[Article], *, updated: float, hub: str | None = None
+) -> str:
+    """An Atom 1.0 feed of ``items`` (already newest first), advertising ``hub`` if given."""
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">',
@@ -102,6 +107,7 @@ def render_atom(outlet: Outlet, items: Sequence[Article], *, updated: float) -> 
         f"<id>{xml_escape(outlet.base_url)}</id>",
         f'<link rel="alternate" type="text/html" href={quoteattr(outlet.base_url)}/>',
         f'<link rel="self" type="application/atom+xml" href={quoteattr(outlet.feed_url)}/>',
+        *([f'<link rel="hub" href={quoteattr(hub)}/>'] if hub else []),
         f"<updated>{iso(_feed_updated(items, updated))}</updated>",
     ]
     for a in items:
@@ -122,10 +128,12 @@ def render_atom(outlet: Outlet, items: Sequence[Article], *, updated: float) -> 
     return "\n".join(out)
 
 
-def render_feed(outlet: Outlet, items: Sequence[Article], *, updated: float) -> str:
+def render_feed(
+    outlet: Outlet, items: Sequence[Article], *, updated: float, hub: str | None = None
+) -> str:
     """The outlet's feed in its own format."""
     fn = render_rss if outlet.feed_format == "rss" else render_atom
-    return fn(outlet, items, updated=updated)
+    return fn(outlet, items, updated=updated, hub=hub)
 
 
 def render_robots(crawl_delay: float | None, sitemaps: Sequence[str] = ()) -> str:

@@ -24,7 +24,7 @@ from newswire.farm.render import (
     render_robots,
 )
 
-__all__ = ["outlet_routes"]
+__all__ = ["FEED_TYPES", "feed_body", "outlet_routes"]
 
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 #: What a Google News sitemap lists: the articles of the last two days (Google's rule).
@@ -72,10 +72,22 @@ def sitemap_response(
     return None
 
 
+def feed_body(outlet: Outlet, catalogue: Catalogue, feed_items: int, hub: str | None = None) -> tuple[bytes, float]:
+    """The outlet's RSS or Atom feed as served now, and when it last changed."""
+    items = catalogue.latest(outlet.index, feed_items)
+    updated = max((a.modified_at for a in items), default=catalogue.started_at)
+    return render_feed(outlet, items, updated=updated, hub=hub).encode("utf-8"), updated
+
+
 def outlet_routes(
-    outlet: Outlet, catalogue: Catalogue, clock: Callable[[], float], feed_items: int
+    outlet: Outlet,
+    catalogue: Catalogue,
+    clock: Callable[[], float],
+    feed_items: int,
+    hub: str | None = None,
 ) -> Handler:
-    """The request handler of one outlet: feed, robots.txt, article pages, front page."""
+    """The request handler of one outlet: feed (advertising `hub` if given), robots.txt, article
+    pages, front page."""
 
     def year() -> int:
         return datetime.fromtimestamp(clock(), UTC).year
@@ -90,9 +102,7 @@ def outlet_routes(
         if sitemap is not None:
             return sitemap
         if path == outlet.feed_path and not outlet.sitemap_only:
-            items = catalogue.latest(outlet.index, feed_items)
-            updated = max((a.modified_at for a in items), default=catalogue.started_at)
-            body = render_feed(outlet, items, updated=updated).encode("utf-8")
+            body, updated = feed_body(outlet, catalogue, feed_items, hub)
             resp = web.Response(
                 body=body, content_type=FEED_TYPES[outlet.feed_format], charset="utf-8"
             )

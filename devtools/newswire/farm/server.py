@@ -8,6 +8,8 @@ behaviour wrappers around its routes. Dead outlets are simply not bound.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import resource
 import socket
@@ -25,7 +27,8 @@ from newswire.farm.content import outlet_name, outlet_slug
 from newswire.farm.fixtures import FixtureSet, load_fixtures
 from newswire.farm.misbehaviours import misbehave
 from newswire.farm.model import ArticleRecord, Outlet, iso, outlet_address
-from newswire.farm.routes import outlet_routes
+from newswire.farm.routes import FEED_TYPES, feed_body, outlet_routes
+from newswire.farm.websub import WebSubHub
 
 __all__ = ["Farm", "FarmError", "bind_sockets", "ensure_fd_limit", "run_farm"]
 
@@ -110,6 +113,8 @@ class Farm:
         self.fixtures: FixtureSet = FixtureSet(dir=None, note="not started")
         self.started_at = 0.0
         self._running = False
+        self.hub: WebSubHub | None = None
+        self._push_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -156,15 +161,19 @@ class Farm:
             self._outlets = self._make_outlets(port)
             self.started_at = self._clock()
             self._catalogue = Catalogue(self._outlets, cfg, self.fixtures, self.started_at)
+            if cfg.hub:
+                self.hub = WebSubHub()
             for o in self._outlets:
                 if o.dead:
                     continue
                 rt = OutletRuntime(o, cfg.seed, self._clock, self.started_at)
-                routes = outlet_routes(o, self._catalogue, self._clock, cfg.feed_items)
+                routes = outlet_routes(o, self._catalogue, self._clock, cfg.feed_items, self.hub_url)
                 self._runtimes[o.host] = rt
                 self._chains[o.host] = build_chain(rt, misbehave(o.behaviour, rt, routes))
             control = web.Application()
             self._add_control_routes(control)
+            if self.hub is not None:
+                control.router.add_route("*", "/hub", self.hub.handle)
             outlets_app = web.Application()
             outlets_app.router.add_route("*", "/{tail:.*}", self._dispatch)
             # Outlets first, control last: once the control URL answers, every outlet is up.
@@ -186,9 +195,18 @@ class Farm:
             await self.stop()
             raise
         self._running = True
+        if self.hub is not None:
+            self._push_task = asyncio.create_task(self._push_loop(self.hub))
 
     async def stop(self) -> None:
         """Stop serving and release every socket."""
+        if self._push_task is not None:
+            self._push_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._push_task
+            self._push_task = None
+        if self.hub is not None:
+            await self.hub.close()
         runners, self._runners = self._runners, []
         for runner in reversed(runners):
             await runner.cleanup()
@@ -223,6 +241,40 @@ class Farm:
         """Bring the catalogue up to now (publish due arrivals, apply due edits)."""
         if self._catalogue is not None:
             self._catalogue.advance(self._clock())
+
+    @property
+    def hub_url(self) -> str | None:
+        """The WebSub hub's URL when the hub is on."""
+        return f"http://{self.config.host}:{self._port}/hub" if self.config.hub else None
+
+    async def push_changes(self, hub: WebSubHub, last: dict[int, tuple[int, int]]) -> int:
+        """Push each RSS or Atom feed whose articles or edits changed since `last` (updated in
+        place) to its subscribers; returns how many feeds were pushed."""
+        self.advance()
+        catalogue = self._catalogue
+        if catalogue is None:
+            return 0
+        pushed = 0
+        for o in self._outlets:
+            if o.dead or o.feed_format not in FEED_TYPES:
+                continue
+            state = (catalogue.published(o.index), catalogue.edits_applied(o.index))
+            if last.get(o.index) == state:
+                continue
+            last[o.index] = state
+            if not hub.subscribers(o.feed_url):
+                continue
+            body, _ = feed_body(o, catalogue, self.config.feed_items, self.hub_url)
+            await hub.publish(o.feed_url, body, FEED_TYPES[o.feed_format], hub_url=self.hub_url)
+            pushed += 1
+        return pushed
+
+    async def _push_loop(self, hub: WebSubHub, every_s: float = 0.25) -> None:
+        """What a publisher's CMS does on each change: ping the hub, which pushes the feed."""
+        last: dict[int, tuple[int, int]] = {}
+        while True:
+            await self.push_changes(hub, last)
+            await asyncio.sleep(every_s)
 
     # -- public views ----------------------------------------------------------------------
 

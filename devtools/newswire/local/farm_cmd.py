@@ -68,6 +68,9 @@ def farm(
     no_fixtures: bool = typer.Option(False, "--no-fixtures", help="Generated articles only."),
     feeds_out: Path | None = typer.Option(None, "--feeds-out", help="Write every feed URL here."),
     show: int = typer.Option(5, "--show", help="How many feed URLs to print."),
+    hub: bool = typer.Option(
+        False, "--hub", help="Serve a WebSub hub; RSS/Atom feeds advertise it and are pushed on change."
+    ),
 ) -> None:
     """Start the farm in the foreground; Ctrl-C or SIGTERM stops it."""
     if ctx.invoked_subcommand is not None:
@@ -97,6 +100,7 @@ def farm(
         behaviours=rules,
         fixtures_dir=fixtures_dir,
         use_fixtures=not no_fixtures,
+        hub=hub,
     )
     try:
         config.validate()

@@ -241,3 +241,54 @@ async def test_edits_released_on_request(http: aiohttp.ClientSession) -> None:
         assert now.versions == 2 and now.modified >= rec.modified
         async with http.post(f"{farm.control_url}/_farm/release-edits") as r:
             assert (await r.json()) == {"released": 0}  # nothing left to release
+
+
+async def test_hub_pushes_new_articles_to_subscribers(http: aiohttp.ClientSession) -> None:
+    """With the hub on, RSS and Atom feeds advertise it (sitemaps cannot), and a subscribed feed
+    is pushed, signed, when a new article appears in it; a feed nobody subscribed is not."""
+    received: list[tuple[str, bytes]] = []
+
+    async def callback(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        if request.method == "GET":
+            return aiohttp.web.Response(text=request.query["hub.challenge"])
+        received.append((request.headers.get("Link", ""), await request.read()))
+        return aiohttp.web.Response(status=202)
+
+    app = aiohttp.web.Application()
+    app.router.add_route("*", "/cb", callback)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    cfg = FarmConfig(outlets=4, port=0, seed=3, articles_per_outlet=1, use_fixtures=False, hub=True, arrival_rate=40.0)
+    try:
+        async with run_farm(cfg) as farm:
+            assert farm.hub is not None and farm.hub_url is not None
+            for outlet in (RSS, ATOM):
+                async with http.get(farm.outlets[outlet].feed_url) as r:
+                    parsed = feedparser.parse(await r.read())
+                assert {link.rel: link.href for link in parsed.feed.links}["hub"] == farm.hub_url
+            async with http.get(farm.outlets[SITEMAP].feed_url) as r:
+                assert b"hub" not in await r.read()
+            form = {"hub.mode": "subscribe", "hub.topic": farm.outlets[ATOM].feed_url,
+                    "hub.callback": f"http://127.0.0.1:{port}/cb", "hub.secret": "s3cret"}
+            async with http.post(farm.hub_url, data=form) as r:
+                assert r.status == 202
+            for _ in range(100):
+                if farm.hub.stats.verified:
+                    break
+                await asyncio.sleep(0.05)
+            for _ in range(100):  # articles keep arriving in every outlet (10/s each)
+                if len(received) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(received) >= 2
+            atom = farm.outlets[ATOM]
+            for link, body in received:  # only the subscribed feed, as it is served, with its hub
+                assert f"<{atom.feed_url}>; rel=\"self\"" in link and farm.hub_url in link
+                entries = feedparser.parse(body).entries
+                assert entries and all(e.link.startswith(atom.base_url) for e in entries)
+            assert len({body for _, body in received}) == len(received)  # a push only on a change
+            assert farm.hub.stats.delivered == len(received)
+    finally:
+        await runner.cleanup()
