@@ -237,8 +237,10 @@ def _goals(info: dict[str, Any]) -> list[str]:
         "Goal 1's per-stage inputs (`python deploy/k8s/capacity.py --e2e <this run's json>` prints the "
         "table): each stage's CPU per message it consumed at the reference level; the normaliser's and the "
         "enricher's with the farm pages' extraction and NER swapped for the real pages' (so the model sees "
-        "real pages); the re-check mix from `bench/results/rechecks.json`; the poller's and clustering's "
-        "costs from their READMEs (the harness polls every feed every second, not at a natural rate). "
+        "real pages); the poller's and clustering's costs from their READMEs; the life of an article from "
+        "the model's GDELT-based mix"
+        + (f" ({g['goal1_mix']})" if g.get("goal1_mix") else "")
+        + ". "
         + ", ".join(
             f"{k} {v:.1f}" for k, v in inputs.items() if isinstance(v, float)
         )
