@@ -143,13 +143,15 @@ def _shown(text: str, day: str) -> bool:
     num = rf"0?{d.day}(?:st|nd|rd|th)?"
     named = re.compile(rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+{mon},?\s+{year})\b", re.I)
     return named.search(text) is not None
-#: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19".
+#: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19",
+#: "12.12.2025" (dotted numbers put the day first; slashed ones are ambiguous and not read).
 #: Hand-written: htmldate reads the whole page, not the line under the headline, and
 #: dateparser's `search_dates` costs milliseconds per call and finds "dates" in ordinary words.
 _SHOWN_DATE = re.compile(
     rf"\b(?:{_MONTH}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+{_MONTH.replace('mon', 'mon2')},?\s+(?P<y2>\d{{4}})"
-    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))\b",
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+    r"|(?<![\d.])(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>\d{4})(?![\d.]\d))\b",
     re.I,
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -172,6 +174,8 @@ def _visible_text(tree: HtmlElement) -> str:
 def _date_match(m: re.Match[str]) -> str | None:
     if m["y3"]:
         y, mo, d = int(m["y3"]), int(m["m3"]), int(m["d3"])
+    elif m["y4"]:  # "12.12.2025": dotted numeric dates put the day first
+        y, mo, d = int(m["y4"]), int(m["m4"]), int(m["d4"])
     else:
         mon = (m["mon"] or m["mon2"]).casefold()[:3]
         y, mo, d = int(m["y1"] or m["y2"]), _MONTHS.index(mon) + 1, int(m["d1"] or m["d2"])
@@ -269,6 +273,26 @@ def _page_day(
     return day
 
 
+def _time_near_headline(tree: HtmlElement) -> list[str]:
+    """The `datetime` of the `<time>` element nearest the first `<h1>` in document order, counted
+    in elements (the byline's, just above or below the headline; a tie goes below it), not the
+    page's first one (a menu's or a list of other stories'); empty when there is none."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None:
+        return []
+    before: tuple[int, str] | None = None  # the last <time> above the headline
+    at = -1
+    for i, el in enumerate(tree.iter()):
+        if el is h1:
+            at = i
+        elif el.tag == "time" and (stamp := el.get("datetime")):
+            if at < 0:
+                before = (i, stamp)
+            else:
+                return [stamp] if before is None or i - at <= at - before[0] else [before[1]]
+    return [before[1]] if before is not None else []
+
+
 def read_metadata(tree: HtmlElement, url: str) -> Found:
     """Everything the page says about itself."""
     f = Found()
@@ -335,7 +359,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         if published := parse_date(clean(page_obj.get("datePublished"))):
             prov_d = "json-ld"
     if published is None:
-        for node in tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]:
+        for node in [*_time_near_headline(tree), *tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]]:
             if published := parse_date(str(node)):
                 prov_d = "html"
                 break

@@ -1,0 +1,68 @@
+"""The title and date pass of issue #25: dotted numeric dates in a byline ("12.12.2025"), the
+`<time>` nearest the headline when the page declares no date, and the headline's scorer-neutral
+forms; one test each (or a few cases of one rule)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.normaliser.metadata import byline_date
+
+from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Tax 101 By The Currency editors 12.12.2025 Key takeaways", "2025-12-12"),
+        ("Tax 101 Von Jonas Weber 3.9.2024, 14:05 Uhr", "2024-09-03"),  # day first, unpadded
+    ],
+)
+def test_a_dotted_numeric_byline_date_puts_the_day_first(text: str, day: str) -> None:
+    assert byline_date(text, "Tax 101") == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tax 101 By Jo 12.13.2025 Key takeaways",  # no 13th month: not read as month-first either
+        "Tax 101 Version 10.1.12.2025 released",  # a version number, not a date
+        "Tax 101 Build 1.12.2025.4 notes",
+    ],
+)
+def test_a_dotted_number_that_is_no_day_is_not_a_byline_date(text: str) -> None:
+    assert byline_date(text, "Tax 101") is None
+
+
+def test_a_dotted_byline_date_is_the_publication_when_nothing_is_declared() -> None:
+    found = _meta(_page("<title>Tax 101</title>", "<h1>Tax 101</h1><p>By The editors 12.12.2025</p>"))
+    assert found.published_local == "2025-12-12" and found.provenance["published"] == "html"
+
+
+_SIDEBAR = "".join(
+    f'<li><a href="/n{i}">Other story {i}</a> <time datetime="2025-01-{i + 10:02d}T12:00:00Z">01/{i + 10}/2025</time></li>'
+    for i in range(3)
+)
+
+
+def test_the_time_element_nearest_the_headline_dates_an_undeclared_page() -> None:
+    # a list of other stories with their <time>s comes first in the markup; the byline's <time>
+    # under the headline is the article's ("03/01/2017" itself is ambiguous: not read as text)
+    body = (
+        f"<nav><ul>{_SIDEBAR}</ul></nav><div><p>Newsletter</p><p>Sign up</p></div>"
+        "<article><h1>Candidate Experience</h1>"
+        '<div class="meta"><time datetime="2017-03-01T12:00:00Z">03/01/2017</time> by Jo Roe</div></article>'
+    )
+    found = _meta(_page("<title>Candidate Experience</title>", body))
+    assert found.published_local == "2017-03-01" and found.provenance["published"] == "html"
+
+
+def test_a_time_element_just_above_the_headline_is_nearer_than_a_later_one() -> None:
+    body = (
+        '<article><small><time datetime="2023-10-12T19:38:01Z">10/12/2023</time></small>'
+        "<h1>Skiplagging in relocation</h1><p>Text.</p></article>"
+        + "<p>filler</p>" * 10
+        + f"<aside><ul>{_SIDEBAR}</ul></aside>"
+    )
+    found = _meta(_page("<title>Skiplagging in relocation</title>", body))
+    assert found.published_local == "2023-10-12"
