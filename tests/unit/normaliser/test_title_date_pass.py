@@ -5,10 +5,10 @@ forms; one test each (or a few cases of one rule)."""
 from __future__ import annotations
 
 import pytest
-
 from newswire.normaliser.metadata import byline_date
 
-from tests.unit.normaliser.pages import metadata_of as _meta, rule_page as _page
+from tests.unit.normaliser.pages import metadata_of as _meta
+from tests.unit.normaliser.pages import rule_page as _page
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,38 @@ def test_a_time_element_just_above_the_headline_is_nearer_than_a_later_one() -> 
     )
     found = _meta(_page("<title>Skiplagging in relocation</title>", body))
     assert found.published_local == "2023-10-12"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Tax 101 Publiziert 17. Dezember 2024, 12:17", "2024-12-17"),
+        ("Tax 101 27. Januar 2026 • Gregor Meier", "2026-01-27"),
+        ("Tax 101 Publicerad 23 okt 2025 kl 10.23", "2025-10-23"),
+        ("Tax 101 Publicado el 13 de enero de 2025", "2025-01-13"),
+        ("Tax 101 Publié le 22 novembre 2024", "2024-11-22"),
+        ("Tax 101 16. mrt. 2024 door Jan", "2024-03-16"),
+        ("Tax 101 公開日： 2025/01/31 11:30", "2025-01-31"),
+        ("Tax 101 2025年1月14日 01時28分", "2025-01-14"),
+        ("Tax 101 2024年04月24日23:52 来源", "2024-04-24"),
+    ],
+)
+def test_byline_dates_in_other_languages_and_scripts(text: str, day: str) -> None:
+    assert byline_date(text, "Tax 101") == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tax 101 Marco 12 2025 scored",  # a name is no month
+        "Tax 101 sold 2025/13/01 units",  # no 13th month
+        "Tax 101 see 12025/1/2 and 2025/1/234",  # longer digit runs are no year or day
+    ],
+)
+def test_words_and_numbers_that_are_no_date_are_not_read(text: str) -> None:
+    assert byline_date(text, "Tax 101") is None
+
+
+def test_a_german_byline_date_dates_a_page_that_declares_none() -> None:
+    found = _meta(_page("<title>Tax 101</title>", "<h1>Tax 101</h1><p>Von Jonas Weber, 3. März 2025</p>"))
+    assert found.published_local == "2025-03-03" and found.provenance["published"] == "html"

@@ -19,7 +19,6 @@ from newswire.contracts.articles import Provenance
 from newswire.normaliser.authors import read_authors
 from newswire.normaliser.markup import (
     _ARTICLE_TYPES,
-    _MONTH,
     _jsonld_objects,
     _text_of,
     _types,
@@ -33,6 +32,7 @@ from newswire.normaliser.titles import (
     section_names,
     site_names,
 )
+from newswire.normaliser.vocabulary import MONTH_NUMBERS
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
@@ -144,17 +144,20 @@ def _shown(text: str, day: str) -> bool:
     named = re.compile(rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+{mon},?\s+{year})\b", re.I)
     return named.search(text) is not None
 #: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19",
-#: "12.12.2025" (dotted numbers put the day first; slashed ones are ambiguous and not read).
+#: "12.12.2025" (dotted numbers put the day first; slashed ones are ambiguous and not read), with
+#: month names in the languages of `vocabulary` ("17. Dezember 2024", "13 de enero de 2025",
+#: "23 okt 2025"), and year first with slashes or CJK marks ("2025/01/31", "2025年1月14日").
 #: Hand-written: htmldate reads the whole page, not the line under the headline, and
 #: dateparser's `search_dates` costs milliseconds per call and finds "dates" in ordinary words.
+_MONTH_WORD = "|".join(sorted((re.escape(m) for m in MONTH_NUMBERS), key=len, reverse=True))
 _SHOWN_DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+{_MONTH.replace('mon', 'mon2')},?\s+(?P<y2>\d{{4}})"
+    rf"\b(?:(?P<mon>{_MONTH_WORD})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:de\s+)?(?P<mon2>{_MONTH_WORD})\.?,?\s+(?:de\s+)?(?P<y2>\d{{4}})"
     r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
-    r"|(?<![\d.])(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>\d{4})(?![\d.]\d))\b",
+    r"|(?<![\d.])(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>\d{4})(?![\d.]\d))\b"
+    r"|(?<![\d/])(?P<y5>\d{4})(?:/|年\s?)(?P<m5>\d{1,2})(?:/|月\s?)(?P<d5>\d{1,2})(?:日|(?![\d/]))",
     re.I,
 )
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: How far after the headline (characters of visible text) a byline date is looked for.
 BYLINE_WINDOW = 350
 #: How far before the headline a byline date may end when none follows the headline.
@@ -176,9 +179,10 @@ def _date_match(m: re.Match[str]) -> str | None:
         y, mo, d = int(m["y3"]), int(m["m3"]), int(m["d3"])
     elif m["y4"]:  # "12.12.2025": dotted numeric dates put the day first
         y, mo, d = int(m["y4"]), int(m["m4"]), int(m["d4"])
+    elif m["y5"]:
+        y, mo, d = int(m["y5"]), int(m["m5"]), int(m["d5"])
     else:
-        mon = (m["mon"] or m["mon2"]).casefold()[:3]
-        y, mo, d = int(m["y1"] or m["y2"]), _MONTHS.index(mon) + 1, int(m["d1"] or m["d2"])
+        y, mo, d = int(m["y1"] or m["y2"]), MONTH_NUMBERS[(m["mon"] or m["mon2"]).casefold()], int(m["d1"] or m["d2"])
     try:
         return datetime(y, mo, d).date().isoformat() if 1990 <= y <= 2100 else None
     except ValueError:
