@@ -1,6 +1,6 @@
 """The title and date pass of issue #25: dotted numeric dates in a byline ("12.12.2025"), the
-`<time>` nearest the headline when the page declares no date, and the headline's scorer-neutral
-forms; one test each (or a few cases of one rule)."""
+`<time>` nearest the headline when the page declares no date, byline dates with month names in
+other languages and year-first slashed or CJK dates; one test each (or a few cases of one rule)."""
 
 from __future__ import annotations
 
