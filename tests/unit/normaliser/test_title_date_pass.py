@@ -5,7 +5,7 @@ other languages and year-first slashed or CJK dates; one test each (or a few cas
 from __future__ import annotations
 
 import pytest
-from newswire.normaliser.metadata import byline_date
+from newswire.normaliser.metadata import _shown, byline_date
 
 from tests.unit.normaliser.pages import metadata_of as _meta
 from tests.unit.normaliser.pages import rule_page as _page
@@ -101,3 +101,22 @@ def test_words_and_numbers_that_are_no_date_are_not_read(text: str) -> None:
 def test_a_german_byline_date_dates_a_page_that_declares_none() -> None:
     found = _meta(_page("<title>Tax 101</title>", "<h1>Tax 101</h1><p>Von Jonas Weber, 3. März 2025</p>"))
     assert found.published_local == "2025-03-03" and found.provenance["published"] == "html"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Von Jonas Weber 17. Dezember 2024, 12:17 Uhr",
+        "Publicado el 17 de diciembre de 2024",
+        "Publié le 17 déc. 2024",
+        "Publicerad 17 dec 2024",
+        "公開日： 2024/12/17 11:30",
+        "2024年12月17日 01時28分",
+        "Posted Dec. 17th, 2024",
+    ],
+)
+def test_a_declared_day_printed_in_another_language_is_shown(text: str) -> None:
+    # a declared date the page prints is trusted, not second-guessed by reading the whole page
+    assert _shown(text, "2024-12-17")
+    assert not _shown(text, "2024-12-18")
+    assert not _shown(text, "2024-11-17")

@@ -123,8 +123,10 @@ def parse_date(raw: str | None) -> tuple[datetime, str] | None:
 
 def _shown(text: str, day: str) -> bool:
     """Whether the page's visible `text` states the date `day` (YYYY-MM-DD) in a common form:
-    numeric (day or month first, ISO) or with the month's name, full or abbreviated, with or
-    without a dot, zero-padded day or ordinal suffix ("Dec. 09, 2025", "9th December 2025")."""
+    numeric (day or month first, ISO, year first with slashes or CJK marks) or with the month's
+    name in English or another language of `vocabulary`, full or abbreviated, with or without a
+    dot, zero-padded day or ordinal suffix ("Dec. 09, 2025", "9th December 2025", "9. Dezember
+    2025", "9 de diciembre de 2025", "2025年12月9日")."""
     try:
         d = datetime.strptime(day, "%Y-%m-%d")
     except ValueError:
@@ -138,10 +140,15 @@ def _shown(text: str, day: str) -> bool:
     }
     if any(form in text for form in forms):
         return True
-    month = d.strftime("%B").casefold()
-    mon = rf"(?:{month}|{month[:3]}{'t' if month.startswith('sep') else ''}?\.?)"
+    # the month by any of its names in `vocabulary` ("Dec.", "Dezember", "décembre", "dic")
+    names = "|".join(sorted((re.escape(n) for n, k in MONTH_NUMBERS.items() if k == d.month), key=len, reverse=True))
+    mon = rf"(?:{names})\.?"
     num = rf"0?{d.day}(?:st|nd|rd|th)?"
-    named = re.compile(rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+{mon},?\s+{year})\b", re.I)
+    named = re.compile(
+        rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+(?:de\s+)?{mon},?\s+(?:de\s+)?{year})\b"
+        rf"|(?<!\d){year}(?:/|年\s?)0?{d.month}(?:/|月\s?)0?{d.day}(?!\d)",
+        re.I,
+    )
     return named.search(text) is not None
 #: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19",
 #: "12.12.2025" (dotted numbers put the day first; slashed ones are ambiguous and not read), with
