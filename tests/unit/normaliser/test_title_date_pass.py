@@ -120,3 +120,29 @@ def test_a_declared_day_printed_in_another_language_is_shown(text: str) -> None:
     assert _shown(text, "2024-12-17")
     assert not _shown(text, "2024-12-18")
     assert not _shown(text, "2024-11-17")
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Veröffentlicht am 13. Mai 2026 um 15:44", "2026-05-13"),
+        ("Publié le 22 novembre 2024", "2024-11-22"),
+        ("Publicerad 23 okt 2025 kl 10.23", "2025-10-23"),
+    ],
+)
+def test_a_publication_label_in_another_language_states_the_date(line: str, day: str) -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2024-02-11T10:00:00Z">',
+        f"<h1>Hantavirus an Bord</h1><p>Aktualisiert 1. Juni 2026</p><p>{line}</p>",
+    )
+    found = _meta(html)
+    assert found.published_local == day and found.provenance["published"] == "html"
+
+
+def test_stand_is_no_publication_label() -> None:
+    # German "Stand:" gives the state of a page (often its update), not its publication
+    html = _page(
+        '<meta property="article:published_time" content="2024-02-11T10:00:00Z">',
+        "<h1>Hantavirus an Bord</h1><p>Stand: 13. Mai 2026</p><p>11. Februar 2024</p>",
+    )
+    assert _meta(html).published_local != "2026-05-13"

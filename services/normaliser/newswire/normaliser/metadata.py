@@ -32,7 +32,7 @@ from newswire.normaliser.titles import (
     section_names,
     site_names,
 )
-from newswire.normaliser.vocabulary import MONTH_NUMBERS
+from newswire.normaliser.vocabulary import LANGUAGES, MONTH_NUMBERS
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
@@ -223,8 +223,14 @@ def byline_date(text: str, headline: str | None) -> str | None:
 
 
 #: Words that introduce the publication date in a byline ("Published on", "Posted:").
+#: The same labels in the other languages of `vocabulary` ("Veröffentlicht am", "Publié le",
+#: "Publicado el"), not "Stand" (German "as of": an update as often as not).
+_PUBLISHED_ABROAD = "|".join(
+    cue for lang, words in LANGUAGES.items() if lang != "en" for cue in words.published if cue != "stand"
+)
 _PUBLISHED_CUE = re.compile(
-    r"\b(?:originally published|first published|date published|publish(?:ed)? date|published|posted)\b"
+    r"\b(?:originally published|first published|date published|publish(?:ed)? date|published|posted"
+    rf"|{_PUBLISHED_ABROAD})\b"
     r"\s*(?:on|at)?\s*[:\-\u2013|]?\s*$",
     re.I,
 )
