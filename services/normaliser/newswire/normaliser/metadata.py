@@ -19,7 +19,6 @@ from newswire.contracts.articles import Provenance
 from newswire.normaliser.authors import read_authors
 from newswire.normaliser.markup import (
     _ARTICLE_TYPES,
-    _MONTH,
     _jsonld_objects,
     _text_of,
     _types,
@@ -33,6 +32,7 @@ from newswire.normaliser.titles import (
     section_names,
     site_names,
 )
+from newswire.normaliser.vocabulary import LANGUAGES, MONTH_NUMBERS
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "article:published", "datepublished",
@@ -123,8 +123,10 @@ def parse_date(raw: str | None) -> tuple[datetime, str] | None:
 
 def _shown(text: str, day: str) -> bool:
     """Whether the page's visible `text` states the date `day` (YYYY-MM-DD) in a common form:
-    numeric (day or month first, ISO) or with the month's name, full or abbreviated, with or
-    without a dot, zero-padded day or ordinal suffix ("Dec. 09, 2025", "9th December 2025")."""
+    numeric (day or month first, ISO, year first with slashes or CJK marks) or with the month's
+    name in English or another language of `vocabulary`, full or abbreviated, with or without a
+    dot, zero-padded day or ordinal suffix ("Dec. 09, 2025", "9th December 2025", "9. Dezember
+    2025", "9 de diciembre de 2025", "2025年12月9日")."""
     try:
         d = datetime.strptime(day, "%Y-%m-%d")
     except ValueError:
@@ -138,21 +140,31 @@ def _shown(text: str, day: str) -> bool:
     }
     if any(form in text for form in forms):
         return True
-    month = d.strftime("%B").casefold()
-    mon = rf"(?:{month}|{month[:3]}{'t' if month.startswith('sep') else ''}?\.?)"
+    # the month by any of its names in `vocabulary` ("Dec.", "Dezember", "décembre", "dic")
+    names = "|".join(sorted((re.escape(n) for n, k in MONTH_NUMBERS.items() if k == d.month), key=len, reverse=True))
+    mon = rf"(?:{names})\.?"
     num = rf"0?{d.day}(?:st|nd|rd|th)?"
-    named = re.compile(rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+{mon},?\s+{year})\b", re.I)
+    named = re.compile(
+        rf"\b(?:{mon}\s+{num},?\s+{year}|{num}\.?\s+(?:de\s+)?{mon},?\s+(?:de\s+)?{year})\b"
+        rf"|(?<!\d){year}(?:/|年\s?)0?{d.month}(?:/|月\s?)0?{d.day}(?!\d)",
+        re.I,
+    )
     return named.search(text) is not None
-#: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19".
+#: A date as bylines print it: "March 9, 2026", "Dec 18 2025", "12 November 2025", "2025-12-19",
+#: "12.12.2025" (dotted numbers put the day first; slashed ones are ambiguous and not read), with
+#: month names in the languages of `vocabulary` ("17. Dezember 2024", "13 de enero de 2025",
+#: "23 okt 2025"), and year first with slashes or CJK marks ("2025/01/31", "2025年1月14日").
 #: Hand-written: htmldate reads the whole page, not the line under the headline, and
 #: dateparser's `search_dates` costs milliseconds per call and finds "dates" in ordinary words.
+_MONTH_WORD = "|".join(sorted((re.escape(m) for m in MONTH_NUMBERS), key=len, reverse=True))
 _SHOWN_DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+{_MONTH.replace('mon', 'mon2')},?\s+(?P<y2>\d{{4}})"
-    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))\b",
+    rf"\b(?:(?P<mon>{_MONTH_WORD})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:de\s+)?(?P<mon2>{_MONTH_WORD})\.?,?\s+(?:de\s+)?(?P<y2>\d{{4}})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+    r"|(?<![\d.])(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>\d{4})(?![\d.]\d))\b"
+    r"|(?<![\d/])(?P<y5>\d{4})(?:/|年\s?)(?P<m5>\d{1,2})(?:/|月\s?)(?P<d5>\d{1,2})(?:日|(?![\d/]))",
     re.I,
 )
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: How far after the headline (characters of visible text) a byline date is looked for.
 BYLINE_WINDOW = 350
 #: How far before the headline a byline date may end when none follows the headline.
@@ -172,9 +184,12 @@ def _visible_text(tree: HtmlElement) -> str:
 def _date_match(m: re.Match[str]) -> str | None:
     if m["y3"]:
         y, mo, d = int(m["y3"]), int(m["m3"]), int(m["d3"])
+    elif m["y4"]:  # "12.12.2025": dotted numeric dates put the day first
+        y, mo, d = int(m["y4"]), int(m["m4"]), int(m["d4"])
+    elif m["y5"]:
+        y, mo, d = int(m["y5"]), int(m["m5"]), int(m["d5"])
     else:
-        mon = (m["mon"] or m["mon2"]).casefold()[:3]
-        y, mo, d = int(m["y1"] or m["y2"]), _MONTHS.index(mon) + 1, int(m["d1"] or m["d2"])
+        y, mo, d = int(m["y1"] or m["y2"]), MONTH_NUMBERS[(m["mon"] or m["mon2"]).casefold()], int(m["d1"] or m["d2"])
     try:
         return datetime(y, mo, d).date().isoformat() if 1990 <= y <= 2100 else None
     except ValueError:
@@ -208,8 +223,14 @@ def byline_date(text: str, headline: str | None) -> str | None:
 
 
 #: Words that introduce the publication date in a byline ("Published on", "Posted:").
+#: The same labels in the other languages of `vocabulary` ("Veröffentlicht am", "Publié le",
+#: "Publicado el"), not "Stand" (German "as of": an update as often as not).
+_PUBLISHED_ABROAD = "|".join(
+    cue for lang, words in LANGUAGES.items() if lang != "en" for cue in words.published if cue != "stand"
+)
 _PUBLISHED_CUE = re.compile(
-    r"\b(?:originally published|first published|date published|publish(?:ed)? date|published|posted)\b"
+    r"\b(?:originally published|first published|date published|publish(?:ed)? date|published|posted"
+    rf"|{_PUBLISHED_ABROAD})\b"
     r"\s*(?:on|at)?\s*[:\-\u2013|]?\s*$",
     re.I,
 )
@@ -267,6 +288,26 @@ def _page_day(
         if other is not None and zoned and abs((other[0] - value).total_seconds()) <= 120:
             return other[1]
     return day
+
+
+def _time_near_headline(tree: HtmlElement) -> list[str]:
+    """The `datetime` of the `<time>` element nearest the first `<h1>` in document order, counted
+    in elements (the byline's, just above or below the headline; a tie goes below it), not the
+    page's first one (a menu's or a list of other stories'); empty when there is none."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None:
+        return []
+    before: tuple[int, str] | None = None  # the last <time> above the headline
+    at = -1
+    for i, el in enumerate(tree.iter()):
+        if el is h1:
+            at = i
+        elif el.tag == "time" and (stamp := el.get("datetime")):
+            if at < 0:
+                before = (i, stamp)
+            else:
+                return [stamp] if before is None or i - at <= at - before[0] else [before[1]]
+    return [before[1]] if before is not None else []
 
 
 def read_metadata(tree: HtmlElement, url: str) -> Found:
@@ -335,7 +376,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         if published := parse_date(clean(page_obj.get("datePublished"))):
             prov_d = "json-ld"
     if published is None:
-        for node in tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]:
+        for node in [*_time_near_headline(tree), *tree.xpath('//*[@itemprop="datePublished"]/@datetime | //time[@datetime]/@datetime')[:3]]:
             if published := parse_date(str(node)):
                 prov_d = "html"
                 break

@@ -144,3 +144,40 @@ def furniture_for(language: str | None) -> tuple[Furniture, ...]:
     code = language.casefold().split("-")[0]
     own = LANGUAGES.get(ALIASES.get(code, code))
     return (ENGLISH,) if own is None or own is ENGLISH else (ENGLISH, own)
+
+
+def _month_numbers() -> dict[str, int]:
+    """Month names (casefolded) -> month number, for dates printed in bylines: English and the
+    languages above, in full and abbreviated (an abbreviation, the first three letters of a
+    name or a common longer cut, is kept only where it names one month in every language:
+    "jui" is French June and July, so it is left out)."""
+    full: list[tuple[str, ...]] = [
+        ("january", "januar", "jänner", "janvier", "enero", "gennaio", "janeiro", "januari"),
+        ("february", "februar", "février", "febrero", "febbraio", "fevereiro", "februari"),
+        ("march", "märz", "mars", "marzo", "março", "maart", "marts"),
+        ("april", "avril", "abril", "aprile"),
+        ("may", "mai", "mayo", "maggio", "maio", "mei", "maj"),
+        ("june", "juni", "juin", "junio", "giugno", "junho"),
+        ("july", "juli", "juillet", "julio", "luglio", "julho"),
+        ("august", "août", "agosto", "augustus", "augusti"),
+        ("september", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
+        ("october", "oktober", "octobre", "octubre", "ottobre", "outubro"),
+        ("november", "novembre", "noviembre", "novembro"),
+        ("december", "dezember", "décembre", "diciembre", "dicembre", "dezembro", "desember"),
+    ]
+    out: dict[str, int] = {}
+    cuts: dict[str, set[int]] = {}
+    for number, names in enumerate(full, start=1):
+        for name in names:
+            out[name] = number
+            cuts.setdefault(name[:3], set()).add(number)
+    for cut, numbers in cuts.items():
+        if len(numbers) == 1 and cut not in out:
+            out[cut] = numbers.pop()
+    out.pop("maa", None)  # Dutch abbreviates maart "mrt"
+    out.update({"sept": 9, "janv": 1, "févr": 2, "juil": 7, "mrt": 3})
+    return out
+
+
+#: Month names and abbreviations of the languages above and English -> month number.
+MONTH_NUMBERS = _month_numbers()
