@@ -174,6 +174,30 @@ def test_no_region_no_fingerprint_no_shortcut() -> None:
     assert region_fingerprint(tree, []) is None
 
 
+def test_a_line_with_a_bit_left_out_is_found_word_by_word() -> None:
+    """An extractor may leave a bit out of the middle of a line (a footnote mark, a link's text):
+    the line is found word by word, in order, within a short span, and the region still holds
+    every word of it; a line whose words are far apart or out of order is not."""
+    from newswire.normaliser.extract import parse_html
+    from newswire.normaliser.fingerprint import body_region
+
+    html = (
+        "<html><body><nav>Menu Home World Sport</nav><div class='story'>"
+        "<p>The council voted<sup>[1]</sup> on Tuesday to close the old bridge.</p>"
+        "<p>Traffic will move to the ring road from May.</p></div>"
+        "<footer>Tuesday bridge close council voted</footer></body></html>"
+    )
+    tree = parse_html(html)
+    assert tree is not None
+    lines = ["The council voted on Tuesday to close the old bridge.", "Traffic will move to the ring road from May."]
+    region = body_region(tree, lines)
+    assert region is not None and region.get("class") == "story"
+    # the words out of order (only found by jumping back and forth): no region
+    assert body_region(tree, ["bridge old the close to Tuesday on voted council The"]) is None
+    # a single word is never found in pieces
+    assert body_region(tree, ["Tuesdays"]) is None
+
+
 def fetched(html: str, fp: PageFingerprint | None, **update: object) -> FetchedPage:
     base = FetchedPage(
         article_id=article_id(URL), requested_url=URL, final_url=URL, reason="recheck", outcome="ok",

@@ -227,16 +227,52 @@ def body_region(tree: HtmlElement, lines: Iterable[str]) -> HtmlElement | None:
         key = _NOT_WORD.sub("", line)
         if not key:
             continue
-        pos = text.find(key, cursor)
-        if pos < 0:
-            pos = text.find(key)
-        if pos < 0:
+        span = _find_line(text, line, key, cursor)
+        if span is None:
             return None
+        pos, end = span
         first = bisect_right(starts, pos) - 1
-        last = bisect_right(starts, pos + len(key) - 1) - 1
+        last = bisect_right(starts, end - 1) - 1
         found.extend(owners[first:last + 1])
-        cursor = pos + len(key)
+        cursor = end
     return _lowest_common(found) if found else None
+
+
+#: A line found word by word may spread over at most this many times its own length (plus slack).
+_SCATTER = 2
+_SCATTER_SLACK = 200
+_SCATTER_TRIES = 20
+
+
+def _find_line(text: str, line: str, key: str, cursor: int) -> tuple[int, int] | None:
+    """Where a body line is in the page's text: whole (after `cursor` where possible), or else
+    word by word in order within a short span, as when the extractor left out a bit in the middle
+    of a line (a footnote mark, a link's text, a table cell). Every word of the line is then
+    inside the span, so the region's digest still covers the whole line."""
+    pos = text.find(key, cursor)
+    if pos < 0:
+        pos = text.find(key)
+    if pos >= 0:
+        return pos, pos + len(key)
+    words = [w for w in (_NOT_WORD.sub("", w) for w in line.split()) if w]
+    if len(words) < 2:
+        return None
+    limit = _SCATTER * len(key) + _SCATTER_SLACK
+    for origin in (cursor, 0):
+        start = text.find(words[0], origin)
+        for _ in range(_SCATTER_TRIES):
+            if start < 0:
+                break
+            end = start + len(words[0])
+            for word in words[1:]:
+                at = text.find(word, end, start + limit)
+                if at < 0:
+                    break
+                end = at + len(word)
+            else:
+                return start, end
+            start = text.find(words[0], start + 1)
+    return None
 
 
 # -- the locator --------------------------------------------------------------------------------
