@@ -1,13 +1,15 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
 share bars, "read more" lines, reading times ("5 min read"), image credits and captions ending
 in one, byline dates on a line of their own, a trailing block of links to other articles,
-widget residue at the ends of the body, text written twice on one line and the headline
-repeated as the first line. Rules are about the *form* of a line, never about a site or a
+widget residue at the ends of the body, text written twice on one line, a long line the body
+repeats (a placeholder for each embed, a teaser shown twice) and the headline repeated as the
+first line. Rules are about the *form* of a line, never about a site or a
 page template."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from statistics import median
 
@@ -145,6 +147,34 @@ _BYLINE_LINE = re.compile(
     rf"(?:\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\boch\b)\s*{_NAME}){{0,3}}\s*$",
     re.I,
 )
+#: A line of at least this many words that the body holds more than once is kept once (a teaser,
+#: a pull quote or a subscription box rendered twice): an article says a sentence once ...
+REPEAT_MIN_WORDS = 8
+#: ... and one held this many times or more goes altogether: it is a template's placeholder (an
+#: embed blocked by the consent settings, "This advertisement has not loaded yet ..." between
+#: the paragraphs), not the article's text.
+PLACEHOLDER_REPEATS = 4
+
+
+def drop_repeats(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Lines of REPEAT_MIN_WORDS words or more kept once when the body repeats them, and left
+    out when it holds them PLACEHOLDER_REPEATS times or more; short lines (a list's or a table's
+    labels: "Pros", "Price: $20") may repeat by design and stay."""
+    counts = Counter(lines)
+    if not counts or max(counts.values()) < 2:
+        return lines
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in lines:
+        n = counts[line]
+        if n >= 2 and len(line.split()) >= REPEAT_MIN_WORDS:
+            if n >= PLACEHOLDER_REPEATS or line in seen:
+                continue
+            seen.add(line)
+        out.append(line)
+    return tuple(out)
+
+
 #: A kicker glued before the headline in the body's first line is at most this many words.
 KICKER_WORDS = 6
 
@@ -161,10 +191,11 @@ def _is_headline_line(folded: str, folded_title: str) -> bool:
 
 def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None = None) -> tuple[str, ...]:
     """Lines with boilerplate (in English and the page's `language`) removed, doubled lines
-    halved, residue at the ends, a leading headline and a byline before the story dropped."""
+    halved, repeated long lines kept once (or left out, `drop_repeats`), residue at the ends, a
+    leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
-    for line in lines:
+    for line in drop_repeats(lines):
         line = _doubled(line) or line
         if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue

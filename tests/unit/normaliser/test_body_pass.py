@@ -1,0 +1,39 @@
+"""The body pass of issue #25: rules of news pages measured on both dev sets and their halves."""
+
+from __future__ import annotations
+
+from newswire.normaliser.cleanup import clean_lines, drop_repeats
+from newswire.normaliser.logic import extract
+
+STORY = tuple(
+    f"Sentence {i} of the story tells the council's decision on the new tram line in detail." for i in range(6)
+)
+PLACEHOLDER = "Your privacy settings prevent loading and showing all external content such as graphics and tables."
+TEASER = "The mayor's plan for the tram line would cost the city more than it has said so far."
+
+
+def test_a_placeholder_repeated_between_paragraphs_goes_altogether() -> None:
+    lines = (STORY[0], PLACEHOLDER, STORY[1], PLACEHOLDER, STORY[2], PLACEHOLDER, STORY[3], PLACEHOLDER, STORY[4])
+    assert clean_lines(lines, None, "en") == STORY[:5]
+
+
+def test_a_long_line_shown_twice_is_kept_once_where_it_first_stands() -> None:
+    lines = (TEASER, STORY[0], STORY[1], TEASER, STORY[2])
+    assert drop_repeats(lines) == (TEASER, STORY[0], STORY[1], STORY[2])
+
+
+def test_short_lines_repeat_by_design_and_stay() -> None:
+    lines = ("Pros", "Cheap to run", "Cons", "Slow", "Pros", "Quiet", "Cons", "Heavy", "Pros", "Cons", "Pros")
+    assert drop_repeats(lines) == lines
+
+
+def test_a_page_with_an_embed_placeholder_per_chart_loses_only_the_placeholders() -> None:
+    parts = []
+    for i, sentence in enumerate(STORY):
+        parts.append(f"<p>{sentence}</p>")
+        if i < 5:
+            parts.append(f'<div class="embed"><p>{PLACEHOLDER}</p></div>')
+    html = f"<html><head><title>Tram line</title></head><body><article><h1>Tram line</h1>{''.join(parts)}</article></body></html>"
+    ex = extract(html, "https://news.example.com/city/tram-line")
+    assert ex is not None
+    assert ex.paragraphs == STORY
