@@ -37,3 +37,19 @@ def test_a_page_with_an_embed_placeholder_per_chart_loses_only_the_placeholders(
     ex = extract(html, "https://news.example.com/city/tram-line")
     assert ex is not None
     assert ex.paragraphs == STORY
+
+
+def test_agency_photo_credits_alone_on_a_line_go_in_any_language() -> None:
+    credits = ("STR/AFP via Getty Images", "Noel Celis/Getty Images", "Keystone/The White House via AP/Adam Schultz",
+               "Long Wei/Costfoto/Barcroft Media via Getty Images", "Marijan Murat/dpa")
+    lines = STORY[:2] + credits + STORY[2:4]
+    assert clean_lines(lines, None, "de") == STORY[:4]
+
+
+def test_a_sentence_naming_an_agency_or_a_slash_stays() -> None:
+    lines = (
+        "The photo agency AFP/Getty said on Monday it would appeal the court's ruling.",
+        "Reuters reported that the deal was worth $2bn, citing two people familiar with it.",
+        "Turnout in the 18/19 season was the highest since AP records began",
+    )
+    assert clean_lines(lines, None, "en") == lines

@@ -1,6 +1,6 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
-share bars, "read more" lines, reading times ("5 min read"), image credits and captions ending
-in one, byline dates on a line of their own, a trailing block of links to other articles,
+share bars, "read more" lines, reading times ("5 min read"), image credits (also an agency's
+"Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a trailing block of links to other articles,
 widget residue at the ends of the body, text written twice on one line, a long line the body
 repeats (a placeholder for each embed, a teaser shown twice) and the headline repeated as the
 first line. Rules are about the *form* of a line, never about a site or a
@@ -51,6 +51,14 @@ _DATE_LINE = re.compile(
 _CAPTION_CREDIT = re.compile(
     r"(?:\b(?:photo|image|picture)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
     r"|\b(?:photo|image)\s+(?:by|courtesy\s+of))\s*(?:[^\s.!?:]+\s*){1,5}\.?\)?\s*$",
+    re.I,
+)
+#: A photo credit alone on a line, in the agencies' "Photographer/Agency" form ("STR/AFP via Getty
+#: Images", "Noel Celis/Getty Images", "Keystone/The White House via AP/Adam Schultz"): the
+#: caption's credit, in any language, never a sentence of the article.
+_AGENCY_CREDIT = re.compile(
+    r"^(?!(?:\S+\s+){10})(?=.*\b(?:getty\s+images|afp|ap|reuters|dpa|picture[\s-]alliance|keystone|imago|epa"
+    r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|\bvia\s+getty\s+images\W*$",
     re.I,
 )
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:").
@@ -107,7 +115,7 @@ def is_boilerplate(line: str, language: str | None = None) -> bool:
     English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()):
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _AGENCY_CREDIT.search(line.strip()):
         return True
     return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
 
