@@ -53,3 +53,15 @@ def test_a_sentence_naming_an_agency_or_a_slash_stays() -> None:
         "Turnout in the 18/19 season was the highest since AP records began",
     )
     assert clean_lines(lines, None, "en") == lines
+
+
+def test_a_video_card_goes_with_its_teaser() -> None:
+    glued = "The council's debate on the tram line, filmed on Monday evening. 18.04.2024 | 0:21 min"
+    card = ("Residents explain why they oppose the new depot near the park.", "05.09.2024 | 2:03 min")
+    lines = STORY[:2] + (glued,) + STORY[2:4] + card + STORY[4:]
+    assert clean_lines(lines, None, "de") == STORY
+
+
+def test_times_and_dates_inside_the_story_stay() -> None:
+    lines = STORY[:2] + ("The vote was set for 18.04.2024 at 10:30, the clerk said.", "Kick-off | 20:45") + STORY[2:]
+    assert clean_lines(lines, None, "en") == lines

@@ -1,10 +1,10 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
 share bars, "read more" lines, reading times ("5 min read"), image credits (also an agency's
-"Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a trailing block of links to other articles,
-widget residue at the ends of the body, text written twice on one line, a long line the body
-repeats (a placeholder for each embed, a teaser shown twice) and the headline repeated as the
-first line. Rules are about the *form* of a line, never about a site or a
-page template."""
+"Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a
+trailing block of links to other articles, widget residue at the ends of the body, text written
+twice on one line, a long line the body repeats (a placeholder for each embed, a teaser shown
+twice), a video's card (its teaser and "date | running time" stamp) and the headline repeated as
+the first line. Rules are about the *form* of a line, never about a site or a page template."""
 
 from __future__ import annotations
 
@@ -183,6 +183,30 @@ def drop_repeats(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: A video's date and running time ending a line ("... beschlossen. 18.04.2024 | 0:21 min",
+#: "05.09.2024 | 2:03 min"): a teaser for a video, whose text the player's card shows above it.
+_VIDEO_STAMP = re.compile(
+    r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2})\s*\|\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:min|h)?\W*$"
+)
+#: A video card's text above its stamp is at most this many words (a teaser, not the article's prose).
+VIDEO_TEASER_WORDS = 40
+
+
+def drop_video_teasers(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Lines ending in a video's date and running time, and the teaser above a stamp that stands
+    alone on its line: a video card, not the article."""
+    if not any(_VIDEO_STAMP.search(line) for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if _VIDEO_STAMP.search(line):
+            if _VIDEO_STAMP.match(line.strip()) and out and len(out[-1].split()) <= VIDEO_TEASER_WORDS:
+                out.pop()
+            continue
+        out.append(line)
+    return tuple(out)
+
+
 #: A kicker glued before the headline in the body's first line is at most this many words.
 KICKER_WORDS = 6
 
@@ -199,11 +223,11 @@ def _is_headline_line(folded: str, folded_title: str) -> bool:
 
 def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None = None) -> tuple[str, ...]:
     """Lines with boilerplate (in English and the page's `language`) removed, doubled lines
-    halved, repeated long lines kept once (or left out, `drop_repeats`), residue at the ends, a
+    halved, repeated long lines kept once (or left out, `drop_repeats`), video cards, residue at the ends, a
     leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
-    for line in drop_repeats(lines):
+    for line in drop_repeats(drop_video_teasers(lines)):
         line = _doubled(line) or line
         if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue
