@@ -65,3 +65,14 @@ def test_a_video_card_goes_with_its_teaser() -> None:
 def test_times_and_dates_inside_the_story_stay() -> None:
     lines = STORY[:2] + ("The vote was set for 18.04.2024 at 10:30, the clerk said.", "Kick-off | 20:45") + STORY[2:]
     assert clean_lines(lines, None, "en") == lines
+
+
+def test_a_most_popular_block_after_the_story_is_cut() -> None:
+    teasers = (
+        "The GOP Primary Debate Was a Tedious Mess",
+        "Two rivals clearly despise each other, but neither emerged as the obvious number two.",
+        "Can a European Law Inspire US Tech Regulation?",
+        "The effect of these laws is going to be felt well beyond the borders of Europe.",
+    )
+    for heading in ("Popular", "Most popular", "Most Read", "Trending now"):
+        assert clean_lines(STORY + (heading,) + teasers, None, "en") == STORY

@@ -61,9 +61,11 @@ _AGENCY_CREDIT = re.compile(
     r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|\bvia\s+getty\s+images\W*$",
     re.I,
 )
-#: The heading of a block of links to other articles ("Read This Next", "You might also like:").
+#: The heading of a block of links to other articles ("Read This Next", "You might also like:",
+#: "Most popular", "Trending now").
 _RELATED_HEADING = re.compile(
     r"^\W*(?:read\s+this\s+next|you\s+(?:may|might)\s+also\s+(?:like|enjoy)|up\s+next"
+    r"|(?:most\s+)?popular|most\s+read|trending(?:\s+now)?"
     r"|related\s+(?:content|posts?|articles?|stories|reads|reading)"
     r"|recommended\s+(?:for\s+you|reading|articles|posts|stories))\W*$",
     re.I,
