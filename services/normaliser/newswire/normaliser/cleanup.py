@@ -61,6 +61,14 @@ _AGENCY_CREDIT = re.compile(
     r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|\bvia\s+getty\s+images\W*$",
     re.I,
 )
+
+
+def _agency_credit(line: str) -> bool:
+    """Whether a line is an agency's photo credit (`_AGENCY_CREDIT`); the regular expression only
+    runs on short lines with a slash or "via" in them (it is a scan of every line otherwise)."""
+    return len(line) <= 160 and ("/" in line or " via " in line) and bool(_AGENCY_CREDIT.search(line.strip()))
+
+
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:",
 #: "Most popular", "Trending now").
 _RELATED_HEADING = re.compile(
@@ -117,7 +125,7 @@ def is_boilerplate(line: str, language: str | None = None) -> bool:
     English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _AGENCY_CREDIT.search(line.strip()):
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line):
         return True
     return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
 
@@ -197,11 +205,11 @@ VIDEO_TEASER_WORDS = 40
 def drop_video_teasers(lines: tuple[str, ...]) -> tuple[str, ...]:
     """Lines ending in a video's date and running time, and the teaser above a stamp that stands
     alone on its line: a video card, not the article."""
-    if not any(_VIDEO_STAMP.search(line) for line in lines):
+    if not any("|" in line and _VIDEO_STAMP.search(line) for line in lines):
         return lines
     out: list[str] = []
     for line in lines:
-        if _VIDEO_STAMP.search(line):
+        if "|" in line and _VIDEO_STAMP.search(line):
             if _VIDEO_STAMP.match(line.strip()) and out and len(out[-1].split()) <= VIDEO_TEASER_WORDS:
                 out.pop()
             continue
