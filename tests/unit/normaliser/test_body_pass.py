@@ -51,6 +51,7 @@ def test_a_sentence_naming_an_agency_or_a_slash_stays() -> None:
         "The photo agency AFP/Getty said on Monday it would appeal the court's ruling.",
         "Reuters reported that the deal was worth $2bn, citing two people familiar with it.",
         "Turnout in the 18/19 season was the highest since AP records began",
+        "The photo of the mayor was later distributed to the newspapers via Getty Images.",
     )
     assert clean_lines(lines, None, "en") == lines
 

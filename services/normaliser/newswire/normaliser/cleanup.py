@@ -57,8 +57,8 @@ _CAPTION_CREDIT = re.compile(
 #: Images", "Noel Celis/Getty Images", "Keystone/The White House via AP/Adam Schultz"): the
 #: caption's credit, in any language, never a sentence of the article.
 _AGENCY_CREDIT = re.compile(
-    r"^(?!(?:\S+\s+){10})(?=.*\b(?:getty\s+images|afp|ap|reuters|dpa|picture[\s-]alliance|keystone|imago|epa"
-    r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|\bvia\s+getty\s+images\W*$",
+    r"^(?!(?:\S+\s+){10})(?:(?=.*\b(?:getty\s+images|afp|ap|reuters|dpa|picture[\s-]alliance|keystone|imago|epa"
+    r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|.*\bvia\s+getty\s+images\W*$)",
     re.I,
 )
 
@@ -233,8 +233,8 @@ def _is_headline_line(folded: str, folded_title: str) -> bool:
 
 def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None = None) -> tuple[str, ...]:
     """Lines with boilerplate (in English and the page's `language`) removed, doubled lines
-    halved, repeated long lines kept once (or left out, `drop_repeats`), video cards, residue at the ends, a
-    leading headline and a byline before the story dropped."""
+    halved, repeated long lines kept once (or left out, `drop_repeats`), video cards, residue at
+    the ends, a leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
     for line in drop_repeats(drop_video_teasers(lines)):
