@@ -77,3 +77,14 @@ def test_a_most_popular_block_after_the_story_is_cut() -> None:
     )
     for heading in ("Popular", "Most popular", "Most Read", "Trending now"):
         assert clean_lines(STORY + (heading,) + teasers, None, "en") == STORY
+
+
+def test_a_consent_plugins_table_of_cookies_goes_and_other_tables_stay() -> None:
+    cookies = (
+        "| Cookie | Duration | Description |",
+        "| cookielawinfo-checkbox-analytics | 11 months | This cookie is set by the consent plugin. |",
+        "| viewed_cookie_policy | 11 months | The cookie stores whether the user has consented. |",
+    )
+    prices = ("| Model | Range | Price |", "| Scooter A | 30 miles | $600 |")
+    lines = STORY[:3] + prices + STORY[3:] + cookies
+    assert clean_lines(lines, None, "en") == STORY[:3] + prices + STORY[3:]

@@ -20,6 +20,7 @@ from newswire.text import fold_text
 _BOILERPLATE = re.compile(
     r"""^(?:
         .{0,80}\b(?:we\ use\ cookies|use\ of\ cookies|cookie\ (?:policy|settings|preferences)|accept\ (?:all\ )?cookies)\b.*
+      | \|.{0,300}\bcookies?\b.{0,300}  # a row of a consent plugin's table of cookies ("| Cookie | Duration |")
       | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email)s?\b.{0,40}
       | .{0,40}\bnewsletter\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.{0,20}
       | (?:share|share\ this(?:\ article|\ story|\ post)?|share\ on\ \w+|tweet|email|print|whatsapp|facebook|twitter|linkedin|pinterest|copy\ link)(?:\s*[:|,/]\s*\w+){0,6}
