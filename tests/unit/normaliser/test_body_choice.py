@@ -106,7 +106,8 @@ def test_trailing_related_block_is_cut() -> None:
 
 def test_related_heading_before_prose_or_at_the_start_stays() -> None:
     # an inline box's heading with the article's prose resuming under it is not the end
-    inline = PROSE[:2] + ("Recommended for you",) + PROSE[2:] + PROSE
+    # (the prose goes on in new sentences: a long line written twice is kept once)
+    inline = PROSE[:2] + ("Recommended for you",) + PROSE[2:] + tuple(f"Later, {p[0].lower()}{p[1:]}" for p in PROSE)
     assert clean_lines(inline, None) == inline
     # nor before the article has begun
     early = ("Up next", "Weather", "Sport") + PROSE

@@ -1,13 +1,15 @@
 """Removing what extractors let through on news pages: consent banners, newsletter prompts,
-share bars, "read more" lines, reading times ("5 min read"), image credits and captions ending
-in one, byline dates on a line of their own, a trailing block of links to other articles,
-widget residue at the ends of the body, text written twice on one line and the headline
-repeated as the first line. Rules are about the *form* of a line, never about a site or a
-page template."""
+share bars, "read more" lines, reading times ("5 min read"), image credits (also an agency's
+"Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a
+trailing block of links to other articles, widget residue at the ends of the body, text written
+twice on one line, a long line the body repeats (a placeholder for each embed, a teaser shown
+twice), a video's card (its teaser and "date | running time" stamp) and the headline repeated as
+the first line. Rules are about the *form* of a line, never about a site or a page template."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from statistics import median
 
@@ -18,6 +20,7 @@ from newswire.text import fold_text
 _BOILERPLATE = re.compile(
     r"""^(?:
         .{0,80}\b(?:we\ use\ cookies|use\ of\ cookies|cookie\ (?:policy|settings|preferences)|accept\ (?:all\ )?cookies)\b.*
+      | \|.{0,300}\bcookies?\b.{0,300}  # a row of a consent plugin's table of cookies ("| Cookie | Duration |")
       | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email)s?\b.{0,40}
       | .{0,40}\bnewsletter\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.{0,20}
       | (?:share|share\ this(?:\ article|\ story|\ post)?|share\ on\ \w+|tweet|email|print|whatsapp|facebook|twitter|linkedin|pinterest|copy\ link)(?:\s*[:|,/]\s*\w+){0,6}
@@ -51,9 +54,27 @@ _CAPTION_CREDIT = re.compile(
     r"|\b(?:photo|image)\s+(?:by|courtesy\s+of))\s*(?:[^\s.!?:]+\s*){1,5}\.?\)?\s*$",
     re.I,
 )
-#: The heading of a block of links to other articles ("Read This Next", "You might also like:").
+#: A photo credit alone on a line, in the agencies' "Photographer/Agency" form ("STR/AFP via Getty
+#: Images", "Noel Celis/Getty Images", "Keystone/The White House via AP/Adam Schultz"): the
+#: caption's credit, in any language, never a sentence of the article.
+_AGENCY_CREDIT = re.compile(
+    r"^(?!(?:\S+\s+){10})(?:(?=.*\b(?:getty\s+images|afp|ap|reuters|dpa|picture[\s-]alliance|keystone|imago|epa"
+    r"|shutterstock|xinhua|anadolu|alamy)\b)(?:[^/.!?]{1,40}/){1,4}[^/.!?]{1,40}$|.*\bvia\s+getty\s+images\W*$)",
+    re.I,
+)
+
+
+def _agency_credit(line: str) -> bool:
+    """Whether a line is an agency's photo credit (`_AGENCY_CREDIT`); the regular expression only
+    runs on short lines with a slash or "via" in them (it is a scan of every line otherwise)."""
+    return len(line) <= 160 and ("/" in line or " via " in line) and bool(_AGENCY_CREDIT.search(line.strip()))
+
+
+#: The heading of a block of links to other articles ("Read This Next", "You might also like:",
+#: "Most popular", "Trending now").
 _RELATED_HEADING = re.compile(
     r"^\W*(?:read\s+this\s+next|you\s+(?:may|might)\s+also\s+(?:like|enjoy)|up\s+next"
+    r"|(?:most\s+)?popular|most\s+read|trending(?:\s+now)?"
     r"|related\s+(?:content|posts?|articles?|stories|reads|reading)"
     r"|recommended\s+(?:for\s+you|reading|articles|posts|stories))\W*$",
     re.I,
@@ -105,7 +126,7 @@ def is_boilerplate(line: str, language: str | None = None) -> bool:
     English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()):
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line):
         return True
     return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
 
@@ -145,6 +166,58 @@ _BYLINE_LINE = re.compile(
     rf"(?:\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\boch\b)\s*{_NAME}){{0,3}}\s*$",
     re.I,
 )
+#: A line of at least this many words that the body holds more than once is kept once (a teaser,
+#: a pull quote or a subscription box rendered twice): an article says a sentence once ...
+REPEAT_MIN_WORDS = 8
+#: ... and one held this many times or more goes altogether: it is a template's placeholder (an
+#: embed blocked by the consent settings, "This advertisement has not loaded yet ..." between
+#: the paragraphs), not the article's text.
+PLACEHOLDER_REPEATS = 4
+
+
+def drop_repeats(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Lines of REPEAT_MIN_WORDS words or more kept once when the body repeats them, and left
+    out when it holds them PLACEHOLDER_REPEATS times or more; short lines (a list's or a table's
+    labels: "Pros", "Price: $20") may repeat by design and stay."""
+    counts = Counter(lines)
+    if not counts or max(counts.values()) < 2:
+        return lines
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in lines:
+        n = counts[line]
+        if n >= 2 and len(line.split()) >= REPEAT_MIN_WORDS:
+            if n >= PLACEHOLDER_REPEATS or line in seen:
+                continue
+            seen.add(line)
+        out.append(line)
+    return tuple(out)
+
+
+#: A video's date and running time ending a line ("... beschlossen. 18.04.2024 | 0:21 min",
+#: "05.09.2024 | 2:03 min"): a teaser for a video, whose text the player's card shows above it.
+_VIDEO_STAMP = re.compile(
+    r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2})\s*\|\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:min|h)?\W*$"
+)
+#: A video card's text above its stamp is at most this many words (a teaser, not the article's prose).
+VIDEO_TEASER_WORDS = 40
+
+
+def drop_video_teasers(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Lines ending in a video's date and running time, and the teaser above a stamp that stands
+    alone on its line: a video card, not the article."""
+    if not any("|" in line and _VIDEO_STAMP.search(line) for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if "|" in line and _VIDEO_STAMP.search(line):
+            if _VIDEO_STAMP.match(line.strip()) and out and len(out[-1].split()) <= VIDEO_TEASER_WORDS:
+                out.pop()
+            continue
+        out.append(line)
+    return tuple(out)
+
+
 #: A kicker glued before the headline in the body's first line is at most this many words.
 KICKER_WORDS = 6
 
@@ -161,10 +234,11 @@ def _is_headline_line(folded: str, folded_title: str) -> bool:
 
 def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None = None) -> tuple[str, ...]:
     """Lines with boilerplate (in English and the page's `language`) removed, doubled lines
-    halved, residue at the ends, a leading headline and a byline before the story dropped."""
+    halved, repeated long lines kept once (or left out, `drop_repeats`), video cards, residue at
+    the ends, a leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
-    for line in lines:
+    for line in drop_repeats(drop_video_teasers(lines)):
         line = _doubled(line) or line
         if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue
