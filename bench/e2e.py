@@ -39,8 +39,8 @@ The report (`bench/results/e2e.md`, `e2e.json`) and plots (`e2e-*.png`) are rewr
 from __future__ import annotations
 
 import argparse
-import statistics
 import asyncio
+import statistics
 import json
 import os
 import platform
@@ -108,6 +108,8 @@ class LevelResult:
     saturated: bool = False
     lag_growth: float = 0.0
     restarts: int = 0
+    idle_ms_per_s: dict[str, float] = field(default_factory=dict)
+    """Each stage's CPU ms per second after the farm stopped and the backlog drained."""
     es_idle_ms_per_s: float | None = None
     """Elasticsearch's CPU ms per second with the stages stopped and the harness still searching
     as it does in the window: its idle work plus the harness's own polling, not the system's."""
@@ -437,6 +439,7 @@ class Level:
             count = await es.count(index=revisions_index, ignore_unavailable=True, allow_no_indices=True)
             result.revisions = int(count["count"])
             self.pages = await asyncio.to_thread(self.sample_pages, args.unavoidable_pages, t0, t1)
+            result.idle_ms_per_s = await self.idle_stage_cost(pids)
             # The stages stop; what Elasticsearch spends now is its idle work and our searches.
             assert self.supervisor is not None
             self.supervisor.stop(grace_s=15)
@@ -501,6 +504,29 @@ class Level:
             except OSError:
                 continue  # a fault the farm was told to make; the sample is smaller
         return pages
+
+    async def idle_stage_cost(self, pids: dict[str, list[int]], seconds: float = 10.0) -> dict[str, float]:
+        """Each stage's CPU ms per second once nothing new arrives: the farm pauses (it still
+        serves what it published), the backlog drains (at most 30 s), then 10 s are measured.
+        What is left is the stages' fixed work (timers, consumer polls, metrics, the re-check
+        tick, the odd re-check of a page that no longer changes), which a busier instance spreads
+        over more articles."""
+        assert self.supervisor is not None
+        request = urllib.request.Request(f"{self.control}/_farm/pause", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # the farm, on localhost
+            pass
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sum((await self.lag_reader.lags()).values()) > 0:
+            await asyncio.sleep(2)
+        stages = {name: ps for name, ps in pids.items() if name in STAGES}
+        before = {name: sum(map(process_tree_cpu, ps)) for name, ps in stages.items()}
+        start = time.monotonic()
+        await asyncio.sleep(seconds)
+        elapsed = time.monotonic() - start
+        return {
+            name: round(1000 * (sum(map(process_tree_cpu, ps)) - before[name]) / elapsed, 2)
+            for name, ps in stages.items()
+        }
 
     async def idle_search_cost(self, es: Any, index: str, es_pids: list[int], seconds: float = 10.0) -> float:
         """Elasticsearch's CPU ms per second while only the harness searches (as in the window)."""

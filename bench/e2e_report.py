@@ -171,6 +171,18 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
         cells = [f"{lv['lag_start'].get(s, 0):.0f} → {lv['lag_end'].get(s, 0):.0f}" for s in STAGES]
         lines.append(f"| {lv['name']} | " + " | ".join(cells) + " |")
     ref = reference_level(levels)
+    if any(lv.get("idle_ms_per_s") for lv in levels):
+        lines += [
+            "",
+            "Fixed work: each stage's CPU ms per second once the farm stopped and the backlog drained "
+            "(timers, consumer polls, metrics, the re-check tick); the capacity model counts the rest per article:",
+            "",
+            "| level | " + " | ".join(STAGES) + " |",
+            "|---|" + "---|" * len(STAGES),
+        ]
+        for lv in levels:
+            idle = lv.get("idle_ms_per_s") or {}
+            lines.append(f"| {lv['name']} | " + " | ".join(_fmt(idle.get(s), 1) for s in STAGES) + " |")
     lines += [
         "",
         f"Peak memory (VmHWM, MB) at {ref['name']}: "

@@ -154,16 +154,24 @@ class StageCosts:
         the enricher's per-message costs take the run's own extraction and NER cost of the farm's
         pages out and put those of real development pages in (both measured alone, in the same
         run: `info["unavoidable"]`). The tracker's cost is per fetch (it sees each page's result
-        and each re-check's); revisions cost it as much as any page here."""
-        cpu, msgs = level["cpu_ms_per_article"], level["messages_per_article"]
+        and each re-check's); revisions cost it as much as any page here. Each stage's fixed work
+        per second, when the run measured it (`idle_ms_per_s`), is not counted per article."""
+        msgs = level["messages_per_article"]
+        # A stage's fixed work (timers, consumer polls: its CPU per second once nothing arrives)
+        # is a per-instance cost, not a per-article one: it is taken out when the run measured it.
+        idle, per_s = level.get("idle_ms_per_s") or {}, level.get("duration", 0.0) / max(1, level.get("indexed", 0))
+        cpu = {
+            stage: max(0.0, float(ms) - float(idle.get(stage, 0.0)) * per_s)
+            for stage, ms in level["cpu_ms_per_article"].items()
+        }
 
         def per_message(stage: str) -> float:
-            return float(cpu[stage]) / max(1e-9, float(msgs[stage]))
+            return cpu[stage] / max(1e-9, float(msgs[stage]))
 
         farm, real = info["unavoidable"]["farm"], info["unavoidable"]["real"]
         normaliser_overhead = max(0.0, per_message("normaliser") - farm["extraction_ms_mean"])
         enricher_overhead = max(0.0, per_message("enricher") - farm["ner_ms_mean"])
-        tracker_per_fetch = float(cpu["tracker"]) / max(1e-9, float(msgs["fetcher"]))
+        tracker_per_fetch = cpu["tracker"] / max(1e-9, float(msgs["fetcher"]))
         return cls(
             fetcher_pages_per_s=1000 / per_message("fetcher"),
             normaliser_ms_per_page=real["extraction_ms_mean"] + normaliser_overhead,

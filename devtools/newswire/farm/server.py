@@ -114,6 +114,8 @@ class Farm:
         self.started_at = 0.0
         self._running = False
         self.hub: WebSubHub | None = None
+        self.paused = False
+        """Paused: nothing new is published or edited any more; everything published is served."""
         self._push_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -238,8 +240,8 @@ class Farm:
         return await chain(request)
 
     def advance(self) -> None:
-        """Bring the catalogue up to now (publish due arrivals, apply due edits)."""
-        if self._catalogue is not None:
+        """Bring the catalogue up to now (publish due arrivals, apply due edits), unless paused."""
+        if self._catalogue is not None and not self.paused:
             self._catalogue.advance(self._clock())
 
     @property
@@ -394,6 +396,7 @@ class Farm:
                         "GET /_farm/feeds.txt",
                         "POST /_farm/reset-stats",
                         "POST /_farm/release-edits",
+                        "POST /_farm/pause",
                     ],
                 }
             )
@@ -416,6 +419,10 @@ class Farm:
         async def feeds(_: web.Request) -> web.Response:
             return web.Response(text="".join(f"{u}\n" for u in self.feed_urls()))
 
+        async def pause(_: web.Request) -> web.Response:
+            self.paused = True
+            return web.json_response({"paused": True})
+
         async def reset(_: web.Request) -> web.Response:
             self.reset_stats()
             return web.json_response({"reset": True})
@@ -430,6 +437,7 @@ class Farm:
         app.router.add_get("/_farm/feeds.txt", feeds)
         app.router.add_post("/_farm/reset-stats", reset)
         app.router.add_post("/_farm/release-edits", release)
+        app.router.add_post("/_farm/pause", pause)
 
 
 @asynccontextmanager

@@ -58,6 +58,17 @@ def test_costs_per_message_with_real_pages_swapped_in(capacity: ModuleType, tmp_
     assert "level load-8" in costs.source
 
 
+def test_a_stages_fixed_work_is_not_counted_per_article(capacity: ModuleType) -> None:
+    run = _run()
+    level = run["levels"][1] | {"duration": 50.0, "indexed": 100, "idle_ms_per_s": {"tracker": 2.0, "sink": 8.0}}
+    costs = capacity.StageCosts.from_e2e(run, level)
+    # tracker: 4 ms per article, of which 2 ms/s x 50 s / 100 articles = 1 ms fixed: 3 ms over 2 fetches
+    assert costs.tracker_ms_unchanged == pytest.approx(1.5)
+    # sink: 12 ms per article, 4 of them fixed: 8 ms over 6 documents
+    assert costs.sink_docs_per_s == pytest.approx(750.0)
+    assert costs.fetcher_pages_per_s == pytest.approx(1000 / 4.0)  # no idle measured: as before
+
+
 def test_overhead_never_negative(capacity: ModuleType) -> None:
     run = _run()
     run["unavoidable"]["farm"]["extraction_ms_mean"] = 40.0  # the farm sample cost more than a message

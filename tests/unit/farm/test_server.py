@@ -292,3 +292,16 @@ async def test_hub_pushes_new_articles_to_subscribers(http: aiohttp.ClientSessio
             assert farm.hub.stats.delivered == len(received)
     finally:
         await runner.cleanup()
+
+
+async def test_pause_stops_publishing_but_keeps_serving(http: aiohttp.ClientSession) -> None:
+    cfg = FarmConfig(outlets=2, port=0, seed=5, articles_per_outlet=1, use_fixtures=False, arrival_rate=50.0)
+    async with run_farm(cfg) as farm:
+        await asyncio.sleep(0.2)
+        async with http.post(farm.control_url + "/_farm/pause") as r:
+            assert r.status == 200 and (await r.json())["paused"] is True
+        published = len(farm.articles())
+        await asyncio.sleep(0.3)  # 15 more would have arrived
+        assert len(farm.articles()) == published
+        async with http.get(farm.articles()[-1].url) as r:
+            assert r.status == 200
