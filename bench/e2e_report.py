@@ -174,8 +174,10 @@ def write_report(info: dict[str, Any], out: Path, tag: str = "") -> Path:
     if any(lv.get("idle_ms_per_s") for lv in levels):
         lines += [
             "",
-            "Fixed work: each stage's CPU ms per second once the farm stopped and the backlog drained "
-            "(timers, consumer polls, metrics, the re-check tick); the capacity model counts the rest per article:",
+            "After the window: each stage's CPU ms per second once the farm paused and the backlog drained "
+            "(timers, consumer polls, metrics, the re-check tick, and the re-checks of the level's last articles, "
+            "hence more at higher levels). The capacity model takes each stage's smallest figure as its fixed "
+            "work and counts the rest per article:",
             "",
             "| level | " + " | ".join(STAGES) + " |",
             "|---|" + "---|" * len(STAGES),

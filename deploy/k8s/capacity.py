@@ -157,9 +157,16 @@ class StageCosts:
         and each re-check's); revisions cost it as much as any page here. Each stage's fixed work
         per second, when the run measured it (`idle_ms_per_s`), is not counted per article."""
         msgs = level["messages_per_article"]
-        # A stage's fixed work (timers, consumer polls: its CPU per second once nothing arrives)
-        # is a per-instance cost, not a per-article one: it is taken out when the run measured it.
-        idle, per_s = level.get("idle_ms_per_s") or {}, level.get("duration", 0.0) / max(1, level.get("indexed", 0))
+        # A stage's fixed work (timers, consumer polls) is a per-instance cost, not a per-article
+        # one: taken out when the run measured it. What a stage spends once nothing new arrives
+        # still holds the re-checks of the level's last articles (more at higher levels), so the
+        # fixed work is the smallest such figure of any level of the run.
+        measured = [lv.get("idle_ms_per_s") or {} for lv in info.get("levels", [level])]
+        idle = {
+            stage: min(float(m[stage]) for m in measured if stage in m)
+            for stage in {name for m in measured for name in m}
+        }
+        per_s = level.get("duration", 0.0) / max(1, level.get("indexed", 0))
         cpu = {
             stage: max(0.0, float(ms) - float(idle.get(stage, 0.0)) * per_s)
             for stage, ms in level["cpu_ms_per_article"].items()

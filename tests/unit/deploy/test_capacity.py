@@ -60,7 +60,10 @@ def test_costs_per_message_with_real_pages_swapped_in(capacity: ModuleType, tmp_
 
 def test_a_stages_fixed_work_is_not_counted_per_article(capacity: ModuleType) -> None:
     run = _run()
-    level = run["levels"][1] | {"duration": 50.0, "indexed": 100, "idle_ms_per_s": {"tracker": 2.0, "sink": 8.0}}
+    level = run["levels"][1] | {"duration": 50.0, "indexed": 100, "idle_ms_per_s": {"tracker": 5.0, "sink": 8.0}}
+    # another level's after-window CPU was lower for the tracker (fewer re-checks still running):
+    # the fixed work is the smallest figure of any level
+    run["levels"] = [run["levels"][0] | {"idle_ms_per_s": {"tracker": 2.0, "sink": 9.0}}, level]
     costs = capacity.StageCosts.from_e2e(run, level)
     # tracker: 4 ms per article, of which 2 ms/s x 50 s / 100 articles = 1 ms fixed: 3 ms over 2 fetches
     assert costs.tracker_ms_unchanged == pytest.approx(1.5)
