@@ -16,7 +16,9 @@ article's story, from TF-IDF sub-vectors of title, body lead, entities and numbe
 overlap, incident keys (the day the article says the event happened, ages), time and outlet; a
 second small model decides whether the best candidate is good enough or the article starts a new
 story. When a runner-up candidate scores as surely the article's story as well (`merge_logit`),
-the article links two fragments of one story and they merge, as above. `StoryConfig(model="")` gives the hand-tuned
+the article links two fragments of one story and they merge, as above. A story leaving the window
+stays, cut down, as a dormant candidate that an article reaches only by naming its incident day
+and people or places (see `StoryConfig.dormant_s`). `StoryConfig(model="")` gives the hand-tuned
 scorer above.
 
 Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
