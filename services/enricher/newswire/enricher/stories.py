@@ -94,13 +94,17 @@ class StoryConfig:
     dormant_s: float = 365 * 86400.0
     #: At most this many dormant stories (the oldest go first); each keeps `dormant_terms` terms
     #: per sub-centroid and its top people, places, days and ages.
-    dormant_stories: int = 20_000
+    dormant_stories: int = 10_000
     dormant_terms: int = 20
 
 
 #: A sentence ending inside a title, before another that starts ("… seen on. It last …"); a
 #: lowercase word before the stop, so abbreviations ("U.S. Army", "Mr. Lavrov") are no break.
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+#: A dormant story keeps (and is reached by) its top days and ages, and its top people and
+#: places of each kind: a follow-up cites the main ones.
+DORMANT_DAYS = 4
+DORMANT_NAMES = 5
 #: A headline is at most this many words.
 HEADLINE_MAX_WORDS = 25
 
@@ -612,7 +616,7 @@ class StoryClusterer:
 
     def _dormant_names_of(self, story: Story) -> list[str]:
         """The top people and places of a story (what a follow-up names again)."""
-        top = self.config.top_entities
+        top = DORMANT_NAMES
         return [
             name
             for kind in ("person", "place")
@@ -637,8 +641,8 @@ class StoryClusterer:
             centroid.norm = math.sqrt(sum(v * v for v in centroid.weights.values()))
         top = config.top_entities
         parts.typed = {kind: Counter(dict(names.most_common(top))) for kind, names in parts.typed.items()}
-        parts.days = Counter(dict(parts.days.most_common(8)))
-        parts.ages = Counter(dict(parts.ages.most_common(8)))
+        parts.days = Counter(dict(parts.days.most_common(DORMANT_DAYS)))
+        parts.ages = Counter(dict(parts.ages.most_common(DORMANT_DAYS)))
         story.entities = Counter(dict(story.entities.most_common(top)))
         story.outlets = Counter(dict(story.outlets.most_common(top)))
         self.dormant[story.story_id] = story
