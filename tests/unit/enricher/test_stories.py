@@ -137,3 +137,69 @@ def test_a_story_shows_a_headline_not_a_notice_taken_for_a_title() -> None:
     assert second.story_id == first.story_id
     assert clusterer.stories[first.story_id].title == headline
     assert reads_as_headline("U.S. Mr. Lavrov arrives in Geneva.") and not reads_as_headline(notice)
+
+
+def _incident(n: int, title: str, text: str, days: float, people: tuple[str, ...], place: str) -> StoryInput:
+    typed = (*(("person", p) for p in people), ("place", place))
+    return StoryInput(
+        f"a{n}", title, text, T0 + timedelta(days=days), f"o{n}",
+        (*people, place), typed_entities=typed,
+    )
+
+
+SHOOTING = [
+    _incident(1, "Man shot dead in Millbrook on Saturday",
+              "Daniel Okafor, 34, was shot dead on Saturday night outside a bar in Millbrook, police said.",
+              0, ("Daniel Okafor",), "Millbrook"),
+    _incident(2, "Police name Millbrook shooting victim",
+              "The man shot outside a Millbrook bar on Saturday was Daniel Okafor, 34, police said.",
+              1, ("Daniel Okafor",), "Millbrook"),
+]
+
+
+def test_a_story_leaving_the_window_sleeps_cut_down_and_a_follow_up_naming_it_reaches_it() -> None:
+    """Past the window a story naming an incident day and people is kept dormant, cut to a few
+    terms; months later an article citing the day and a name (or two of its names) gets it as a
+    candidate, an article sharing neither does not; joining it brings it back with its id."""
+    config = StoryConfig(window_s=30 * 86400, dormant_terms=5)
+    clusterer = StoryClusterer(config)
+    story = clusterer.add(SHOOTING[0]).story_id
+    assert clusterer.add(SHOOTING[1]).story_id == story
+    saturday = T0 - timedelta(days=(T0.weekday() - 5) % 7)  # the day the first reports name
+    when = f"{saturday:%B} {saturday.day}"
+    hearing = _incident(3, "Suspect in court over Millbrook killing",
+                        f"A man appeared in court charged with the murder of Daniel Okafor, who was shot on {when}.",
+                        120, ("Daniel Okafor",), "Springfield")
+    unrelated = _incident(4, "Council approves Millbrook budget",
+                          "Millbrook council approved its budget on Tuesday.", 120, ("Ann Lee",), "Millbrook")
+    art = clusterer.featurise(hearing)
+    assert story not in clusterer.stories and story in clusterer.dormant
+    sleeping = clusterer.dormant[story]
+    assert len(sleeping.centroid) <= 5 and len(sleeping.parts.title.weights) <= 5
+    assert [c.story.story_id for c in clusterer.candidates(hearing, art)] == [story]
+    assert clusterer.candidates(unrelated, clusterer.featurise(unrelated)) == []
+    two_names = _incident(5, "Vigil held", "A vigil for Daniel Okafor was held in Millbrook.", 121,
+                          ("Daniel Okafor",), "Millbrook")
+    assert story in [c.story.story_id for c in clusterer.candidates(two_names, clusterer.featurise(two_names))]
+    revived = clusterer.place(hearing, art, story)
+    assert revived.story_id == story and story in clusterer.stories and story not in clusterer.dormant
+    assert revived.size == 3
+
+
+def test_dormant_stories_are_bounded_in_age_and_count() -> None:
+    clusterer = StoryClusterer(StoryConfig(window_s=86400, dormant_s=10 * 86400, dormant_stories=1))
+    first = clusterer.add(SHOOTING[0]).story_id
+    other = _incident(7, "Woman stabbed in Eastfield on Friday",
+                      "Maria Costa, 51, was stabbed on Friday in Eastfield.", 3, ("Maria Costa",), "Eastfield")
+    second = clusterer.add(other).story_id
+    clusterer.featurise(_incident(8, "Weather", "Rain.", 5, (), "Nowhere"))
+    assert list(clusterer.dormant) == [second] and first not in clusterer.dormant  # count cap: oldest goes
+    clusterer.featurise(_incident(9, "Weather", "Sun.", 20, (), "Nowhere"))
+    assert clusterer.dormant == {} and clusterer._dormant_names == {} and clusterer._dormant_keys == {}
+
+
+def test_without_a_day_or_people_a_story_does_not_sleep() -> None:
+    clusterer = StoryClusterer(StoryConfig(window_s=86400))
+    clusterer.add(_incident(1, "Markets rally", "Shares rose broadly.", 0, (), "London"))
+    clusterer.featurise(_incident(2, "Weather", "Rain.", 3, (), "Nowhere"))
+    assert clusterer.dormant == {}

@@ -16,7 +16,9 @@ article's story, from TF-IDF sub-vectors of title, body lead, entities and numbe
 overlap, incident keys (the day the article says the event happened, ages), time and outlet; a
 second small model decides whether the best candidate is good enough or the article starts a new
 story. When a runner-up candidate scores as surely the article's story as well (`merge_logit`),
-the article links two fragments of one story and they merge, as above. `StoryConfig(model="")` gives the hand-tuned
+the article links two fragments of one story and they merge, as above. A story leaving the window
+stays, cut down, as a dormant candidate that an article reaches only by naming its incident day
+and people or places (see `StoryConfig.dormant_s`). `StoryConfig(model="")` gives the hand-tuned
 scorer above.
 
 Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
@@ -42,6 +44,7 @@ from newswire.enricher.story_features import (
     ENTITY_PREFIX,
     NUMBER_PREFIX,
     TYPED,
+    DAY_SLACK,
     ArticleVectors,
     StoryParts,
     decision_features,
@@ -82,11 +85,26 @@ class StoryConfig:
     #: hand-tuned score (threshold, entity_weight, half_life_s and merge_threshold apply to that
     #: one only).
     model: str = DEFAULT_MODEL
+    #: Dormant stories (learned model): a story leaving the window is kept, cut down, for this
+    #: long after it was last seen, and an article reaches it again only on specific evidence:
+    #: it names the incident's day (give or take `DAY_SLACK`) and one of its people or places,
+    #: or two of its people and places (follow-ups - hearings, funerals, anniversaries - cite
+    #: the original date and names). The learned similarity then scores it, the time features
+    #: telling it the gap. 0 turns it off.
+    dormant_s: float = 365 * 86400.0
+    #: At most this many dormant stories (the oldest go first); each keeps `dormant_terms` terms
+    #: per sub-centroid and its top people, places, days and ages.
+    dormant_stories: int = 10_000
+    dormant_terms: int = 20
 
 
 #: A sentence ending inside a title, before another that starts ("… seen on. It last …"); a
 #: lowercase word before the stop, so abbreviations ("U.S. Army", "Mr. Lavrov") are no break.
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
+#: A dormant story keeps (and is reached by) its top days and ages, and its top people and
+#: places of each kind: a follow-up cites the main ones.
+DORMANT_DAYS = 4
+DORMANT_NAMES = 5
 #: A headline is at most this many words.
 HEADLINE_MAX_WORDS = 25
 
@@ -275,6 +293,11 @@ class StoryClusterer:
         self._expiry: list[tuple[datetime, str]] = []
         self._article_expiry: list[tuple[datetime, str]] = []
         self.now: datetime | None = None
+        #: Dormant stories by id, their keys (day, person or place) and their expiry heap.
+        self.dormant: dict[str, Story] = {}
+        self._dormant_keys: dict[tuple[int, str], set[str]] = {}
+        self._dormant_names: dict[str, set[str]] = {}
+        self._dormant_expiry: list[tuple[datetime, str]] = []
         self.model: StoryModel | None = load_model(self.config.model) if self.config.model else None
 
     # -- public API --------------------------------------------------------------------------
@@ -360,13 +383,47 @@ class StoryClusterer:
                 story.size,
             )
             found.append(Candidate(story, features, model.similarity.logit(features) if model else 0.0))
+        for story in self._dormant_candidates(art):
+            features = pair_features(
+                art,
+                story.parts,
+                cosine(art.combined, story),
+                (item.published - story.last_seen).total_seconds() / 3600,
+                (item.published - story.first_seen).total_seconds() / 3600,
+                bool(item.outlet) and item.outlet in story.outlets,
+                story.size,
+            )
+            found.append(Candidate(story, features, model.similarity.logit(features) if model else 0.0))
         found.sort(key=lambda c: c.logit, reverse=True)
         return found
+
+    def _dormant_candidates(self, art: ArticleVectors) -> list[Story]:
+        """Dormant stories the article names the day and a person or place of, or two of the
+        people and places of."""
+        if not self.dormant:
+            return []
+        names = {*art.typed.get("person", ()), *art.typed.get("place", ())}
+        if not names:
+            return []
+        found: dict[str, None] = {}
+        keys = self._dormant_keys
+        for day in art.days:
+            for near in range(day - DAY_SLACK, day + DAY_SLACK + 1):
+                for name in names:
+                    for sid in keys.get((near, name), ()):
+                        found[sid] = None
+        shared: Counter[str] = Counter()
+        for name in names:
+            shared.update(self._dormant_names.get(name, ()))
+        for sid, count in shared.items():
+            if count >= 2:
+                found[sid] = None
+        return [self.dormant[sid] for sid in found if sid in self.dormant]
 
     def place(self, item: StoryInput, art: ArticleVectors, story_id: str) -> Story:
         """Put the article into the story `story_id` (created if unknown), without search."""
         target = self.resolve(story_id)
-        story = self.stories.get(target)
+        story = self.stories.get(target) or self._revive(target)
         if story is None:
             story = Story(target, item.published, item.published, item.title)
             self.stories[target] = story
@@ -387,6 +444,8 @@ class StoryClusterer:
             score = model.decision.probability(model.decision.logit(values))
             if score >= 0.5:
                 best = found[0].story
+                if best.story_id not in self.stories:
+                    self._revive(best.story_id)
         if best is None:
             story = self.place(item, art, make_story_id(item.article_id))
             return Assignment(item.article_id, story.story_id, 0.0, (StoryChange("created", story),))
@@ -541,6 +600,85 @@ class StoryClusterer:
                         posting.pop(sid, None)
                         if not posting:
                             del self._postings[term]
+                self._fall_dormant(story)
+        dormant_horizon = now.timestamp() - self.config.dormant_s
+        heap = self._dormant_expiry
+        while heap and (heap[0][0].timestamp() < dormant_horizon or len(self.dormant) > self.config.dormant_stories):
+            last_seen, sid = heapq.heappop(heap)
+            story = self.dormant.get(sid)
+            if story is not None and story.last_seen == last_seen:
+                self._forget_dormant(story)
         while self._article_expiry and self._article_expiry[0][0].timestamp() < horizon:
             _when, aid = heapq.heappop(self._article_expiry)
             self.article_story.pop(aid, None)
+
+    # -- dormant stories ---------------------------------------------------------------------
+
+    def _dormant_names_of(self, story: Story) -> list[str]:
+        """The top people and places of a story (what a follow-up names again)."""
+        top = DORMANT_NAMES
+        return [
+            name
+            for kind in ("person", "place")
+            for name, _n in story.parts.typed.get(kind, Counter()).most_common(top)
+        ]
+
+    def _fall_dormant(self, story: Story) -> None:
+        """Keep a story leaving the window, cut down to a few terms per sub-centroid, if it names
+        an incident day and people or places a follow-up can cite; bounded in count and age
+        (`dormant_stories`, `dormant_s`)."""
+        config = self.config
+        if config.dormant_s <= 0 or config.dormant_stories <= 0 or self.model is None:
+            return
+        parts = story.parts
+        if not parts.days or not (parts.typed.get("person") or parts.typed.get("place")):
+            return
+        cut = config.dormant_terms
+        story.centroid = dict(heapq.nlargest(cut, story.centroid.items(), key=lambda kv: kv[1]))
+        story.norm = math.sqrt(sum(v * v for v in story.centroid.values()))
+        for centroid in (parts.title, parts.body, parts.entities, parts.numbers):
+            centroid.weights = dict(heapq.nlargest(cut, centroid.weights.items(), key=lambda kv: kv[1]))
+            centroid.norm = math.sqrt(sum(v * v for v in centroid.weights.values()))
+        top = config.top_entities
+        parts.typed = {kind: Counter(dict(names.most_common(top))) for kind, names in parts.typed.items()}
+        parts.days = Counter(dict(parts.days.most_common(DORMANT_DAYS)))
+        parts.ages = Counter(dict(parts.ages.most_common(DORMANT_DAYS)))
+        story.entities = Counter(dict(story.entities.most_common(top)))
+        story.outlets = Counter(dict(story.outlets.most_common(top)))
+        self.dormant[story.story_id] = story
+        names = self._dormant_names_of(story)
+        for day in parts.days:
+            for name in names:
+                self._dormant_keys.setdefault((day, name), set()).add(story.story_id)
+        for name in names:
+            self._dormant_names.setdefault(name, set()).add(story.story_id)
+        heapq.heappush(self._dormant_expiry, (story.last_seen, story.story_id))
+
+    def _forget_dormant(self, story: Story) -> None:
+        """Drop a dormant story and its index keys (it expired, or an article revived it)."""
+        sid = story.story_id
+        del self.dormant[sid]
+        names = self._dormant_names_of(story)
+        for day in story.parts.days:
+            for name in names:
+                ids = self._dormant_keys.get((day, name))
+                if ids is not None:
+                    ids.discard(sid)
+                    if not ids:
+                        del self._dormant_keys[(day, name)]
+        for name in names:
+            found = self._dormant_names.get(name)
+            if found is not None:
+                found.discard(sid)
+                if not found:
+                    del self._dormant_names[name]
+
+    def _revive(self, story_id: str) -> Story | None:
+        """Bring a dormant story back into the window (an article joined it)."""
+        story = self.dormant.get(story_id)
+        if story is None:
+            return None
+        self._forget_dormant(story)
+        self.stories[story_id] = story
+        self._index(story, [*story.centroid, *(_entity_key(name) for name in story.entities)])
+        return story
