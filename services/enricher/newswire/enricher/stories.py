@@ -367,35 +367,27 @@ class StoryClusterer:
         for key, weight in art.entities.items():
             for sid in self._postings.get(key, ()):
                 hits[sid] = hits.get(sid, 0.0) + weight
-        model = self.model
-        found: list[Candidate] = []
-        for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__):
-            story = self.stories.get(sid)
-            if story is None:
-                continue
-            features = pair_features(
-                art,
-                story.parts,
-                cosine(art.combined, story),
-                (item.published - story.last_seen).total_seconds() / 3600,
-                (item.published - story.first_seen).total_seconds() / 3600,
-                bool(item.outlet) and item.outlet in story.outlets,
-                story.size,
-            )
-            found.append(Candidate(story, features, model.similarity.logit(features) if model else 0.0))
-        for story in self._dormant_candidates(art):
-            features = pair_features(
-                art,
-                story.parts,
-                cosine(art.combined, story),
-                (item.published - story.last_seen).total_seconds() / 3600,
-                (item.published - story.first_seen).total_seconds() / 3600,
-                bool(item.outlet) and item.outlet in story.outlets,
-                story.size,
-            )
-            found.append(Candidate(story, features, model.similarity.logit(features) if model else 0.0))
+        live = (self.stories.get(sid) for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__))
+        found = [
+            self._candidate(item, art, story)
+            for story in (*(s for s in live if s is not None), *self._dormant_candidates(art))
+        ]
         found.sort(key=lambda c: c.logit, reverse=True)
         return found
+
+    def _candidate(self, item: StoryInput, art: ArticleVectors, story: Story) -> Candidate:
+        """A story as a candidate of the article: its pair features and similarity logit."""
+        features = pair_features(
+            art,
+            story.parts,
+            cosine(art.combined, story),
+            (item.published - story.last_seen).total_seconds() / 3600,
+            (item.published - story.first_seen).total_seconds() / 3600,
+            bool(item.outlet) and item.outlet in story.outlets,
+            story.size,
+        )
+        model = self.model
+        return Candidate(story, features, model.similarity.logit(features) if model else 0.0)
 
     def _dormant_candidates(self, art: ArticleVectors) -> list[Story]:
         """Dormant stories the article names the day and a person or place of, or two of the
