@@ -119,11 +119,12 @@ async def test_a_bad_image_url_drops_the_image_not_the_article(handler) -> None:
     """Found by fuzzing (tests/fuzz/regressions/extract/invalid-image-url-host.html): an
     og:image whose host holds a control character passed the normaliser's own URL check but not
     the contract's, so the whole article was dead-lettered."""
-    body = "".join(f"<p>{_s}</p>" for _s in [
+    # distinct lines: a long line repeated four times is boilerplate to the cleanup (an embed's placeholder)
+    body = "".join(f"<p>{_s} ({_n})</p>" for _n in range(1, 5) for _s in [
         "Officials said on Friday that the talks in Geneva would resume next week after a pause.",
         "The delegations met for six hours and agreed on a schedule for the coming months.",
         "Neither side gave details of the proposals, but both called the meeting constructive.",
-    ] * 4)
+    ])
     html = ('<html><head><title>Talks resume</title><meta property="og:image" '
             'content="http://static1\x0esquare.example/img/a.jpg"></head><body><article>'
             f"<h1>Talks resume</h1>{body}</article></body></html>")
