@@ -52,6 +52,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +172,22 @@ def process_tree_cpu(pid: int) -> float:
 def process_tree_peak_rss_mb(pid: int) -> float:
     """Sum of the peak resident memory of a process tree's members (MB)."""
     return sum(peak_rss_mb(p) for p in tree_pids(pid))
+
+
+async def cpu_per_second(
+    processes: dict[str, list[int]], seconds: float, step: Callable[[], Awaitable[None]]
+) -> dict[str, float]:
+    """CPU ms per second of each named group of processes (and their children) over `seconds`,
+    running `step` over and over meanwhile."""
+    before = {name: sum(map(process_tree_cpu, ps)) for name, ps in processes.items()}
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        await step()
+    elapsed = time.monotonic() - start
+    return {
+        name: round(1000 * (sum(map(process_tree_cpu, ps)) - before[name]) / elapsed, 2)
+        for name, ps in processes.items()
+    }
 
 
 class LagReader:
@@ -519,24 +536,16 @@ class Level:
         while time.monotonic() < deadline and sum((await self.lag_reader.lags()).values()) > 0:
             await asyncio.sleep(2)
         stages = {name: ps for name, ps in pids.items() if name in STAGES}
-        before = {name: sum(map(process_tree_cpu, ps)) for name, ps in stages.items()}
-        start = time.monotonic()
-        await asyncio.sleep(seconds)
-        elapsed = time.monotonic() - start
-        return {
-            name: round(1000 * (sum(map(process_tree_cpu, ps)) - before[name]) / elapsed, 2)
-            for name, ps in stages.items()
-        }
+        return await cpu_per_second(stages, seconds, lambda: asyncio.sleep(0.25))
 
     async def idle_search_cost(self, es: Any, index: str, es_pids: list[int], seconds: float = 10.0) -> float:
         """Elasticsearch's CPU ms per second while only the harness searches (as in the window)."""
-        before = sum(map(process_tree_cpu, es_pids))
-        start = time.monotonic()
-        while time.monotonic() - start < seconds:
+
+        async def search() -> None:
             await self.poll_search(es, index)
             await asyncio.sleep(0.25)
-        spent = sum(map(process_tree_cpu, es_pids)) - before
-        return round(1000 * spent / (time.monotonic() - start), 2)
+
+        return (await cpu_per_second({"elasticsearch": es_pids}, seconds, search))["elasticsearch"]
 
     def start_profilers(self, pids: dict[str, list[int]]) -> list[subprocess.Popen[bytes]]:
         """py-spy on the stages named by --profile, for the measuring window (collapsed stacks)."""

