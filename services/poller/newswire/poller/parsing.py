@@ -32,6 +32,7 @@ from feedparser.encodings import convert_to_utf8
 
 from newswire.contracts.feeds import FeedErrorClass, FeedWarningClass
 from newswire.net.sniff import contains_html_page, is_bot_challenge
+from newswire.poller.incremental import ItemMemo, read_with_memo
 from newswire.poller.recovery import (
     cut_short,
     encoding_override,
@@ -459,6 +460,7 @@ def parse_feed(
     *,
     content_type: str | None = None,
     max_bytes: int = MAX_PARSE_BYTES,
+    memo: ItemMemo | None = None,
 ) -> ParsedFeed:
     """Parse a feed document of any supported format; never raises.
 
@@ -468,7 +470,8 @@ def parse_feed(
     other XML error). Of a truncated document the items before the cut are kept and the one the
     cut falls in is dropped; a truncated document with no whole item is 'malformed'. An HTML page is 'not_a_feed', a bot-challenge page 'bot_challenge', an
     empty body 'not_a_feed', a body over `max_bytes` 'too_large'. Entity declarations are
-    refused in any encoding and position ('malformed'); nothing is ever fetched.
+    refused in any encoding and position ('malformed'); nothing is ever fetched. With `memo`, the
+    items it remembers from earlier reads are not parsed again (`newswire.poller.incremental`).
     """
     if len(body) > max_bytes:
         return ParsedFeed(error_class="too_large", error_message=f"document over {max_bytes} bytes")
@@ -488,4 +491,8 @@ def parse_feed(
         return ParsedFeed(
             error_class="malformed", error_message="document declares XML entities (refused)"
         )
+    if memo is not None and not repairs:
+        doc = read_with_memo(body, base_url, content_type, memo, _parse_xml)
+        if doc is not None:
+            return doc
     return _parse_xml(body, base_url, content_type, repairs, notes)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, IPvAnyNetwork, NonNegativeFloat, PositiveFloat, PositiveInt, SecretStr
+from pydantic import Field, IPvAnyNetwork, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, SecretStr
 
 from newswire.config import ServiceSettings
+from newswire.poller.incremental import DEFAULT_MEMO_ITEMS
 from newswire.poller.logic import PollPolicy
 from newswire.poller.scheduling import Bounds
 
@@ -26,6 +27,11 @@ class PollerSettings(ServiceSettings):
     )
     parse_timeout_s: PositiveFloat = Field(
         10.0, description="A feed whose parsing takes longer fails with 'timeout'."
+    )
+    parse_memo_items: NonNegativeInt = Field(
+        DEFAULT_MEMO_ITEMS,
+        description="Feed items remembered as parsed (about 1 KB each), so a feed read again "
+        "costs only its new items; 0 parses every document in full.",
     )
     max_sitemap_bytes: PositiveInt = Field(
         50 * 1024 * 1024,

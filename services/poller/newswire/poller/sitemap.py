@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from lxml import etree
 from newswire.contracts.feeds import FeedErrorClass, FeedKind, FeedWarningClass
+from newswire.poller.incremental import ItemMemo
 from newswire.poller.parsing import (
     MAX_PARSE_BYTES,
     WARNING_CLASSES,
@@ -317,15 +318,17 @@ def parse_document(
     kind: FeedKind | None = None,
     max_feed_bytes: int = MAX_PARSE_BYTES,
     max_sitemap_bytes: int = MAX_SITEMAP_BYTES,
+    memo: ItemMemo | None = None,
 ) -> ParsedFeed:
     """A feed or a sitemap, told apart by the document itself (gzip magic, then the root
     element); never raises. A sitemap may be as large as the protocol allows (the download cap
     is the adapter's: `max_sitemap_bytes` for a URL known to serve a sitemap, else the feed
-    cap); `kind` 'sitemap' extends that cap to a document that turns out not to be one."""
+    cap); `kind` 'sitemap' extends that cap to a document that turns out not to be one. `memo`:
+    a feed's items remembered from earlier reads (`parse_feed`)."""
     if is_gzip(body) or sniff_root(body) is not None:
         return parse_sitemap(body, base_url, max_bytes=max_sitemap_bytes)
     cap = max_sitemap_bytes if kind == "sitemap" else max_feed_bytes
-    return parse_feed(body, base_url, content_type=content_type, max_bytes=cap)
+    return parse_feed(body, base_url, content_type=content_type, max_bytes=cap, memo=memo)
 
 
 # -- which children of an index to read ----------------------------------------------------

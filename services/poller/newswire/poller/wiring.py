@@ -31,6 +31,7 @@ from newswire.poller.adapters import (
 from newswire.poller.logic import FeedResponse, PollOutcome, WebSubHint, conditional_headers, evaluate_poll, evaluate_push, is_due, new_record, websub_due, with_state
 from newswire.poller.items import RecentUrls, merge_seen, seen_digest
 from newswire.poller.parsing import ParsedFeed
+from newswire.poller.incremental import ItemMemo
 from newswire.poller.sitemap import parse_document
 from newswire.poller.scheduling import host_deferred
 from newswire.poller.settings import PollerSettings
@@ -135,6 +136,8 @@ def build(
         log.info("feed_added" if stored is None else "feed_updated", feed_id=config.feed_id)
 
     recent_urls = RecentUrls(settings.url_window_s)
+    # a feed read again (a push, a changed poll) parses only its items not seen before
+    memo = ItemMemo(settings.parse_memo_items) if settings.parse_memo_items else None
 
     def url_recent(now: float) -> Callable[[str], bool]:
         return lambda aid: recent_urls.recent(aid, now)
@@ -155,7 +158,7 @@ def build(
                 asyncio.to_thread(
                     parse_document, response.body or b"", response.final_url or response.url,
                     content_type=content_type, kind=kind, max_feed_bytes=settings.max_feed_bytes,
-                    max_sitemap_bytes=settings.max_sitemap_bytes,
+                    max_sitemap_bytes=settings.max_sitemap_bytes, memo=memo,
                 ),
                 timeout=settings.parse_timeout_s,
             )
