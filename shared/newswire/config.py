@@ -39,6 +39,15 @@ class KafkaSettings(BaseModel):
         "(less client and broker CPU) for a few milliseconds of latency."
     )
     batch_bytes: int = Field(262_144, gt=0, description="Largest producer batch per partition.")
+    fetch_min_bytes: int = Field(
+        16_384, ge=1, description="A stage's consumer fetch returns once this many bytes wait for it "
+        "(or after fetch_max_wait_ms): fewer, fuller fetches, a third to a quarter of the runtime's CPU "
+        "per message at 50-200 messages/s (bench/runtime.py), for up to fetch_max_wait_ms of latency "
+        "per stage when traffic is light.",
+    )
+    fetch_max_wait_ms: int = Field(
+        100, ge=0, description="Longest a stage's consumer fetch waits for fetch_min_bytes."
+    )
 
 
 class ElasticsearchSettings(BaseModel):

@@ -33,3 +33,30 @@ def faust_credentials(settings: KafkaSettings) -> Any:
     if context is not None:
         return faust.SSLCredentials(context)
     return None
+
+
+def consumer_transport(app: Any, settings: KafkaSettings) -> Any:
+    """Faust's aiokafka transport for `app`, whose consumers fetch with `settings.fetch_min_bytes`
+    and `settings.fetch_max_wait_ms`. Faust hard-codes a 1.5 s wait on aiokafka's 1-byte minimum
+    and has no setting for either: each fetch then returns as soon as one message arrives, and
+    at tens to hundreds of messages per second the work per fetch (request, response, the hop to
+    the consumer thread and back) is most of the runtime's CPU per message."""
+    from faust.transport.drivers import aiokafka as driver  # local: the engine loads only on the worker path
+
+    class ConsumerThread(driver.AIOKafkaConsumerThread):
+        def _create_consumer(self, loop: Any) -> Any:
+            consumer = super()._create_consumer(loop)
+            # read by `AIOKafkaConsumer.start()` when it builds its fetcher
+            consumer._fetch_min_bytes = settings.fetch_min_bytes
+            consumer._fetch_max_wait_ms = settings.fetch_max_wait_ms
+            return consumer
+
+    class Consumer(driver.Consumer):
+        def _new_consumer_thread(self) -> Any:
+            return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    class Transport(driver.Transport):
+        pass
+
+    Transport.Consumer = Consumer
+    return Transport(app.conf.broker_consumer, app)

@@ -33,7 +33,7 @@ from newswire.runtime.errors import (
     jitter_source,
     retry_decision,
 )
-from newswire.runtime.engine import faust_broker_url, faust_credentials
+from newswire.runtime.engine import consumer_transport, faust_broker_url, faust_credentials
 from newswire.runtime.logging import get_logger
 from newswire.runtime.messages import Context, Emit, Origin
 from newswire.runtime.metrics import StageMetrics
@@ -114,6 +114,7 @@ class Stage:
             stream_wait_empty=False,
             logging_config=None,
         )
+        self.app.transport = consumer_transport(self.app, settings.kafka)
         self._retry_spec = retry_spec(name)
         observe.install_web(self)
 
