@@ -159,3 +159,11 @@ def test_an_outlet_crediting_itself_yields_to_a_link_to_an_author_page() -> None
     # a link to the outlet's own author page names no one else
     own_link = '<p><a href="/author/daily-sun/">Daily Sun</a></p>'
     assert _authors(own_link, HEAD + site + own) == ("Daily Sun",)
+
+
+def test_an_outlet_opening_with_the_after_the_names_is_no_author() -> None:
+    """"Jane Doe and Jo Roe, The Daily Sun": a newspaper network's byline names the paper after
+    its writers; a credit that is that name alone is still read as written."""
+    assert split_author_names("Jane Doe and Jo Roe, The Daily Sun") == ["Jane Doe", "Jo Roe"]
+    assert split_author_names("Jane Doe, The Daily Sun") == ["Jane Doe"]
+    assert split_author_names("The Gardening Journal") == ["The Gardening Journal"]

@@ -93,6 +93,8 @@ def split_author_names(raw: str) -> list[str]:
             name = _LEADING_ROLES.sub("", name)
         if not name or _IMAGE_CREDIT.match(name) or not is_person_name(name):
             continue
+        if out and name.split()[0] == "The":  # "Jane Doe, The Daily Sun": the outlet after the names
+            continue
         if name not in out:
             out.append(name)
             after_name = True
