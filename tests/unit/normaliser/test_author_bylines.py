@@ -143,3 +143,27 @@ def test_a_longer_byline_sentence_in_author_markup() -> None:
     """Author markup of up to 120 characters is read ("This post was written by X, <title>")."""
     body = '<div class="author-bio">This post was written by Danielle Padula, Head of Marketing and Community Development</div>'
     assert _authors(body) == ("Danielle Padula",)
+
+
+def test_an_outlet_crediting_itself_yields_to_a_link_to_an_author_page() -> None:
+    """A declared credit that is only the outlet's own name (a CMS default) gives way to the
+    person a link to an author page names; with no such link the outlet's credit stands, and a
+    declared person is never replaced."""
+    site = '<meta property="og:site_name" content="Daily Sun">'
+    own = '<meta name="author" content="Daily Sun">'
+    link = '<p class="meta">Text: <a href="/author/ada-lovelace/">Ada Lovelace</a></p>'
+    assert _authors(link, HEAD + site + own) == ("Ada Lovelace",)
+    assert _authors("<p>Text by the newsroom.</p>", HEAD + site + own) == ("Daily Sun",)
+    person = '<meta name="author" content="Grace Hopper">'
+    assert _authors(link, HEAD + site + person) == ("Grace Hopper",)
+    # a link to the outlet's own author page names no one else
+    own_link = '<p><a href="/author/daily-sun/">Daily Sun</a></p>'
+    assert _authors(own_link, HEAD + site + own) == ("Daily Sun",)
+
+
+def test_an_outlet_opening_with_the_after_the_names_is_no_author() -> None:
+    """"Jane Doe and Jo Roe, The Daily Sun": a newspaper network's byline names the paper after
+    its writers; a credit that is that name alone is still read as written."""
+    assert split_author_names("Jane Doe and Jo Roe, The Daily Sun") == ["Jane Doe", "Jo Roe"]
+    assert split_author_names("Jane Doe, The Daily Sun") == ["Jane Doe"]
+    assert split_author_names("The Gardening Journal") == ["The Gardening Journal"]

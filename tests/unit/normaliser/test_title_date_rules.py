@@ -204,3 +204,24 @@ def test_a_one_word_lowercase_title_is_a_headline_not_residue() -> None:
 
     lines = ("American", "A restaurant is a place where meals are served to paying customers.")
     assert promote_headline(lines, "restaurant") == ("restaurant", lines)
+
+
+def test_a_live_blog_keeps_its_declared_start_over_the_update_dates_it_prints() -> None:
+    """A LiveBlogPosting's datePublished is when its coverage began; the days it prints are its
+    entries' (here only the day after): neither the line under the headline nor htmldate's
+    reading of the page replaces it. The same page as a NewsArticle takes the printed day."""
+    def page(kind: str) -> str:
+        data = {"@context": "https://schema.org", "@type": kind, "headline": "Storm live: roads closed",
+                "datePublished": "2024-08-04T13:23:00Z", "dateModified": "2024-08-05T21:40:00Z"}
+        entries = "".join(
+            f"<li><p>5 August 2024, {h}:00</p><p>Update {h}: more roads are closed. {'Words. ' * 20}</p></li>"
+            for h in (21, 20, 19)
+        )
+        return _page(
+            f'<script type="application/ld+json">{json.dumps(data)}</script>',
+            f"<h1>Storm live: roads closed</h1><p>Updated 5 August 2024</p><ul>{entries}</ul>",
+        )
+
+    live = _meta(page("LiveBlogPosting"))
+    assert live.published_local == "2024-08-04" and live.provenance["published"] == "json-ld"
+    assert _meta(page("NewsArticle")).published_local == "2024-08-05"

@@ -93,6 +93,8 @@ def split_author_names(raw: str) -> list[str]:
             name = _LEADING_ROLES.sub("", name)
         if not name or _IMAGE_CREDIT.match(name) or not is_person_name(name):
             continue
+        if out and name.split()[0] == "The":  # "Jane Doe, The Daily Sun": the outlet after the names
+            continue
         if name not in out:
             out.append(name)
             after_name = True
@@ -360,7 +362,8 @@ def read_authors(
 ) -> tuple[list[str], Provenance]:
     """The article's authors: the people named by structured data, else by author meta tags, else
     by byline markup, less the outlet's own name; else the credit the page declares (an agency,
-    a desk, the outlet itself), as its byline would read."""
+    a desk, the outlet itself), as its byline would read, unless that credit is the outlet alone
+    and links to author pages name someone (`_linked_names`: the writer behind a CMS default)."""
     structured = _names(article.get("author"), people_only=True, by_id=by_id)
     authors = [n for raw in structured for n in split_author_names(raw)]
     prov: Provenance = "json-ld"
@@ -381,6 +384,10 @@ def read_authors(
         return authors, prov
     declared_in_ld = bool(_names(article.get("author"), people_only=False, by_id=by_id))
     declared = declared_credits(article.get("author"), meta, by_id)
+    if declared and all(_compact(d) in site_c for d in declared):  # the outlet credits itself
+        linked = [a for a in _linked_names(tree, _Byline()) if _compact(a) not in site_c]
+        if linked:
+            return linked, "heuristic"
     if declared:
         return declared, "json-ld" if declared_in_ld else "meta"
     # no credit declared at all: links to author pages, a "By ..." line, a group's credit

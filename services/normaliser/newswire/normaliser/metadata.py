@@ -390,10 +390,13 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
             published, prov_d = parse_date(stated), "html"
         elif published[1] != stated:  # the declared instant, on the day the page prints
             published = (published[0], stated)
+    # a live blog (schema.org LiveBlogPosting) declares when its coverage began; the dates and
+    # days it prints are its entries' updates, so neither the page's text nor htmldate overrides it
+    live = published is not None and prov_d == "json-ld" and "LiveBlogPosting" in _types(article)
     # the date printed under the headline is what the page says to its readers: it wins over a
     # declared publication date the page never shows (a template's), unless it is the declared
     # modification date ("Updated ..." under the headline is not when the article came out)
-    shown = byline_date(page_text, f.h1) if stated is None else None
+    shown = byline_date(page_text, f.h1) if stated is None and not live else None
     from_byline = (
         shown is not None
         and (modified is None or modified[1] != shown)
@@ -405,7 +408,7 @@ def read_metadata(tree: HtmlElement, url: str) -> Found:
         published = (published[0], shown)  # the declared instant, on the day the page prints
     # a declared date the page never shows may be a template's; htmldate reads the page itself
     # (original_date: the publication, not the update)
-    if published is None or (stated is None and not from_byline and not _shown(page_text, published[1])):
+    if published is None or (stated is None and not from_byline and not live and not _shown(page_text, published[1])):
         try:
             found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
         except Exception:  # noqa: BLE001 - htmldate fails on odd trees; a missing date is fine
