@@ -49,7 +49,7 @@ from newswire.contracts.ids import article_id, host_of
 from newswire.farm.fixtures import locate_eval
 from newswire.fetcher.logic import FetchResult, body_digest, decide, unchanged_recheck
 from newswire.normaliser.extract import decode_html, parse_html
-from newswire.normaliser.fingerprint import locate
+from newswire.normaliser.fingerprint import locate_regions
 from newswire.normaliser.logic import (
     Extraction,
     extract,
@@ -115,10 +115,10 @@ def one_word_edit(html: str, ex: Extraction, fp: PageFingerprint) -> str | None:
     """The page with one word of its article replaced: a word of the extracted body that occurs
     once on the page, inside the article's region. None when there is none."""
     tree = parse_html(html)
-    region = locate(tree, fp.region) if tree is not None else None
-    if region is None:
+    regions = locate_regions(tree, fp.region) if tree is not None else None
+    if regions is None:
         return None
-    region_text = region.text_content()
+    region_text = "\n".join(r.text_content() for r in regions)
     for line in ex.paragraphs:
         for word in _WORD.findall(line):
             if html.count(word) == 1 and word in region_text:

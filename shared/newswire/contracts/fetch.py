@@ -38,7 +38,9 @@ class PageFingerprint(Contract):
         max_length=64,
         description="Locator of the element the article's body was extracted from: steps from "
         "the document's root element, each 'tag.class1.class2:n' (the n-th child element of that "
-        "tag and class attribute), or first '#id' (the one element with that id). Empty: none.",
+        "tag and class attribute), or first '#id' (the one element with that id). A body spread "
+        "over up to three parts of the page has one locator per part, joined by the step '+'. "
+        "Empty: none.",
     )
     region_digest: Digest | None = Field(
         None,

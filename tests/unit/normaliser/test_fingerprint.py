@@ -262,3 +262,74 @@ def test_a_page_without_a_region_keeps_its_body_digest() -> None:
     assert fp.body_digest == DIGEST and fp.region == () and fp.region_digest is None  # the body is the region
     assert unchanged_region(fetched(bare, fp)) is None  # so every re-check page is extracted
     assert extract_with_fingerprint(bare, URL)[1] is None
+
+
+STANDFIRST = "Three weeks of repairs to the sea wall are over, and the first ferries sail on Saturday."
+
+
+def split_page(*, standfirst: str = STANDFIRST, promo: str = "Get our morning briefing", clock: str = "09:41",
+               extra_parts: int = 0) -> str:
+    """A page whose body lines lie in two children of <body>: the standfirst in the page header,
+    the text in <main> (plus `extra_parts` more children each holding a line of the body)."""
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in BODY[: len(BODY) - extra_parts])
+    extras = "".join(f'<div class="part-{i}"><p>{p}</p></div>' for i, p in enumerate(BODY[len(BODY) - extra_parts:]))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour reopens | Example Gazette</title></head><body>
+<div class="top-bar"><span class="clock">Last updated {clock} GMT</span></div>
+<header class="hero"><h1>Harbour reopens</h1><p class="standfirst">{standfirst}</p></header>
+<aside class="promo"><p>{promo}</p></aside>
+<main><div class="story-body">{paragraphs}</div></main>{extras}
+<footer><p>Copyright 2026 Example Gazette</p></footer>
+</body></html>"""
+
+
+def test_a_body_over_two_parts_of_the_page_has_two_regions() -> None:
+    """The standfirst in the header and the text in <main> share only <body>: each part is a
+    region; changes elsewhere (a clock, a promo between them) are unchanged, a change in either
+    part is not."""
+    from newswire.normaliser.extract import parse_html
+    from newswire.normaliser.fingerprint import REGION_BREAK, locate_regions
+
+    html = split_page()
+    lines = [STANDFIRST, *BODY]
+    tree = parse_html(html)
+    assert tree is not None
+    fp = region_fingerprint(tree, lines, DIGEST)
+    assert fp is not None and fp.region.count(REGION_BREAK) == 1
+    regions = locate_regions(tree, fp.region)
+    assert regions is not None and [r.get("class") for r in regions] == ["standfirst", "story-body"]
+    assert same_article(html, fp)
+    assert same_article(split_page(clock="10:17", promo="Another promotion entirely"), fp)
+    assert not same_article(split_page(standfirst=STANDFIRST.replace("Three", "Four")), fp)
+    assert not same_article(html.replace("first ferries due", "first ferries expected"), fp)
+    # a locator not found among them: extracted
+    assert not same_article(html.replace('class="standfirst"', 'class="intro"'), fp)
+
+
+def test_a_body_over_more_than_three_parts_has_no_region() -> None:
+    from newswire.normaliser.extract import parse_html
+
+    for parts, expected in ((1, 3), (2, None)):  # the header, <main>, and 1 or 2 more parts
+        html = split_page(extra_parts=parts)
+        tree = parse_html(html)
+        assert tree is not None
+        fp = region_fingerprint(tree, [STANDFIRST, *BODY])
+        if expected is None:
+            assert fp is None
+        else:
+            assert fp is not None and len([s for s in fp.region if s == "+"]) + 1 == expected
+            assert same_article(html, fp)
+
+
+def test_one_region_keeps_the_digest_it_always_had() -> None:
+    """Fingerprints the tracker holds from before several regions stay valid: a single region's
+    digest is computed as it always was (its parts, then the verdict inputs)."""
+    from newswire.normaliser.extract import parse_html
+    from newswire.normaliser.fingerprint import _digest, _region_parts, _verdict_parts
+
+    fp = fingerprint_of(page())
+    tree = parse_html(page())
+    assert tree is not None
+    region = locate(tree, fp.region)
+    assert region is not None
+    assert fp.region_digest == _digest([*_region_parts(region), "\x00", *_verdict_parts(tree)])

@@ -2,18 +2,22 @@
 
 When an article is extracted, `region_fingerprint` finds the element its body came from: every
 line the extractor kept is looked up in the page's text (letters and digits only, in document
-order), and the region is the deepest element holding all of them. It records a locator of that
-element (`PageFingerprint.region`: steps from the root, or from the nearest ancestor with an id
-that is unique on the page) and one digest (`region_digest`) of
+order), and the region is the deepest element holding all of them. When that is the whole
+`<body>` (a standfirst in the page header, the text in `<main>`), the lines are grouped by the
+child of `<body>` (or `<html>`) they lie in, and up to `MAX_REGIONS` groups are regions of their
+own, each the deepest element holding its lines. It records a locator of each region
+(`PageFingerprint.region`: steps from the root, or from the nearest ancestor with an id that is
+unique on the page; several regions' locators one after another, joined by the step `+`) and
+one digest (`region_digest`) of
 
-- the region's tags and text, exactly as parsed (every descendant's text and tail, script and
+- each region's tags and text, exactly as parsed (every descendant's text and tail, script and
   style text left out); and
 - the page's *verdict inputs* outside the body: what the headline, the byline, the site name and
   the canonical URL are read from (`<title>`, the `<h1>`s, the meta tags that declare them,
   JSON-LD, rel=canonical, byline markup; see `metadata.read_metadata`).
 
 On a re-check, `same_article` parses the page (the same bounded lxml parse as the extraction,
-without the extraction), walks the locator and hashes the same things: equal digests mean the
+without the extraction), walks the locators and hashes the same things: equal digests mean the
 article's text, headline, byline and canonical URL cannot have changed, so the full extraction
 is skipped. Anything else (the region not found, a digest that differs, a page too large) means
 "extract it": a real change is never missed, only an unchanged page is sometimes extracted again
@@ -35,15 +39,20 @@ from lxml.html import HtmlElement
 
 from newswire.contracts.fetch import PageFingerprint
 from newswire.normaliser.extract import NotExtractable, parse_html
+from newswire.normaliser.locator import locate, locator
 
-__all__ = ["locate", "region_digest", "region_fingerprint", "same_article"]
+__all__ = ["locate", "locate_regions", "region_digest", "region_fingerprint", "same_article"]
 
 #: Elements whose text is never article text (the extractors drop them): left out of the digest.
 _NO_TEXT = frozenset({"script", "style"})
 #: A region that is the whole document says nothing: no fingerprint is recorded then.
 _TOO_WIDE = frozenset({"html", "body"})
-#: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
-_STEP_MAX = 300
+#: Most regions one fingerprint holds (a body spread over more parts of the page has none).
+MAX_REGIONS = 3
+#: The step between two regions' locators in `PageFingerprint.region`.
+REGION_BREAK = "+"
+#: Most steps of all locators together (`PageFingerprint.region`'s limit).
+_MAX_STEPS = 64
 _NOT_WORD = re.compile(r"\W+")
 #: The ASCII characters `_NOT_WORD` matches: all but letters, digits and "_".
 _ASCII_NOT_WORD = bytes(b for b in range(128) if not (chr(b).isalnum() or chr(b) == "_"))
@@ -152,9 +161,16 @@ def _is_byline(el: HtmlElement) -> bool:
     return True
 
 
-def region_digest(tree: HtmlElement, region: HtmlElement) -> str:
-    """The digest of the region's tags and text and of the page's verdict inputs."""
-    return _digest([*_region_parts(region), "\x00", *_verdict_parts(tree)])
+def region_digest(tree: HtmlElement, region: HtmlElement | list[HtmlElement]) -> str:
+    """The digest of the regions' tags and text and of the page's verdict inputs (of one region:
+    the same digest as always, so fingerprints recorded before several regions still match)."""
+    regions = region if isinstance(region, list) else [region]
+    parts: list[str] = []
+    for n, one in enumerate(regions):
+        if n:
+            parts.append("\x02")
+        parts.extend(_region_parts(one))
+    return _digest([*parts, "\x00", *_verdict_parts(tree)])
 
 
 # -- where the body came from -----------------------------------------------------------------
@@ -220,6 +236,45 @@ def body_region(tree: HtmlElement, lines: Iterable[str]) -> HtmlElement | None:
     """The deepest element holding every line of the extracted body, each found in the page's
     text (letters and digits only) after the previous one where possible. None when a line is
     not on the page as text (an extractor's rewriting) or there are no lines."""
+    found = _line_owners(tree, lines)
+    return _lowest_common(found) if found else None
+
+
+def body_regions(tree: HtmlElement, lines: Iterable[str]) -> list[HtmlElement] | None:
+    """`body_region`, or when that is the whole `<body>` or `<html>`: the deepest element holding
+    the lines of each child of it that holds some, in document order, if there are at most
+    MAX_REGIONS. None when a line is not found, or the body is spread over more parts."""
+    found = _line_owners(tree, lines)
+    common = _lowest_common(found) if found else None
+    if found is None or common is None:
+        return None
+    if common.tag not in _TOO_WIDE:
+        return [common]
+    # (part, its owners): the list keeps each part's element proxy alive, so `is` tells them
+    # apart (lxml may give a freed proxy's id to another element's)
+    groups: list[tuple[HtmlElement, list[HtmlElement]]] = []
+    for owner in found:
+        if owner is common:  # text directly in <body>: no narrower part holds it
+            return None
+        top = owner
+        while (parent := top.getparent()) is not None and parent is not common:
+            top = parent
+        group = next((g for g in groups if g[0] is top), None)
+        if group is None:
+            if len(groups) == MAX_REGIONS:
+                return None
+            group = (top, [])
+            groups.append(group)
+        group[1].append(owner)
+    regions = [_lowest_common(owners) for _, owners in groups]
+    if any(r is None or r.tag in _TOO_WIDE for r in regions):
+        return None
+    return [r for r in regions if r is not None]
+
+
+def _line_owners(tree: HtmlElement, lines: Iterable[str]) -> list[HtmlElement] | None:
+    """The elements holding each line's text, line after line (see `body_region`); None when a
+    line is not found."""
     text, starts, owners = _text_index(tree)
     found: list[HtmlElement] = []
     cursor = 0
@@ -235,7 +290,7 @@ def body_region(tree: HtmlElement, lines: Iterable[str]) -> HtmlElement | None:
         last = bisect_right(starts, end - 1) - 1
         found.extend(owners[first:last + 1])
         cursor = end
-    return _lowest_common(found) if found else None
+    return found
 
 
 #: A line found word by word may spread over at most this many times its own length (plus slack).
@@ -278,77 +333,6 @@ def _find_line(text: str, line: str, key: str, cursor: int) -> tuple[int, int] |
 # -- the locator --------------------------------------------------------------------------------
 
 
-def _signature(el: HtmlElement) -> str:
-    classes = ".".join((el.get("class") or "").split())
-    tag = el.tag if isinstance(el.tag, str) else "#"
-    return (tag + ("." + classes if classes else ""))[:_STEP_MAX]
-
-
-def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
-    return (c for c in el if isinstance(c.tag, str))
-
-
-def _unique_id(tree: HtmlElement, el: HtmlElement) -> str | None:
-    ident = el.get("id")
-    if not ident or len(ident) > _STEP_MAX:
-        return None
-    return ident if len(tree.xpath("//*[@id=$i]", i=ident)) == 1 else None
-
-
-def locator(tree: HtmlElement, region: HtmlElement) -> tuple[str, ...]:
-    """Steps to `region`: from the nearest ancestor-or-self with an id unique on the page
-    ('#id'), else from the root; each step 'signature:n', the n-th child element with that tag
-    and class attribute."""
-    steps: list[str] = []
-    node = region
-    while node is not tree:
-        if (ident := _unique_id(tree, node)) is not None:
-            steps.append("#" + ident)
-            break
-        parent = node.getparent()
-        if parent is None:
-            break
-        sig = _signature(node)
-        n = 0
-        for sibling in _element_children(parent):
-            if sibling is node:
-                break
-            if _signature(sibling) == sig:
-                n += 1
-        steps.append(f"{sig}:{n}")
-        node = parent
-    return tuple(reversed(steps))
-
-
-def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
-    """The element a locator points at on this page, or None."""
-    if not steps:
-        return None
-    node: HtmlElement = tree
-    rest = steps
-    if steps[0].startswith("#"):
-        found = tree.xpath("//*[@id=$i]", i=steps[0][1:])
-        if len(found) != 1:
-            return None
-        node, rest = found[0], steps[1:]
-    for step in rest:
-        sig, _, index = step.rpartition(":")
-        if not sig or not index.isdigit():
-            return None
-        n = int(index)
-        nxt = None
-        for child in _element_children(node):
-            if _signature(child) == sig:
-                if n == 0:
-                    nxt = child
-                    break
-                n -= 1
-        if nxt is None:
-            return None
-        node = nxt
-    return node
-
-
 # -- the two entry points -----------------------------------------------------------------------
 
 
@@ -356,15 +340,37 @@ def region_fingerprint(
     tree: HtmlElement, lines: Iterable[str], body_digest: str | None = None
 ) -> PageFingerprint | None:
     """The fingerprint of an extracted page: `lines` are the extractor's body lines (before any
-    cleanup), `body_digest` the fetcher's digest of the raw body. None when the body's region
-    cannot be told (a line not found as text) or is the whole page."""
-    region = body_region(tree, lines)
-    if region is None or region.tag in _TOO_WIDE:
+    cleanup), `body_digest` the fetcher's digest of the raw body. None when the body's regions
+    cannot be told (a line not found as text) or the body is spread over more than MAX_REGIONS
+    parts of the page."""
+    regions = body_regions(tree, lines)
+    if not regions:
         return None
-    steps = locator(tree, region)
-    if not steps or locate(tree, steps) is not region:
+    steps: list[str] = []
+    for region in regions:
+        one = locator(tree, region)
+        if not one or locate(tree, one) is not region:
+            return None
+        steps.extend([REGION_BREAK, *one] if steps else one)
+    if len(steps) > _MAX_STEPS:
         return None
-    return PageFingerprint(body_digest=body_digest, region=steps, region_digest=region_digest(tree, region))
+    return PageFingerprint(
+        body_digest=body_digest, region=tuple(steps), region_digest=region_digest(tree, regions)
+    )
+
+
+def locate_regions(tree: HtmlElement, steps: tuple[str, ...]) -> list[HtmlElement] | None:
+    """The elements a fingerprint's locators (joined by REGION_BREAK) point at, or None when one
+    is not found."""
+    found: list[HtmlElement] = []
+    start = 0
+    for end in [*(i for i, step in enumerate(steps) if step == REGION_BREAK), len(steps)]:
+        region = locate(tree, steps[start:end])
+        if region is None:
+            return None
+        found.append(region)
+        start = end + 1
+    return found
 
 
 def same_article(html: str, fingerprint: PageFingerprint) -> bool:
@@ -378,5 +384,5 @@ def same_article(html: str, fingerprint: PageFingerprint) -> bool:
         return False
     if tree is None:
         return False
-    region = locate(tree, fingerprint.region)
-    return region is not None and region_digest(tree, region) == fingerprint.region_digest
+    regions = locate_regions(tree, fingerprint.region)
+    return regions is not None and region_digest(tree, regions) == fingerprint.region_digest

@@ -1,0 +1,90 @@
+"""Locators: the steps to one element of a page, that find the same element on the page as it
+is served again (other ads, another "most read" list, a new token) and none when the page's
+structure around it changed.
+
+A locator starts at the nearest ancestor-or-self with an id unique on the page ('#id'), else
+at the root; each further step is 'signature:n', the n-th child element with that tag and
+class attribute. Pure: lxml only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+__all__ = ["locate", "locator"]
+
+#: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
+_STEP_MAX = 300
+
+
+def _signature(el: HtmlElement) -> str:
+    classes = ".".join((el.get("class") or "").split())
+    tag = el.tag if isinstance(el.tag, str) else "#"
+    return (tag + ("." + classes if classes else ""))[:_STEP_MAX]
+
+
+def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
+    return (c for c in el if isinstance(c.tag, str))
+
+
+def _unique_id(tree: HtmlElement, el: HtmlElement) -> str | None:
+    ident = el.get("id")
+    if not ident or len(ident) > _STEP_MAX:
+        return None
+    return ident if len(tree.xpath("//*[@id=$i]", i=ident)) == 1 else None
+
+
+def locator(tree: HtmlElement, region: HtmlElement) -> tuple[str, ...]:
+    """Steps to `region`: from the nearest ancestor-or-self with an id unique on the page
+    ('#id'), else from the root; each step 'signature:n', the n-th child element with that tag
+    and class attribute."""
+    steps: list[str] = []
+    node = region
+    while node is not tree:
+        if (ident := _unique_id(tree, node)) is not None:
+            steps.append("#" + ident)
+            break
+        parent = node.getparent()
+        if parent is None:
+            break
+        sig = _signature(node)
+        n = 0
+        for sibling in _element_children(parent):
+            if sibling is node:
+                break
+            if _signature(sibling) == sig:
+                n += 1
+        steps.append(f"{sig}:{n}")
+        node = parent
+    return tuple(reversed(steps))
+
+
+def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
+    """The element a locator points at on this page, or None."""
+    if not steps:
+        return None
+    node: HtmlElement = tree
+    rest = steps
+    if steps[0].startswith("#"):
+        found = tree.xpath("//*[@id=$i]", i=steps[0][1:])
+        if len(found) != 1:
+            return None
+        node, rest = found[0], steps[1:]
+    for step in rest:
+        sig, _, index = step.rpartition(":")
+        if not sig or not index.isdigit():
+            return None
+        n = int(index)
+        nxt = None
+        for child in _element_children(node):
+            if _signature(child) == sig:
+                if n == 0:
+                    nxt = child
+                    break
+                n -= 1
+        if nxt is None:
+            return None
+        node = nxt
+    return node
