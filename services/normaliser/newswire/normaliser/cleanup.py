@@ -3,8 +3,10 @@ share bars, "read more" lines, reading times ("5 min read"), image credits (also
 "Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a
 trailing block of links to other articles, widget residue at the ends of the body, text written
 twice on one line, a long line the body repeats (a placeholder for each embed, a teaser shown
-twice), a video's card (its teaser and "date | running time" stamp) and the headline repeated as
-the first line. Rules are about the *form* of a line, never about a site or a page template."""
+twice), a video's card (its teaser and "date | running time" stamp), embedded social posts,
+captions (a credit in several languages, an agency's at the end, "Pictured ..."), teasers closed
+by their "more" link, author notes ending the story and the headline repeated as the first line.
+Rules are about the *form* of a line, never about a site or a page template."""
 
 from __future__ import annotations
 
@@ -21,18 +23,23 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         .{0,80}\b(?:we\ use\ cookies|use\ of\ cookies|cookie\ (?:policy|settings|preferences)|accept\ (?:all\ )?cookies)\b.*
       | \|.{0,300}\bcookies?\b.{0,300}  # a row of a consent plugin's table of cookies ("| Cookie | Duration |")
-      | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email)s?\b.{0,40}
+      | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email|mailing\ list)s?\b.{0,80}
+      | join\b.{0,40}\b(?:newsletter|mailing\ list)s?\b.{0,80}
       | .{0,40}\bnewsletter\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.{0,20}
       | (?:share|share\ this(?:\ article|\ story|\ post)?|share\ on\ \w+|tweet|email|print|whatsapp|facebook|twitter|linkedin|pinterest|copy\ link)(?:\s*[:|,/]\s*\w+){0,6}
       | (?:read|see|click)\ (?:more|also|next)\b.{0,80}
+      | more\s*:\s*\S.{0,100}  # a link to another story ("MORE: Map shows ...")
       | (?:related|recommended|more)\ (?:stories|articles|posts|news|reading|from\ \w+)\b.{0,30}
       | (?:advertisement|sponsored|skip\ (?:to\ )?(?:main\ )?content|back\ to\ (?:top|blog|news)|table\ of\ contents|contents)\s*:?
       | (?:photo|image|picture|video|credit|source\ image|file\ photo)s?\s*(?:credit)?\s*:\s*.{0,80}
       | .{0,60}\(\s*(?:photo|image)\s*:.{0,60}\)
+      | pictured\b[^.!?]{0,40}[,:].{0,300}  # a caption ("Pictured: ...", "Pictured from left, are ...")
       | (?:getty\ images|shutterstock|reuters/|ap\ photo|afp\ via).{0,60}
       | all\ rights\ reserved\b.{0,60}
       | .{0,60}©.{0,60}\ all\ rights\ reserved\.?
       | follow\ us\ on\b.{0,60}
+      | .{0,60}\b(?:follow|folge|folgen|folgst|abonniere|abonnieren|suivez|abonnez|siga|segui|síguenos|volg)\b.{0,80}\b(?:whatsapp|telegram|google\ news|instagram|tiktok|youtube)\b.{0,200}
+      | (?:\d+\s+)?comments?|(?:join|leave|add|post)\ (?:the|a|our|your)\ (?:conversation|comment\w*|discussion)\b.{0,80}
       | last\ (?:updated|modified)\s*:?.{0,40}
       | \W*\d+\s*(?:-\s*)?(?:min(?:ute)?s?|m)\.?\s+read(?:ing)?(?:\s+time)?\W*
       | (?:estimated\s+)?read(?:ing)?\s+time\s*:?\s*\d+\s*(?:min(?:ute)?s?|m)\.?
@@ -50,7 +57,7 @@ _DATE_LINE = re.compile(
 #: A caption: a line ending in a photo credit of at most five words ("... sensor DSLR. Photo by:
 #: Jane Doe", "... in 2004 (Picture credit: Getty)"); the article's text does not end in one.
 _CAPTION_CREDIT = re.compile(
-    r"(?:\b(?:photo|image|picture)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
+    r"(?:\b(?:photo|image|picture|foto|фото|bild|zdjęcie|kuva)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
     r"|\b(?:photo|image)\s+(?:by|courtesy\s+of))\s*(?:[^\s.!?:]+\s*){1,5}\.?\)?\s*$",
     re.I,
 )
@@ -68,6 +75,25 @@ def _agency_credit(line: str) -> bool:
     """Whether a line is an agency's photo credit (`_AGENCY_CREDIT`); the regular expression only
     runs on short lines with a slash or "via" in them (it is a scan of every line otherwise)."""
     return len(line) <= 160 and ("/" in line or " via " in line) and bool(_AGENCY_CREDIT.search(line.strip()))
+
+
+#: The last sentence of a line: what follows its last full stop (or the whole line).
+_LAST_SENTENCE = re.compile(r"(?:^|[.!?»«\"”]\s+)([^.!?]{3,160})$")
+#: A caption ending in a credit is at most this many words.
+CAPTION_WORDS = 60
+
+
+def _credited_caption(line: str) -> bool:
+    """Whether a line is a caption that ends in an agency's photo credit ("Biden met his advisers
+    on Saturday. Keystone/The White House via AP/Adam Schultz"): an article's sentence never
+    ends in "Photographer/Agency"."""
+    if "/" not in line and " via " not in line:
+        return False
+    tail = _LAST_SENTENCE.search(line.rstrip())
+    return (
+        tail is not None and tail.start(1) > 0 and len(line.split()) <= CAPTION_WORDS
+        and _agency_credit(tail.group(1))
+    )
 
 
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:",
@@ -121,14 +147,30 @@ def _furniture_forms(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
     )
 
 
+#: A teaser is at most this many words before its "more" link.
+TEASER_WORDS = 60
+
+
+@lru_cache(maxsize=64)
+def _teaser_tail(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
+    """A teaser of another article: sentences closed by the link's bare "more" or a "read more"
+    label ("... sei überfordert. mehr", "... in the capital. Read more"). The article's own
+    sentences end in punctuation, not in a link's label."""
+    more = _alternation([w for f in furniture for w in (*f.more, *f.read_more)])
+    return re.compile(rf"[.!?»«\"”“)]\s+(?:{more})\s*(?:[»›>…]|\.\.\.)?$", re.IGNORECASE)
+
+
 def is_boilerplate(line: str, language: str | None = None) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
     English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
-    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line):
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line) or _credited_caption(line):
         return True
-    return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
+    furniture = furniture_for(language)
+    if len(line.split()) <= TEASER_WORDS and _teaser_tail(furniture).search(line.rstrip()):
+        return True
+    return len(line) <= 200 and bool(_furniture_forms(furniture).match(line.strip()))
 
 
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -162,10 +204,12 @@ def _doubled(line: str) -> str | None:
 #: "Par Marie Dupont", "Von: Bill MCCARTHY, Marisha GOLDHAMER"): one to four capitalised names.
 _NAME = r"(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)(?:\s+(?:(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)|van|von|de|der|den|da|di|du|la|le|del|y)){0,4}"
 _BYLINE_LINE = re.compile(
-    rf"^\W*(?:by|von|par|por|door|av|af|di|przez|de)\s*:?\s+{_NAME}"
+    rf"^\W*(?:(?:written|posted|reviewed)\s+by|by|von|par|por|door|av|af|di|przez|de)\s*:?\s+{_NAME}"
     rf"(?:\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\boch\b)\s*{_NAME}){{0,3}}\s*$",
     re.I,
 )
+#: A byline is looked for among the body's first lines (after a kicker, a standfirst).
+BYLINE_WITHIN = 3
 #: A line of at least this many words that the body holds more than once is kept once (a teaser,
 #: a pull quote or a subscription box rendered twice): an article says a sentence once ...
 REPEAT_MIN_WORDS = 8
@@ -218,6 +262,28 @@ def drop_video_teasers(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: An embedded post's signature ("— Jane Doe (@jdoe) August 5, 2024"): the quoted post ends there.
+_POST_STAMP = re.compile(rf"^[—–-]\s*[^()]{{1,80}}\(@\w{{1,30}}\)\s+{MONTH_NAME}\s+\d{{1,2}},\s+\d{{4}}\W*$", re.IGNORECASE)
+#: The post's text ends in its link ("... pic.twitter.com/7IJYBkhgep", "https://t.co/Wcgr...").
+_POST_LINK = re.compile(r"(?:pic\.twitter\.com|t\.co)/\w+\W*$")
+
+
+def drop_embedded_posts(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Embedded social posts: the signature line ("— Name (@handle) Date") and the post's text
+    above it when that ends in the post's link. Quoted posts are the page's embeds, not the
+    article's prose (which quotes them in its own words when it needs to)."""
+    if not any("(@" in line for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if "(@" in line and _POST_STAMP.match(line.strip()):
+            if out and _POST_LINK.search(out[-1]):
+                out.pop()
+            continue
+        out.append(line)
+    return tuple(out)
+
+
 #: A kicker glued before the headline in the body's first line is at most this many words.
 KICKER_WORDS = 6
 
@@ -238,11 +304,11 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
     the ends, a leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
-    for line in drop_repeats(drop_video_teasers(lines)):
+    for line in drop_repeats(drop_video_teasers(drop_embedded_posts(lines))):
         line = _doubled(line) or line
         if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue
-        if not out and _BYLINE_LINE.match(line.strip()):
+        if len(out) < BYLINE_WITHIN and _BYLINE_LINE.match(line.strip()):
             continue
         if folded_title and not out:
             folded = fold_text(line).casefold()
@@ -251,10 +317,32 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
             if folded.startswith(folded_title + " "):
                 line = line[len(folded_title) + 1:].strip() if fold_text(line[: len(folded_title)]).casefold() == folded_title else line
         out.append(line)
-    kept = cut_related_block(tuple(out))
+    kept = drop_trailing_bios(cut_related_block(tuple(out)))
     while kept and _RESIDUE.match(kept[-1]):
         kept = kept[:-1]
     return kept
+
+
+#: An author's note at the end of a story: a name of two to four capitalised words, then "is a"
+#: or its like ("Jane Doe is a senior researcher at ...", "Manuela Conrad ist ZDF-Reporterin für
+#: ...", "Steph Bazzle covers politics ..."), in one paragraph of at most BIO_WORDS words.
+_BIO_LINE = re.compile(
+    r"^(?!(?:The|A|An|Der|Die|Das|Le|La|Les|El|Il)\s)(?:[A-ZÀ-Þ][\w'’-]+|[A-Z]\.)"
+    r"(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|[A-Z]\.|van|von|de|der|da|di|la|le)){1,3}\s+"
+    r"(?:is|was|ist|war|est|es|è|é|er|är|jest|covers|writes|reports)\s+\w",
+)
+BIO_WORDS = 60
+#: Bylines and bios are looked for only after this many lines of the story.
+BIO_AFTER_LINES = 3
+
+
+def drop_trailing_bios(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """The story without the author's notes that end it (`_BIO_LINE`): a page's box about its
+    writer, not the article's text."""
+    end = len(lines)
+    while end > BIO_AFTER_LINES and len(lines[end - 1].split()) <= BIO_WORDS and _BIO_LINE.match(lines[end - 1].strip()):
+        end -= 1
+    return lines[:end]
 
 
 def cut_related_block(lines: tuple[str, ...]) -> tuple[str, ...]:
