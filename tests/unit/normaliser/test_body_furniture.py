@@ -85,3 +85,18 @@ def test_author_notes_ending_the_story_go_and_organisations_stay() -> None:
     assert drop_trailing_bios((*STORY, bio_de)) == STORY
     assert drop_trailing_bios((*STORY, org)) == (*STORY, org)
     assert drop_trailing_bios((STORY[0], bio, *STORY[1:])) == (STORY[0], bio, *STORY[1:])
+
+
+def test_a_subscribers_only_prompt_goes_and_news_about_subscribers_stays() -> None:
+    assert is_boilerplate("THIS CONTENT IS RESERVED FOR SUBSCRIBERS", "en")
+    assert is_boilerplate("Esta funcionalidad es sólo para suscriptores", "es")
+    assert is_boilerplate("Nur für Abonnenten", "de")
+    assert not is_boilerplate("The service now has five million subscribers.", "en")
+    assert not is_boilerplate("How to subscribe to the tram pass", "en")
+
+
+def test_a_boxs_expand_and_collapse_toggle_goes() -> None:
+    assert is_boilerplate("Box aufklappen Box zuklappen", "de")
+    assert is_boilerplate("Personen-Box aufklappen Personen-Box zuklappen", "de")
+    assert is_boilerplate("Show more", "en")
+    assert not is_boilerplate("The council will expand the tram network.", "en")

@@ -38,6 +38,7 @@ _BOILERPLATE = re.compile(
       | all\ rights\ reserved\b.{0,60}
       | .{0,60}©.{0,60}\ all\ rights\ reserved\.?
       | follow\ us\ on\b.{0,60}
+      | (?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen)(?:\s*[/|]?\s*(?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen))?  # a box's toggle
       | .{0,60}\b(?:follow|folge|folgen|folgst|abonniere|abonnieren|suivez|abonnez|siga|segui|síguenos|volg)\b.{0,80}\b(?:whatsapp|telegram|google\ news|instagram|tiktok|youtube)\b.{0,200}
       | (?:\d+\s+)?comments?|(?:join|leave|add|post)\ (?:the|a|our|your)\ (?:conversation|comment\w*|discussion)\b.{0,80}
       | last\ (?:updated|modified)\s*:?.{0,40}
@@ -160,12 +161,26 @@ def _teaser_tail(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
     return re.compile(rf"[.!?»«\"”“)]\s+(?:{more})\s*(?:[»›>…]|\.\.\.)?$", re.IGNORECASE)
 
 
+#: A subscription wall's prompt: the article (or a feature) is for subscribers only ("THIS CONTENT
+#: IS RESERVED FOR SUBSCRIBERS", "This article is exclusive to subscribers", "Esta funcionalidad es
+#: sólo para suscriptores", "Nur für Abonnenten"); a short line of at most WALL_WORDS words.
+_WALL_PROMPT = re.compile(
+    r"\b(?:only|exclusive|reserved|available)\b.{0,30}\b(?:subscribers|members)\b"
+    r"|\bsubscribers?[\s-]+only\b|\b(?:nur|exklusiv)\s+f(?:ü|ue)r\s+abonnent\w*|\bs[oó]lo\s+para\s+suscriptores"
+    r"|\bréservée?s?\s+aux\s+abonnés|\briservat[oa]\s+agli\s+abbonati|\bexclusivo\s+para\s+assinantes",
+    re.IGNORECASE,
+)
+WALL_WORDS = 12
+
+
 def is_boilerplate(line: str, language: str | None = None) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
     English or the page's `language` (every language's labels when it is not known)."""
     if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
         return True
     if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line) or _credited_caption(line):
+        return True
+    if len(line.split()) <= WALL_WORDS and not line.rstrip().endswith(".") and _WALL_PROMPT.search(line):
         return True
     furniture = furniture_for(language)
     if len(line.split()) <= TEASER_WORDS and _teaser_tail(furniture).search(line.rstrip()):
