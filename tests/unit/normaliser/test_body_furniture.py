@@ -3,12 +3,8 @@ halves; each test holds a line the rule removes and one like it that stays."""
 
 from __future__ import annotations
 
-from newswire.normaliser.cleanup import (
-    clean_lines,
-    drop_embedded_posts,
-    drop_trailing_bios,
-    is_boilerplate,
-)
+from newswire.normaliser.cleanup import clean_lines, is_boilerplate
+from newswire.normaliser.furniture import drop_embedded_posts, drop_trailing_bios
 
 STORY = tuple(
     f"Sentence {i} of the story tells the council's decision on the new tram line in detail." for i in range(5)

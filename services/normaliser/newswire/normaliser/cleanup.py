@@ -15,6 +15,7 @@ from collections import Counter
 from functools import lru_cache
 from statistics import median
 
+from newswire.normaliser.furniture import drop_embedded_posts, drop_trailing_bios
 from newswire.normaliser.markup import MONTH_NAME
 from newswire.normaliser.vocabulary import Furniture, furniture_for
 from newswire.text import fold_text
@@ -38,8 +39,8 @@ _BOILERPLATE = re.compile(
       | all\ rights\ reserved\b.{0,60}
       | .{0,60}©.{0,60}\ all\ rights\ reserved\.?
       | follow\ us\ on\b.{0,60}
-      | (?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen)(?:\s*[/|]?\s*(?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen))?  # a box's toggle
-      | .{0,60}\b(?:follow|folge|folgen|folgst|abonniere|abonnieren|suivez|abonnez|siga|segui|síguenos|volg)\b.{0,80}\b(?:whatsapp|telegram|google\ news|instagram|tiktok|youtube)\b.{0,200}
+      | (?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen)
+        (?:\s*[/|]?\s*(?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen))?  # a box's toggle
       | (?:\d+\s+)?comments?|(?:join|leave|add|post)\ (?:the|a|our|your)\ (?:conversation|comment\w*|discussion)\b.{0,80}
       | last\ (?:updated|modified)\s*:?.{0,40}
       | \W*\d+\s*(?:-\s*)?(?:min(?:ute)?s?|m)\.?\s+read(?:ing)?(?:\s+time)?\W*
@@ -88,13 +89,10 @@ def _credited_caption(line: str) -> bool:
     """Whether a line is a caption that ends in an agency's photo credit ("Biden met his advisers
     on Saturday. Keystone/The White House via AP/Adam Schultz"): an article's sentence never
     ends in "Photographer/Agency"."""
-    if "/" not in line and " via " not in line:
+    if ("/" not in line and " via " not in line) or len(line.split()) > CAPTION_WORDS:
         return False
     tail = _LAST_SENTENCE.search(line.rstrip())
-    return (
-        tail is not None and tail.start(1) > 0 and len(line.split()) <= CAPTION_WORDS
-        and _agency_credit(tail.group(1))
-    )
+    return tail is not None and tail.start(1) > 0 and _agency_credit(tail.group(1))
 
 
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:",
@@ -148,6 +146,27 @@ def _furniture_forms(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
     )
 
 
+#: A prompt to follow the outlet on a messaging channel or platform ("Folgst du schon ... auf
+#: Whatsapp?", "Follow our coverage on Telegram"); at most CHANNEL_WORDS words.
+_CHANNEL_PROMPT = re.compile(
+    r"\b(?:follow|folge|folgen|folgst|abonniere|abonnieren|suivez|abonnez|siga|segui|síguenos|volg)\b.{0,80}"
+    r"\b(?:whatsapp|telegram|google\s+news|instagram|tiktok|youtube)\b",
+    re.IGNORECASE,
+)
+_CHANNELS = ("whatsapp", "telegram", "google news", "instagram", "tiktok", "youtube")
+CHANNEL_WORDS = 50
+
+
+def _channel_prompt(line: str) -> bool:
+    """Whether a line asks the reader to follow the outlet on a channel (`_CHANNEL_PROMPT`, within
+    its first 60 characters); the expression only runs on lines naming a channel."""
+    folded = line.casefold()
+    if not any(c in folded for c in _CHANNELS):
+        return False
+    found = _CHANNEL_PROMPT.search(line)
+    return found is not None and found.start() <= 60
+
+
 #: A teaser is at most this many words before its "more" link.
 TEASER_WORDS = 60
 
@@ -176,15 +195,27 @@ WALL_WORDS = 12
 def is_boilerplate(line: str, language: str | None = None) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
     English or the page's `language` (every language's labels when it is not known)."""
-    if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
+    words = len(line.split())
+    # a credit has its colon, or "by" / "courtesy of" after the photo
+    folded = line.casefold()
+    if words <= 60 and (":" in line or " by " in folded or "courtesy" in folded) and _CAPTION_CREDIT.search(line):
         return True
     if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line) or _credited_caption(line):
         return True
-    if len(line.split()) <= WALL_WORDS and not line.rstrip().endswith(".") and _WALL_PROMPT.search(line):
+    end = line.rstrip()[-1:]
+    if words <= WALL_WORDS and end != "." and _WALL_PROMPT.search(line):
+        return True
+    if words <= CHANNEL_WORDS and _channel_prompt(line):
         return True
     furniture = furniture_for(language)
-    if len(line.split()) <= TEASER_WORDS and _teaser_tail(furniture).search(line.rstrip()):
-        return True
+    # a teaser's link ends the line in a letter (or an arrow), a sentence in punctuation
+    if words <= TEASER_WORDS and (end.isalpha() or end in "»›>…"):
+        return bool(_teaser_tail(furniture).search(line.rstrip())) or _furniture_match(line, furniture)
+    return _furniture_match(line, furniture)
+
+
+def _furniture_match(line: str, furniture: tuple[Furniture, ...]) -> bool:
+    """Whether a line of at most 200 characters is one of `furniture`'s whole-line forms."""
     return len(line) <= 200 and bool(_furniture_forms(furniture).match(line.strip()))
 
 
@@ -277,28 +308,6 @@ def drop_video_teasers(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-#: An embedded post's signature ("— Jane Doe (@jdoe) August 5, 2024"): the quoted post ends there.
-_POST_STAMP = re.compile(rf"^[—–-]\s*[^()]{{1,80}}\(@\w{{1,30}}\)\s+{MONTH_NAME}\s+\d{{1,2}},\s+\d{{4}}\W*$", re.IGNORECASE)
-#: The post's text ends in its link ("... pic.twitter.com/7IJYBkhgep", "https://t.co/Wcgr...").
-_POST_LINK = re.compile(r"(?:pic\.twitter\.com|t\.co)/\w+\W*$")
-
-
-def drop_embedded_posts(lines: tuple[str, ...]) -> tuple[str, ...]:
-    """Embedded social posts: the signature line ("— Name (@handle) Date") and the post's text
-    above it when that ends in the post's link. Quoted posts are the page's embeds, not the
-    article's prose (which quotes them in its own words when it needs to)."""
-    if not any("(@" in line for line in lines):
-        return lines
-    out: list[str] = []
-    for line in lines:
-        if "(@" in line and _POST_STAMP.match(line.strip()):
-            if out and _POST_LINK.search(out[-1]):
-                out.pop()
-            continue
-        out.append(line)
-    return tuple(out)
-
-
 #: A kicker glued before the headline in the body's first line is at most this many words.
 KICKER_WORDS = 6
 
@@ -336,28 +345,6 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
     while kept and _RESIDUE.match(kept[-1]):
         kept = kept[:-1]
     return kept
-
-
-#: An author's note at the end of a story: a name of two to four capitalised words, then "is a"
-#: or its like ("Jane Doe is a senior researcher at ...", "Manuela Conrad ist ZDF-Reporterin für
-#: ...", "Steph Bazzle covers politics ..."), in one paragraph of at most BIO_WORDS words.
-_BIO_LINE = re.compile(
-    r"^(?!(?:The|A|An|Der|Die|Das|Le|La|Les|El|Il)\s)(?:[A-ZÀ-Þ][\w'’-]+|[A-Z]\.)"
-    r"(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|[A-Z]\.|van|von|de|der|da|di|la|le)){1,3}\s+"
-    r"(?:is|was|ist|war|est|es|è|é|er|är|jest|covers|writes|reports)\s+\w",
-)
-BIO_WORDS = 60
-#: Bylines and bios are looked for only after this many lines of the story.
-BIO_AFTER_LINES = 3
-
-
-def drop_trailing_bios(lines: tuple[str, ...]) -> tuple[str, ...]:
-    """The story without the author's notes that end it (`_BIO_LINE`): a page's box about its
-    writer, not the article's text."""
-    end = len(lines)
-    while end > BIO_AFTER_LINES and len(lines[end - 1].split()) <= BIO_WORDS and _BIO_LINE.match(lines[end - 1].strip()):
-        end -= 1
-    return lines[:end]
 
 
 def cut_related_block(lines: tuple[str, ...]) -> tuple[str, ...]:
