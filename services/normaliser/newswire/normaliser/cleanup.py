@@ -3,8 +3,10 @@ share bars, "read more" lines, reading times ("5 min read"), image credits (also
 "Photographer/Agency" line) and captions ending in one, byline dates on a line of their own, a
 trailing block of links to other articles, widget residue at the ends of the body, text written
 twice on one line, a long line the body repeats (a placeholder for each embed, a teaser shown
-twice), a video's card (its teaser and "date | running time" stamp) and the headline repeated as
-the first line. Rules are about the *form* of a line, never about a site or a page template."""
+twice), a video's card (its teaser and "date | running time" stamp), embedded social posts,
+captions (a credit in several languages, an agency's at the end, "Pictured ..."), teasers closed
+by their "more" link, author notes ending the story and the headline repeated as the first line.
+Rules are about the *form* of a line, never about a site or a page template."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections import Counter
 from functools import lru_cache
 from statistics import median
 
+from newswire.normaliser.furniture import drop_embedded_posts, drop_trailing_bios
 from newswire.normaliser.markup import MONTH_NAME
 from newswire.normaliser.vocabulary import Furniture, furniture_for
 from newswire.text import fold_text
@@ -21,18 +24,24 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         .{0,80}\b(?:we\ use\ cookies|use\ of\ cookies|cookie\ (?:policy|settings|preferences)|accept\ (?:all\ )?cookies)\b.*
       | \|.{0,300}\bcookies?\b.{0,300}  # a row of a consent plugin's table of cookies ("| Cookie | Duration |")
-      | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email)s?\b.{0,40}
+      | (?:sign\ up|subscribe)\b.{0,60}\b(?:newsletter|inbox|updates|email|mailing\ list)s?\b.{0,80}
+      | join\b.{0,40}\b(?:newsletter|mailing\ list)s?\b.{0,80}
       | .{0,40}\bnewsletter\b.{0,40}\b(?:sign\ up|subscribe|inbox)\b.{0,20}
       | (?:share|share\ this(?:\ article|\ story|\ post)?|share\ on\ \w+|tweet|email|print|whatsapp|facebook|twitter|linkedin|pinterest|copy\ link)(?:\s*[:|,/]\s*\w+){0,6}
       | (?:read|see|click)\ (?:more|also|next)\b.{0,80}
+      | more\s*:\s*\S.{0,100}  # a link to another story ("MORE: Map shows ...")
       | (?:related|recommended|more)\ (?:stories|articles|posts|news|reading|from\ \w+)\b.{0,30}
       | (?:advertisement|sponsored|skip\ (?:to\ )?(?:main\ )?content|back\ to\ (?:top|blog|news)|table\ of\ contents|contents)\s*:?
       | (?:photo|image|picture|video|credit|source\ image|file\ photo)s?\s*(?:credit)?\s*:\s*.{0,80}
       | .{0,60}\(\s*(?:photo|image)\s*:.{0,60}\)
+      | pictured\b[^.!?]{0,40}[,:].{0,300}  # a caption ("Pictured: ...", "Pictured from left, are ...")
       | (?:getty\ images|shutterstock|reuters/|ap\ photo|afp\ via).{0,60}
       | all\ rights\ reserved\b.{0,60}
       | .{0,60}©.{0,60}\ all\ rights\ reserved\.?
       | follow\ us\ on\b.{0,60}
+      | (?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen)
+        (?:\s*[/|]?\s*(?:[\w-]+\s+)?(?:aufklappen|zuklappen|ausklappen|einklappen|expand|collapse|show\ (?:more|less)|(?:mehr|weniger)\ anzeigen))?  # a box's toggle
+      | (?:\d+\s+)?comments?|(?:join|leave|add|post)\ (?:the|a|our|your)\ (?:conversation|comment\w*|discussion)\b.{0,80}
       | last\ (?:updated|modified)\s*:?.{0,40}
       | \W*\d+\s*(?:-\s*)?(?:min(?:ute)?s?|m)\.?\s+read(?:ing)?(?:\s+time)?\W*
       | (?:estimated\s+)?read(?:ing)?\s+time\s*:?\s*\d+\s*(?:min(?:ute)?s?|m)\.?
@@ -50,7 +59,7 @@ _DATE_LINE = re.compile(
 #: A caption: a line ending in a photo credit of at most five words ("... sensor DSLR. Photo by:
 #: Jane Doe", "... in 2004 (Picture credit: Getty)"); the article's text does not end in one.
 _CAPTION_CREDIT = re.compile(
-    r"(?:\b(?:photo|image|picture)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
+    r"(?:\b(?:photo|image|picture|foto|фото|bild|zdjęcie|kuva)s?\s*(?:credit|by|courtesy(?:\s+of)?|source)?\s*:|\bcredits?\s*:"
     r"|\b(?:photo|image)\s+(?:by|courtesy\s+of))\s*(?:[^\s.!?:]+\s*){1,5}\.?\)?\s*$",
     re.I,
 )
@@ -68,6 +77,22 @@ def _agency_credit(line: str) -> bool:
     """Whether a line is an agency's photo credit (`_AGENCY_CREDIT`); the regular expression only
     runs on short lines with a slash or "via" in them (it is a scan of every line otherwise)."""
     return len(line) <= 160 and ("/" in line or " via " in line) and bool(_AGENCY_CREDIT.search(line.strip()))
+
+
+#: The last sentence of a line: what follows its last full stop (or the whole line).
+_LAST_SENTENCE = re.compile(r"(?:^|[.!?»«\"”]\s+)([^.!?]{3,160})$")
+#: A caption ending in a credit is at most this many words.
+CAPTION_WORDS = 60
+
+
+def _credited_caption(line: str) -> bool:
+    """Whether a line is a caption that ends in an agency's photo credit ("Biden met his advisers
+    on Saturday. Keystone/The White House via AP/Adam Schultz"): an article's sentence never
+    ends in "Photographer/Agency"."""
+    if ("/" not in line and " via " not in line) or len(line.split()) > CAPTION_WORDS:
+        return False
+    tail = _LAST_SENTENCE.search(line.rstrip())
+    return tail is not None and tail.start(1) > 0 and _agency_credit(tail.group(1))
 
 
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:",
@@ -121,14 +146,77 @@ def _furniture_forms(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
     )
 
 
+#: A prompt to follow the outlet on a messaging channel or platform ("Folgst du schon ... auf
+#: Whatsapp?", "Follow our coverage on Telegram"); at most CHANNEL_WORDS words.
+_CHANNEL_PROMPT = re.compile(
+    r"\b(?:follow|folge|folgen|folgst|abonniere|abonnieren|suivez|abonnez|siga|segui|síguenos|volg)\b.{0,80}"
+    r"\b(?:whatsapp|telegram|google\s+news|instagram|tiktok|youtube)\b",
+    re.IGNORECASE,
+)
+_CHANNELS = ("whatsapp", "telegram", "google news", "instagram", "tiktok", "youtube")
+CHANNEL_WORDS = 50
+
+
+def _channel_prompt(line: str) -> bool:
+    """Whether a line asks the reader to follow the outlet on a channel (`_CHANNEL_PROMPT`, within
+    its first 60 characters); the expression only runs on lines naming a channel."""
+    folded = line.casefold()
+    if not any(c in folded for c in _CHANNELS):
+        return False
+    found = _CHANNEL_PROMPT.search(line)
+    return found is not None and found.start() <= 60
+
+
+#: A teaser is at most this many words before its "more" link.
+TEASER_WORDS = 60
+
+
+@lru_cache(maxsize=64)
+def _teaser_tail(furniture: tuple[Furniture, ...]) -> re.Pattern[str]:
+    """A teaser of another article: sentences closed by the link's bare "more" or a "read more"
+    label ("... sei überfordert. mehr", "... in the capital. Read more"). The article's own
+    sentences end in punctuation, not in a link's label."""
+    more = _alternation([w for f in furniture for w in (*f.more, *f.read_more)])
+    return re.compile(rf"[.!?»«\"”“)]\s+(?:{more})\s*(?:[»›>…]|\.\.\.)?$", re.IGNORECASE)
+
+
+#: A subscription wall's prompt: the article (or a feature) is for subscribers only ("THIS CONTENT
+#: IS RESERVED FOR SUBSCRIBERS", "This article is exclusive to subscribers", "Esta funcionalidad es
+#: sólo para suscriptores", "Nur für Abonnenten"); a short line of at most WALL_WORDS words.
+_WALL_PROMPT = re.compile(
+    r"\b(?:only|exclusive|reserved|available)\b.{0,30}\b(?:subscribers|members)\b"
+    r"|\bsubscribers?[\s-]+only\b|\b(?:nur|exklusiv)\s+f(?:ü|ue)r\s+abonnent\w*|\bs[oó]lo\s+para\s+suscriptores"
+    r"|\bréservée?s?\s+aux\s+abonnés|\briservat[oa]\s+agli\s+abbonati|\bexclusivo\s+para\s+assinantes",
+    re.IGNORECASE,
+)
+WALL_WORDS = 12
+
+
 def is_boilerplate(line: str, language: str | None = None) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
     English or the page's `language` (every language's labels when it is not known)."""
-    if _CAPTION_CREDIT.search(line) and len(line.split()) <= 60:
+    words = len(line.split())
+    # a credit has its colon, or "by" / "courtesy of" after the photo
+    folded = line.casefold()
+    if words <= 60 and (":" in line or " by " in folded or "courtesy" in folded) and _CAPTION_CREDIT.search(line):
         return True
-    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line):
+    if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line) or _credited_caption(line):
         return True
-    return len(line) <= 200 and bool(_furniture_forms(furniture_for(language)).match(line.strip()))
+    end = line.rstrip()[-1:]
+    if words <= WALL_WORDS and end != "." and _WALL_PROMPT.search(line):
+        return True
+    if words <= CHANNEL_WORDS and _channel_prompt(line):
+        return True
+    furniture = furniture_for(language)
+    # a teaser's link ends the line in a letter (or an arrow), a sentence in punctuation
+    if words <= TEASER_WORDS and (end.isalpha() or end in "»›>…"):
+        return bool(_teaser_tail(furniture).search(line.rstrip())) or _furniture_match(line, furniture)
+    return _furniture_match(line, furniture)
+
+
+def _furniture_match(line: str, furniture: tuple[Furniture, ...]) -> bool:
+    """Whether a line of at most 200 characters is one of `furniture`'s whole-line forms."""
+    return len(line) <= 200 and bool(_furniture_forms(furniture).match(line.strip()))
 
 
 def promote_headline(lines: tuple[str, ...], title: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -162,10 +250,12 @@ def _doubled(line: str) -> str | None:
 #: "Par Marie Dupont", "Von: Bill MCCARTHY, Marisha GOLDHAMER"): one to four capitalised names.
 _NAME = r"(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)(?:\s+(?:(?-i:[A-ZÀ-ÞŁŚŻ][\w'’.-]*)|van|von|de|der|den|da|di|du|la|le|del|y)){0,4}"
 _BYLINE_LINE = re.compile(
-    rf"^\W*(?:by|von|par|por|door|av|af|di|przez|de)\s*:?\s+{_NAME}"
+    rf"^\W*(?:(?:written|posted|reviewed)\s+by|by|von|par|por|door|av|af|di|przez|de)\s*:?\s+{_NAME}"
     rf"(?:\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\boch\b)\s*{_NAME}){{0,3}}\s*$",
     re.I,
 )
+#: A byline is looked for among the body's first lines (after a kicker, a standfirst).
+BYLINE_WITHIN = 3
 #: A line of at least this many words that the body holds more than once is kept once (a teaser,
 #: a pull quote or a subscription box rendered twice): an article says a sentence once ...
 REPEAT_MIN_WORDS = 8
@@ -238,11 +328,11 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
     the ends, a leading headline and a byline before the story dropped."""
     folded_title = fold_text(title).casefold() if title else None
     out: list[str] = []
-    for line in drop_repeats(drop_video_teasers(lines)):
+    for line in drop_repeats(drop_video_teasers(drop_embedded_posts(lines))):
         line = _doubled(line) or line
         if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
             continue
-        if not out and _BYLINE_LINE.match(line.strip()):
+        if len(out) < BYLINE_WITHIN and _BYLINE_LINE.match(line.strip()):
             continue
         if folded_title and not out:
             folded = fold_text(line).casefold()
@@ -251,7 +341,7 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
             if folded.startswith(folded_title + " "):
                 line = line[len(folded_title) + 1:].strip() if fold_text(line[: len(folded_title)]).casefold() == folded_title else line
         out.append(line)
-    kept = cut_related_block(tuple(out))
+    kept = drop_trailing_bios(cut_related_block(tuple(out)))
     while kept and _RESIDUE.match(kept[-1]):
         kept = kept[:-1]
     return kept

@@ -30,15 +30,20 @@ class Furniture:
     reading_time: tuple[str, ...] = ()
     #: Month names (and their abbreviations) for dates written out.
     months: tuple[str, ...] = ()
+    #: The bare "more" of a teaser's link, glued after its last sentence ("... überfordert. mehr").
+    more: tuple[str, ...] = ()
 
 
 ENGLISH = Furniture(
     share=("share", "share this (?:article|story|post)", "share on \\w+"),
-    read_more=("read more", "read also", "see also", "related", "more on this (?:story|topic)"),
+    read_more=(
+        "read more", "read also", "also read", "see also", "related", "related reading", "more on this (?:story|topic)",
+    ),
     advert=("advertisement", "advertisement \\d+", "sponsored", "ad", "story continues below(?: advertisement)?"),
     published=("published", "posted", "first published"),
     updated=("updated", "last updated", "modified"),
     reading_time=("\\d+\\s*(?:-\\s*)?(?:min(?:ute)?s?|m)\\.?\\s+read(?:ing)?(?:\\s+time)?",),
+    more=("more",),
 )
 
 LANGUAGES: dict[str, Furniture] = {
@@ -55,16 +60,18 @@ LANGUAGES: dict[str, Furniture] = {
         reading_time=("\\d+\\s*min(?:uten|\\.)?\\s+lesezeit", "lesezeit\\s*:?\\s*\\d+\\s*min(?:uten|\\.)?"),
         months=("januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
                 "oktober", "november", "dezember"),
+        more=("mehr",),
     ),
     "fr": Furniture(
         share=("partager", "partager cet article", "partagez"),
         read_more=("lire aussi", "à lire aussi", "lire la suite", "voir aussi", "sur le même sujet", "en savoir plus"),
-        advert=("publicité", "annonce"),
+        advert=("publicité", "annonce", "passer la publicité"),
         published=("publié(?: le)?", "mis en ligne(?: le)?"),
         updated=("mis à jour(?: le)?", "modifié(?: le)?"),
         reading_time=("\\d+\\s*min(?:utes)?\\s+de\\s+lecture", "lecture\\s*:?\\s*\\d+\\s*min(?:utes)?"),
         months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                 "novembre", "décembre"),
+        more=("plus",),
     ),
     "es": Furniture(
         share=("compartir", "comparte", "compartir en \\w+"),
@@ -75,6 +82,7 @@ LANGUAGES: dict[str, Furniture] = {
         reading_time=("\\d+\\s*min(?:utos)?\\s+de\\s+lectura", "lectura\\s*:?\\s*\\d+\\s*min(?:utos)?"),
         months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
                 "noviembre", "diciembre"),
+        more=("más",),
     ),
     "it": Furniture(
         share=("condividi", "condividi l'articolo"),
@@ -85,6 +93,7 @@ LANGUAGES: dict[str, Furniture] = {
         reading_time=("\\d+\\s*min(?:uti)?\\s+di\\s+lettura", "tempo di lettura\\s*:?\\s*\\d+\\s*min(?:uti)?"),
         months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
                 "ottobre", "novembre", "dicembre"),
+        more=("altro",),
     ),
     "pt": Furniture(
         share=("compartilhar", "partilhar", "compartilhe"),
@@ -95,6 +104,7 @@ LANGUAGES: dict[str, Furniture] = {
         reading_time=("\\d+\\s*min(?:utos)?\\s+de\\s+leitura", "leitura\\s*:?\\s*\\d+\\s*min(?:utos)?"),
         months=("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
                 "novembro", "dezembro"),
+        more=("mais",),
     ),
     "nl": Furniture(
         share=("delen", "deel dit artikel", "deel"),
@@ -105,6 +115,13 @@ LANGUAGES: dict[str, Furniture] = {
         reading_time=("\\d+\\s*min(?:uten)?\\s+leestijd", "leestijd\\s*:?\\s*\\d+\\s*min(?:uten)?"),
         months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
                 "november", "december"),
+        more=("meer",),
+    ),
+    "pl": Furniture(
+        share=("udostępnij",),
+        read_more=("czytaj więcej", "czytaj też", "czytaj także", "zobacz też", "zobacz także"),
+        advert=("reklama",),
+        more=("więcej",),
     ),
     # Norwegian (Bokmål and Nynorsk share these), Danish and Swedish
     "no": Furniture(
@@ -114,6 +131,7 @@ LANGUAGES: dict[str, Furniture] = {
         published=("publisert",),
         updated=("oppdatert", "sist oppdatert"),
         reading_time=("\\d+\\s*min(?:utter)?\\s+lesetid", "lesetid\\s*:?\\s*\\d+\\s*min(?:utter)?"),
+        more=("mer",),
     ),
     "da": Furniture(
         share=("del", "del artiklen"),
@@ -122,6 +140,7 @@ LANGUAGES: dict[str, Furniture] = {
         published=("publiceret",),
         updated=("opdateret", "senest opdateret"),
         reading_time=("\\d+\\s*min(?:utter)?\\s+læsetid", "læsetid\\s*:?\\s*\\d+\\s*min(?:utter)?"),
+        more=("mere",),
     ),
     "sv": Furniture(
         share=("dela", "dela artikeln"),
@@ -130,6 +149,7 @@ LANGUAGES: dict[str, Furniture] = {
         published=("publicerad",),
         updated=("uppdaterad", "senast uppdaterad"),
         reading_time=("\\d+\\s*min(?:uter)?\\s+lästid", "lästid\\s*:?\\s*\\d+\\s*min(?:uter)?"),
+        more=("mer",),
     ),
 }
 #: Languages whose labels are the same as another's.
