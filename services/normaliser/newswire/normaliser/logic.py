@@ -111,7 +111,7 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
         return None, None, ()
     tree, size = parsed
     meta = read_metadata(tree, url)
-    body = extract_body(tree, html, url, meta.page_words, size)
+    body = extract_body(tree, url, meta.page_words, size)
     # the labels of page furniture are looked for in English and the body's language
     language = detect_language("\n".join(body.lines), meta.html_lang)
     lines = clean_lines(body.lines, meta.title, language)
