@@ -179,7 +179,7 @@ def _visible_text(tree: HtmlElement) -> str:
     """The body's visible text, text nodes joined by spaces (text_content glues elements): the
     XPath `//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]`
     read in one walk that skips the invisible subtrees (the XPath tests every text node's
-    ancestors: 1.3 ms a page against 0.8; #25)."""
+    ancestors: 1.4 ms a page against 0.8, joins included; #25)."""
     parts: list[str] = []
     for body in tree.iter("body"):
         # a body inside another is walked with it (the XPath yields each text node once)
