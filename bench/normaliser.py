@@ -48,7 +48,10 @@ DEFAULT_DIR = locate_eval("extraction-dev")
 
 _OURS = ("newswire", "stage", "fingerprint")
 #: The normaliser's pure modules (what `--before` copies).
-_MODULES = ("cleanup", "extract", "fingerprint", "locator", "logic", "metadata", "newsfields", "settings", "vocabulary", "walls")
+_MODULES = (
+    "authors", "cleanup", "extract", "fingerprint", "furniture", "locator", "logic", "markup", "metadata",
+    "newsfields", "settings", "titles", "vocabulary", "walls",
+)
 
 
 def load_before(rev: str) -> ModuleType:

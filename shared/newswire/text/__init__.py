@@ -17,15 +17,19 @@ _QUOTES = str.maketrans(
     }
 )
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_WS = re.compile(r"\s+")
 
 
 def fold_text(text: str) -> str:
     """The form of a text that only real edits change: NFKC, invisible characters dropped,
-    curly quotes made straight, whitespace runs folded to one space, ends stripped."""
+    curly quotes made straight, whitespace runs folded to one space, ends stripped. ASCII text
+    (most of it) takes a shortcut with the same result: NFKC leaves it as it is, the invisible
+    characters are not ASCII and the backquote is its only quote to straighten. `split()` and
+    `\\s` know the same whitespace (#25: a third of this function's CPU)."""
+    if text.isascii():
+        return " ".join(text.replace("`", "'").split())
     folded = unicodedata.normalize("NFKC", text)
     folded = _INVISIBLE.sub("", folded).translate(_QUOTES)
-    return _WS.sub(" ", folded).strip()
+    return " ".join(folded.split())
 
 
 def content_hash(title: str | None, paragraphs: Iterable[str]) -> str:

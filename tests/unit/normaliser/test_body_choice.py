@@ -39,10 +39,10 @@ def test_recall_mode_taken_only_when_it_grows_the_same_text(
     monkeypatch: pytest.MonkeyPatch, recall: tuple[str, ...], page_words: int, source: str
 ) -> None:
     monkeypatch.setattr(ex, "_trafilatura", _fake_trafilatura(ARTICLE, recall))
-    monkeypatch.setattr(ex, "_readability", lambda html: ())
+    monkeypatch.setattr(ex, "_readability", lambda tree: ())
     tree = parse_html(_page(10))
     assert tree is not None
-    choice = extract_body(tree, "<html></html>", "https://example.com/a", page_words)
+    choice = extract_body(tree, "https://example.com/a", page_words)
     assert choice.source == source
     assert choice.lines == (recall if source == "trafilatura-recall" else ARTICLE)
 
@@ -55,10 +55,10 @@ def test_readability_still_wins_before_recall_is_tried(monkeypatch: pytest.Monke
         return ARTICLE[:3]
 
     monkeypatch.setattr(ex, "_trafilatura", run)
-    monkeypatch.setattr(ex, "_readability", lambda html: ARTICLE)
+    monkeypatch.setattr(ex, "_readability", lambda tree: ARTICLE)
     tree = parse_html(_page(10))
     assert tree is not None
-    choice = extract_body(tree, "<html></html>", "https://example.com/a", 400)
+    choice = extract_body(tree, "https://example.com/a", 400)
     assert choice.source == "readability" and choice.lines == ARTICLE
     assert calls == [{}]  # no recall run after readability was taken
 
@@ -128,5 +128,5 @@ def test_comment_inside_a_paragraph_keeps_the_text_after_it() -> None:
     )
     tree = parse_html(page)
     assert tree is not None
-    text = " ".join(extract_body(tree, page, "https://example.com/budget").lines)
+    text = " ".join(extract_body(tree, "https://example.com/budget").lines)
     assert PROSE[0] in text and after in text

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from lxml_html_clean import Cleaner
 from readability import Document
+from readability.readability import REGEXES as READABILITY_REGEXES
 
 from newswire.net.charset import decode_headerless
 
@@ -70,6 +73,15 @@ decode_html = decode_headerless
 #: comment node together with its tail, i.e. the article text that follows a comment inside a
 #: paragraph (it parses a string the same way itself; we hand it our tree).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+#: Every element is an HtmlElement, chosen in C: lxml.html's own lookup is a Python call per
+#: element proxy (millions a page across trafilatura's passes, ~2 ms of a page's ~45) only to
+#: give form controls their own classes, which nothing here reads (#25).
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -115,9 +127,40 @@ def _trafilatura(tree: HtmlElement, url: str, **opts: bool) -> tuple[str, ...]:
     return _lines(doc.text)
 
 
-def _readability(html: str) -> tuple[str, ...]:
+#: readability-lxml's cleaner (`readability.cleaners.html_cleaner`, same options) without its
+#: `javascript` step: that step only rewrites attributes (event handlers, javascript: links) in
+#: a Python walk over every element, ~18 % of a readability run, and only the text is read here.
+_READABILITY_CLEANER = Cleaner(
+    scripts=True, javascript=False, comments=True, style=True, links=True, meta=False, add_nofollow=False,
+    page_structure=False, processing_instructions=True, embedded=False, frames=False, forms=False,
+    annoying_tags=False, remove_unknown_tags=False, safe_attrs_only=False,  # remove_tags: None, its default
+)
+
+
+class _TreeDocument(Document):  # type: ignore[misc]  # readability-lxml has no type hints
+    """readability's Document on a copy of the page's tree, not the page (#25): it would parse
+    the string again (and again for its lenient second pass), ~2 ms of a run's ~21, clean it
+    with `_READABILITY_CLEANER`'s javascript step, ~4 ms more, and copy the tree once more to
+    clean it. `_parse` is readability 0.9's, less those three. The lines it gives are the same
+    on every page of both dev sets but one, where the javascript step raised (a control
+    character in a `<style>` block) and readability gave nothing."""
+
+    def _parse(self, input: HtmlElement) -> HtmlElement:
+        doc = deepcopy(input)
+        self.encoding = "utf-8"
+        for elem in doc.xpath("//*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("//*[@style]"):
+            if READABILITY_REGEXES["displayNoneRe"].search(elem.get("style")):
+                elem.drop_tree()
+        _READABILITY_CLEANER(doc)  # in place: `clean_html` would copy the copy
+        doc.resolve_base_href(handle_failures=self.handle_failures)
+        return doc
+
+
+def _readability(tree: HtmlElement) -> tuple[str, ...]:
     try:
-        summary = Document(html[:MAX_HTML_CHARS]).summary(html_partial=True)
+        summary = _TreeDocument(tree).summary(html_partial=True)
         root = lxml.html.fragment_fromstring(summary, create_parent="div")
     except Exception:  # noqa: BLE001 - readability raises bare Exceptions on odd pages
         return ()
@@ -137,9 +180,7 @@ def _page_words(tree: HtmlElement) -> int:
     return sum(len(str(t).split()) for t in texts)
 
 
-def extract_body(
-    tree: HtmlElement, html: str, url: str, page_words: int | None = None, size: int | None = None
-) -> BodyChoice:
+def extract_body(tree: HtmlElement, url: str, page_words: int | None = None, size: int | None = None) -> BodyChoice:
     """The page's main text, by the rules in the module docstring (one fast trafilatura run on
     very large pages). `page_words`: the page's visible words when the caller counted them;
     `size`: the tree's nodes when the caller counted them (`parse_sized`: a walk of the whole
@@ -153,7 +194,7 @@ def extract_body(
     # trafilatura kept (one page in seven on the dev set)
     n_words = page_words if page_words is not None else _page_words(tree)
     if n_words > 2 * n_best:
-        alt = _readability(html)
+        alt = _readability(tree)
         alt_words = _words(alt)
         chosen = set(best_words)
         if len(alt_words) > 1.2 * n_best and len(chosen & set(alt_words)) >= 0.5 * len(chosen):

@@ -77,6 +77,9 @@ class Extraction:
     listing: bool = False
     body_source: str = "trafilatura"
     provenance: dict[str, Provenance] = field(default_factory=dict)
+    #: `detect_language` of the paragraphs (joined as `build_article` joins them) when `extract`
+    #: read it already; None: not read (`build_article` reads it then).
+    language: str | None = None
 
 
 def extract(html: str, url: str) -> Extraction | None:
@@ -111,9 +114,12 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
         return None, None, ()
     tree, size = parsed
     meta = read_metadata(tree, url)
-    body = extract_body(tree, html, url, meta.page_words, size)
-    # the labels of page furniture are looked for in English and the body's language
-    language = detect_language("\n".join(body.lines), meta.html_lang)
+    body = extract_body(tree, url, meta.page_words, size)
+    # the labels of page furniture are looked for in English and the body's language (the lines
+    # joined as the article's text joins its paragraphs: when cleanup leaves the first
+    # LANGUAGE_CHARS alone, the article's language is this one, not read twice)
+    body_text = "\n\n".join(body.lines)
+    language = detect_language(body_text, meta.html_lang)
     lines = clean_lines(body.lines, meta.title, language)
     if meta.h1 and meta.h1 != meta.title:
         lines = clean_lines(lines, meta.h1, language)
@@ -134,6 +140,7 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
         provenance["dateline"] = "heuristic"
     if lifted.wire:
         provenance["wire_source"] = "heuristic"
+    text = "\n\n".join(lifted.lines)
     extraction = Extraction(
         title=meta.title,
         paragraphs=lifted.lines,
@@ -153,6 +160,7 @@ def _extract(html: str, url: str) -> tuple[Extraction | None, HtmlElement | None
         listing=_looks_like_listing(url, lifted.lines, meta.page_types),
         body_source=body.source,
         provenance=provenance,
+        language=language if _same_language_input(body_text, text) else detect_language(text, meta.html_lang),
     )
     return extraction, tree, body.lines
 
@@ -207,7 +215,7 @@ def build_article(
     paragraphs = ex.paragraphs
     text = "\n\n".join(paragraphs)
     words = word_count(text)
-    language = detect_language(text, ex.html_lang)
+    language = ex.language if ex.language is not None else detect_language(text, ex.html_lang)
     if language:
         provenance["language"] = "heuristic" if len(text) >= 200 or not ex.html_lang else "html"
     return NormalisedArticle(
@@ -365,6 +373,10 @@ def choose_canonical(candidate: str | None, final_url: str) -> tuple[str, bool]:
     return normalise_url(final_url), False
 
 
+#: The characters of a text `detect_language` classifies (the first ones).
+LANGUAGE_CHARS = 3000
+
+
 def detect_language(text: str, html_lang: str | None = None) -> str | None:
     """ISO 639-1 code of the body's language (py3langid); the page's `lang` attribute when the
     body is too short to classify."""
@@ -377,8 +389,18 @@ def detect_language(text: str, html_lang: str | None = None) -> str | None:
         if len(text.strip()) < 20:
             return None
     # the first few thousand characters decide as well as the whole text, at a fraction of the cost
-    lang, _score = py3langid.classify(text[:3000])
+    lang, _score = py3langid.classify(text[:LANGUAGE_CHARS])
     return str(lang) or declared
+
+
+def _same_language_input(a: str, b: str) -> bool:
+    """Whether `detect_language` reads the same from `a` as from `b` (with the same `html_lang`):
+    the same first LANGUAGE_CHARS characters, and alike as to its short-text rules."""
+    def length_class(text: str) -> tuple[bool, bool]:
+        n = len(text.strip())
+        return n < 200, n < 20
+
+    return a[:LANGUAGE_CHARS] == b[:LANGUAGE_CHARS] and length_class(a) == length_class(b)
 
 
 def _looks_like_listing(url: str, lines: tuple[str, ...], page_types: tuple[str, ...]) -> bool:

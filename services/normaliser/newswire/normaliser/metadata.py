@@ -171,14 +171,30 @@ BYLINE_WINDOW = 350
 BYLINE_BEFORE = 40
 
 
-_VISIBLE_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]", smart_strings=False
-)
+#: Elements whose text is not visible (their tails are).
+_INVISIBLE = frozenset({"script", "style", "noscript"})
 
 
 def _visible_text(tree: HtmlElement) -> str:
-    """The body's visible text, text nodes joined by spaces (text_content glues elements)."""
-    return " ".join(" ".join(_VISIBLE_TEXT(tree)).split())
+    """The body's visible text, text nodes joined by spaces (text_content glues elements): the
+    XPath `//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]`
+    read in one walk that skips the invisible subtrees (the XPath tests every text node's
+    ancestors: 1.4 ms a page against 0.8, joins included; #25)."""
+    parts: list[str] = []
+    for body in tree.iter("body"):
+        # a body inside another is walked with it (the XPath yields each text node once)
+        if any(a.tag == "body" or a.tag in _INVISIBLE for a in body.iterancestors()):
+            continue
+        walk = etree.iterwalk(body, events=("start", "end"))
+        for event, el in walk:
+            if event == "start":
+                if el.tag in _INVISIBLE:
+                    walk.skip_subtree()  # its "end" still comes: its tail is visible
+                elif el.text is not None and isinstance(el.tag, str):
+                    parts.append(el.text)
+            elif el is not body and el.tail is not None:
+                parts.append(el.tail)
+    return " ".join(" ".join(parts).split())
 
 
 def _date_match(m: re.Match[str]) -> str | None:
