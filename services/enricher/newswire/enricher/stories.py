@@ -247,17 +247,17 @@ def featurise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) ->
     combined: dict[str, float] = {t: config.title_weight * n for t, n in tf_title.items()}
     for t, n in tf_body.items():
         combined[t] = combined.get(t, 0.0) + n
-    typed: dict[str, set[str]] = {}
+    typed: dict[str, dict[str, None]] = {}
     for kind, name in item.typed_entities:
         if kind in TYPED:
-            typed.setdefault(kind, set()).add(name)
+            typed.setdefault(kind, {})[name] = None
     return ArticleVectors(
         title=unit(dict(tf_title), idf),
         body=unit(dict(tf_body), idf),
         entities=unit(dict(Counter(ents)), idf),
         numbers=unit(dict(Counter(nums)), idf),
         combined=unit(combined, idf),
-        typed={kind: frozenset(names) for kind, names in typed.items()},
+        typed={kind: tuple(names) for kind, names in typed.items()},
         outlet=item.outlet,
         days=days,
         ages=ages,
@@ -295,8 +295,10 @@ class StoryClusterer:
         self.now: datetime | None = None
         #: Dormant stories by id, their keys (day, person or place) and their expiry heap.
         self.dormant: dict[str, Story] = {}
-        self._dormant_keys: dict[tuple[int, str], set[str]] = {}
-        self._dormant_names: dict[str, set[str]] = {}
+        #: (Ordered sets: dicts to None, so candidates come in the same order under any
+        #: PYTHONHASHSEED.)
+        self._dormant_keys: dict[tuple[int, str], dict[str, None]] = {}
+        self._dormant_names: dict[str, dict[str, None]] = {}
         self._dormant_expiry: list[tuple[datetime, str]] = []
         self.model: StoryModel | None = load_model(self.config.model) if self.config.model else None
 
@@ -394,19 +396,19 @@ class StoryClusterer:
         people and places of."""
         if not self.dormant:
             return []
-        names = {*art.typed.get("person", ()), *art.typed.get("place", ())}
+        names = dict.fromkeys((*art.typed.get("person", ()), *art.typed.get("place", ())))
         if not names:
             return []
         found: dict[str, None] = {}
         keys = self._dormant_keys
-        for day in art.days:
+        for day in sorted(art.days):
             for near in range(day - DAY_SLACK, day + DAY_SLACK + 1):
                 for name in names:
                     for sid in keys.get((near, name), ()):
                         found[sid] = None
         shared: Counter[str] = Counter()
         for name in names:
-            shared.update(self._dormant_names.get(name, ()))
+            shared.update(list(self._dormant_names.get(name, ())))
         for sid, count in shared.items():
             if count >= 2:
                 found[sid] = None
@@ -478,7 +480,7 @@ class StoryClusterer:
         for term, weight in query:
             for sid in self._postings.get(term, ()):
                 hits[sid] = hits.get(sid, 0.0) + weight
-        entities = set(item.entities)
+        entities = dict.fromkeys(item.entities)  # ordered: hit ties keep the article's order
         if config.entity_weight > 0:
             for name in entities:
                 for sid in self._postings.get(_entity_key(name), ()):
@@ -491,7 +493,7 @@ class StoryClusterer:
             score = cosine(vec, story)
             if entities and config.entity_weight > 0:
                 top = {name for name, _n in story.entities.most_common(config.top_entities * 2)}
-                overlap = len(entities & top) / len(entities)
+                overlap = sum(1 for name in entities if name in top) / len(entities)
                 score += config.entity_weight * overlap
             gap = max(0.0, (item.published - story.last_seen).total_seconds())
             score *= 0.5 ** (gap / config.half_life_s)
@@ -512,7 +514,7 @@ class StoryClusterer:
         story.size += 1
         if art is not None:
             story.parts.add(art, self.config.centroid_terms)
-        story.entities.update(set(item.entities))
+        story.entities.update(list(dict.fromkeys(item.entities)))
         if item.outlet:
             story.outlets[item.outlet] += 1
         story.first_seen = min(story.first_seen, item.published)
@@ -522,7 +524,7 @@ class StoryClusterer:
         fit = cosine(vec, story) - (0.0 if reads_as_headline(item.title) else 2.0)
         if fit > story.title_score and item.title:
             story.title, story.title_score = item.title, fit
-        self._index(story, [*vec, *(_entity_key(name) for name in set(item.entities))])
+        self._index(story, [*vec, *(_entity_key(name) for name in dict.fromkeys(item.entities))])
         self.article_story[item.article_id] = story.story_id
         heapq.heappush(self._article_expiry, (item.published, item.article_id))
 
@@ -641,9 +643,9 @@ class StoryClusterer:
         names = self._dormant_names_of(story)
         for day in parts.days:
             for name in names:
-                self._dormant_keys.setdefault((day, name), set()).add(story.story_id)
+                self._dormant_keys.setdefault((day, name), {})[story.story_id] = None
         for name in names:
-            self._dormant_names.setdefault(name, set()).add(story.story_id)
+            self._dormant_names.setdefault(name, {})[story.story_id] = None
         heapq.heappush(self._dormant_expiry, (story.last_seen, story.story_id))
 
     def _forget_dormant(self, story: Story) -> None:
@@ -655,13 +657,13 @@ class StoryClusterer:
             for name in names:
                 ids = self._dormant_keys.get((day, name))
                 if ids is not None:
-                    ids.discard(sid)
+                    ids.pop(sid, None)
                     if not ids:
                         del self._dormant_keys[(day, name)]
         for name in names:
             found = self._dormant_names.get(name)
             if found is not None:
-                found.discard(sid)
+                found.pop(sid, None)
                 if not found:
                     del self._dormant_names[name]
 

@@ -216,7 +216,10 @@ class ArticleVectors:
     entities: dict[str, float]
     numbers: dict[str, float]
     combined: dict[str, float]
-    typed: dict[str, frozenset[str]]
+    #: People, places and organisations by kind, each once, in order of appearance (an ordered
+    #: tuple, not a set: a story's name counts break ties by insertion order, and a set's order
+    #: changes with PYTHONHASHSEED).
+    typed: dict[str, tuple[str, ...]]
     outlet: str
     #: The days the article says things happened on (ordinals) and the ages it gives.
     days: frozenset[int] = frozenset()
@@ -272,7 +275,7 @@ def _ages_agree(found: frozenset[int], known: Counter[int]) -> tuple[float, floa
     return (1.0, 0.0) if any(a in known for a in found) else (0.0, 1.0)
 
 
-def _overlap(names: frozenset[str], known: Counter[str] | None) -> float:
+def _overlap(names: tuple[str, ...], known: Counter[str] | None) -> float:
     if not names or not known:
         return 0.0
     return sum(1 for n in names if n in known) / len(names)
@@ -298,7 +301,7 @@ def pair_features(
         cos_all,
     ]
     values.extend(
-        _overlap(typed.get(kind, frozenset()), parts.typed.get(kind)) for kind in TYPED
+        _overlap(typed.get(kind, ()), parts.typed.get(kind)) for kind in TYPED
     )
     values.extend(1.0 if typed.get(kind) else 0.0 for kind in TYPED)
     # both name people (places, organisations) and share none: another incident, usually
