@@ -34,12 +34,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from newswire.contracts.ids import story_id as make_story_id
+from newswire.enricher.story_boilerplate import OutletRepeats
 from newswire.enricher.story_features import (
     ENTITY_PREFIX,
     NUMBER_PREFIX,
@@ -47,6 +48,7 @@ from newswire.enricher.story_features import (
     DAY_SLACK,
     ArticleVectors,
     StoryParts,
+    article_signals,
     decision_features,
     incident_keys,
     numbers,
@@ -261,6 +263,7 @@ def featurise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) ->
         outlet=item.outlet,
         days=days,
         ages=ages,
+        published=item.published.date().toordinal(),
     )
 
 
@@ -292,6 +295,7 @@ class StoryClusterer:
         self._postings: dict[str, dict[str, None]] = {}
         self._expiry: list[tuple[datetime, str]] = []
         self._article_expiry: list[tuple[datetime, str]] = []
+        self._repeats = OutletRepeats(self.config.window_s)
         self.now: datetime | None = None
         #: Dormant stories by id, their keys (day, person or place) and their expiry heap.
         self.dormant: dict[str, Story] = {}
@@ -355,7 +359,8 @@ class StoryClusterer:
     def featurise(self, item: StoryInput) -> ArticleVectors:
         """Advance the window to the article and compute its vectors (learning their DF)."""
         self._advance(item.published)
-        return featurise(item, self.df, self.config)
+        lead = self._repeats.clean(item.outlet, item.text, item.published, self.config.lead_words)
+        return featurise(replace(item, text=lead) if lead is not item.text else item, self.df, self.config)
 
     def candidates(self, item: StoryInput, art: ArticleVectors) -> list[Candidate]:
         """Candidate stories from the inverted index, with pair features and similarity logits,
@@ -434,7 +439,7 @@ class StoryClusterer:
             if target is not None and self.resolve(target) in self.stories:
                 best, score = self.stories[self.resolve(target)], 1.0
         if best is None and found:
-            values = decision_features((c.logit for c in found), len(found), bool(art.body))
+            values = decision_features((c.logit for c in found), len(found), article_signals(art))
             score = model.decision.probability(model.decision.logit(values))
             if score >= 0.5:
                 best = found[0].story
