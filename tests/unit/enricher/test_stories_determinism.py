@@ -69,7 +69,7 @@ def run() -> None:
             [name for name, _n in story.entities.most_common(5)],
             [name for name, _n in story.parts.typed.get("person", {}).items()][:5],
         ]
-    out["dormant"] = {key[1]: list(ids) for key, ids in clusterer._dormant_keys.items()}
+    out["dormant"] = {key[1]: list(ids) for key, ids in clusterer.sleeping.by_day_name.items()}
     print(json.dumps(out))
 
 
