@@ -9,8 +9,11 @@ template (or a copy of its own earlier report, which the story's other words sti
 sentence of at least `MIN_WORDS` words that the same outlet published before, within the window,
 is dropped before the lead is taken.
 
-State: a set of (outlet, sentence digest) per outlet with an expiry heap, bounded by the window
-like the rest of the clusterer's state; digests are stable (blake2b), not Python's seeded hash.
+State: the digests of (outlet, sentence) with when each was last published, and an expiry heap
+(an entry per article), bounded by the window like the rest of the clusterer's state: about
+1.3 KB an article before this layout, ~0.9 KB with it (gva-dev: 8 sentences an article), so
+~90 MB with 100,000 articles in the window. Digests are stable (blake2b), not Python's seeded
+hash.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ _SENTENCE = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\u201c\"0-9])|\n+")
 MIN_WORDS = 4
 
 
-def _digest(outlet: str, sentence: str) -> bytes:
-    return hashlib.blake2b(f"{outlet}\x1f{sentence}".encode(), digest_size=8).digest()
+def _digest(outlet: str, sentence: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{outlet}\x1f{sentence}".encode(), digest_size=8).digest())
 
 
 class OutletRepeats:
@@ -35,8 +38,10 @@ class OutletRepeats:
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
-        self._last: dict[bytes, float] = {}
-        self._expiry: list[tuple[float, bytes]] = []
+        #: Digest -> when the outlet last published the sentence; per article, its digests
+        #: (one heap entry an article, not one a sentence: ~110 bytes a sentence in all).
+        self._last: dict[int, float] = {}
+        self._expiry: list[tuple[float, tuple[int, ...]]] = []
 
     def clean(self, outlet: str, text: str, published: datetime, words: int) -> str:
         """The text's first `words` words of sentences the outlet has not published before (it
@@ -46,6 +51,7 @@ class OutletRepeats:
         now = published.timestamp()
         self._expire(now)
         kept: list[str] = []
+        learnt: list[int] = []
         count = 0
         scanned = 0
         for raw in _SENTENCE.split(text):
@@ -59,19 +65,22 @@ class OutletRepeats:
                 seen = key in self._last
                 if self._last.get(key, -1.0) < now:
                     self._last[key] = now
-                    heapq.heappush(self._expiry, (now, key))
+                    learnt.append(key)
                 if seen:
                     continue
             kept.append(sentence)
             count += size
             if count >= words or scanned >= 4 * words:
                 break
+        if learnt:
+            heapq.heappush(self._expiry, (now, tuple(learnt)))
         return " ".join(kept)
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window_s
         heap = self._expiry
         while heap and heap[0][0] < horizon:
-            when, key = heapq.heappop(heap)
-            if self._last.get(key) == when:
-                del self._last[key]
+            when, keys = heapq.heappop(heap)
+            for key in keys:
+                if self._last.get(key) == when:
+                    del self._last[key]
