@@ -195,7 +195,7 @@ def test_dormant_stories_are_bounded_in_age_and_count() -> None:
     clusterer.featurise(_incident(8, "Weather", "Rain.", 5, (), "Nowhere"))
     assert list(clusterer.dormant) == [second] and first not in clusterer.dormant  # count cap: oldest goes
     clusterer.featurise(_incident(9, "Weather", "Sun.", 20, (), "Nowhere"))
-    assert clusterer.dormant == {} and clusterer._dormant_names == {} and clusterer._dormant_keys == {}
+    assert clusterer.dormant == {} and clusterer.sleeping.by_name == {} and clusterer.sleeping.by_day_name == {}
 
 
 def test_without_a_day_or_people_a_story_does_not_sleep() -> None:

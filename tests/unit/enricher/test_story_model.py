@@ -24,7 +24,10 @@ from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput, c
 from newswire.enricher.story_features import (
     DECISION_FEATURES,
     PAIR_FEATURES,
+    ArticleVectors,
     ages,
+    article_signals,
+    decision_features,
     event_days,
     numbers,
     pair_features,
@@ -61,6 +64,25 @@ def test_event_days_are_resolved_against_the_publication_day() -> None:
         date(2030, 12, 28)
     ]
     assert days("It may 12:30 rain; February 30 is no day.") == []
+
+
+def test_the_decision_knows_whether_the_article_reports_a_fresh_event_or_cites_an_earlier_one() -> None:
+    """A first report says its event happened today or yesterday; a follow-up cites an earlier
+    day (the shooting "on March 3" at a hearing weeks later)."""
+    monday = date(2031, 3, 10)
+
+    def signals(text: str, body: bool = True) -> tuple[float, float, float]:
+        days = event_days(text, monday)
+        vec = {"w": 1.0} if body else {}
+        return article_signals(ArticleVectors(vec, vec, {}, {}, vec, {}, "o", days, frozenset(), monday.toordinal()))
+
+    assert signals("A man was shot last night.") == (1.0, 0.0, 1.0)
+    assert signals("He was shot on Sunday and died on Monday.") == (1.0, 0.0, 1.0)
+    assert signals("He appeared in court over the shooting on March 3.") == (0.0, 1.0, 1.0)
+    assert signals("No day at all.", body=False) == (0.0, 0.0, 0.0)
+    values = dict(zip(DECISION_FEATURES, decision_features([2.0, -1.0], 2, (0.0, 1.0, 1.0)), strict=True))
+    assert values["past_days"] == values["past_days*body"] == 1.0 and values["fresh_days"] == 0.0
+    assert values["margin"] == 3.0 and values["margin*body"] == 3.0
 
 
 def test_ages_are_read_as_news_write_them() -> None:

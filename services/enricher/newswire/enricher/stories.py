@@ -21,6 +21,13 @@ stays, cut down, as a dormant candidate that an article reaches only by naming i
 and people or places (see `StoryConfig.dormant_s`). `StoryConfig(model="")` gives the hand-tuned
 scorer above.
 
+The parts, by what changes them: the data (`story_types`: config, a story's state, what is
+reported), how an article is read (`story_vectors`, `story_features`; an outlet's repeated
+template text is dropped from the lead first, `story_boilerplate`), the learned weights
+(`story_model`), the dormant stories (`story_dormant`); here the window, the index, joins and
+merges. Nothing depends on a set's iteration order: the same stream gives the same stories under
+any PYTHONHASHSEED.
+
 Hand-written rather than scikit-learn: sklearn's vectorisers and nearest-neighbour indices are
 batch (fit, then query) and cannot learn document frequencies or grow/evict clusters one article
 at a time, which is the whole point here. The state is plain dicts, so it can be rebuilt from
@@ -32,79 +39,56 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from newswire.contracts.ids import story_id as make_story_id
+from newswire.enricher.story_boilerplate import OutletRepeats
+from newswire.enricher.story_dormant import DormantStories
 from newswire.enricher.story_features import (
-    ENTITY_PREFIX,
-    NUMBER_PREFIX,
-    TYPED,
-    DAY_SLACK,
     ArticleVectors,
-    StoryParts,
+    article_signals,
     decision_features,
-    incident_keys,
-    numbers,
     pair_features,
-    unit,
 )
-from newswire.enricher.story_model import DEFAULT_MODEL, StoryModel, load_model
+from newswire.enricher.story_model import StoryModel, load_model
+from newswire.enricher.story_types import (
+    Assignment,
+    Candidate,
+    Story,
+    StoryChange,
+    StoryConfig,
+    StoryInput,
+)
+from newswire.enricher.story_vectors import (
+    DocumentFrequencies,
+    entity_key,
+    featurise,
+    tokens,
+    vectorise,
+)
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*", re.UNICODE)
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "new", "just", "year", "years", "day"}
-
-
-@dataclass(frozen=True)
-class StoryConfig:
-    """Clustering parameters (tuned on one half of the headline dev set, checked on the other)."""
-
-    window_s: float = 30 * 86400.0
-    threshold: float = 0.12
-    entity_weight: float = 0.1
-    half_life_s: float = 4 * 3600.0
-    merge_threshold: float = 0.25
-    title_weight: float = 2.0
-    lead_words: int = 150
-    query_terms: int = 10
-    postings_per_term: int = 200
-    max_candidates: int = 30
-    centroid_terms: int = 300
-    top_entities: int = 10
-    merge_candidates: int = 5
-    #: Learned model: a runner-up candidate (of the best `merge_candidates`) whose similarity logit
-    #: reaches this (P >= 0.97) is the same story as the one the article joins: the article links
-    #: two fragments, and they merge (tried on the held-out halves: 0 merges fragments of
-    #: look-alike incidents, 2 to 5 are level on full text).
-    merge_logit: float = 3.5
-    #: The learned similarity and decision: "default" (packaged), a file path, or "" for the
-    #: hand-tuned score (threshold, entity_weight, half_life_s and merge_threshold apply to that
-    #: one only).
-    model: str = DEFAULT_MODEL
-    #: Dormant stories (learned model): a story leaving the window is kept, cut down, for this
-    #: long after it was last seen, and an article reaches it again only on specific evidence:
-    #: it names the incident's day (give or take `DAY_SLACK`) and one of its people or places,
-    #: or two of its people and places (follow-ups - hearings, funerals, anniversaries - cite
-    #: the original date and names). The learned similarity then scores it, the time features
-    #: telling it the gap. 0 turns it off.
-    dormant_s: float = 365 * 86400.0
-    #: At most this many dormant stories (the oldest go first); each keeps `dormant_terms` terms
-    #: per sub-centroid and its top people, places, days and ages.
-    dormant_stories: int = 10_000
-    dormant_terms: int = 20
+__all__ = [
+    "Assignment",
+    "Candidate",
+    "DocumentFrequencies",
+    "Story",
+    "StoryChange",
+    "StoryClusterer",
+    "StoryConfig",
+    "StoryInput",
+    "cosine",
+    "featurise",
+    "reads_as_headline",
+    "tokens",
+    "vectorise",
+]
 
 
 #: A sentence ending inside a title, before another that starts ("… seen on. It last …"); a
 #: lowercase word before the stop, so abbreviations ("U.S. Army", "Mr. Lavrov") are no break.
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
-#: A dormant story keeps (and is reached by) its top days and ages, and its top people and
-#: places of each kind: a follow-up cites the main ones.
-DORMANT_DAYS = 4
-DORMANT_NAMES = 5
 #: A headline is at most this many words.
 HEADLINE_MAX_WORDS = 25
 
@@ -115,153 +99,6 @@ def reads_as_headline(title: str) -> bool:
     shown title is the best fitting member title that does; another only when none does."""
     prose = title.rstrip().endswith(".") and bool(_SENTENCE_BREAK.search(title))
     return len(title.split()) <= HEADLINE_MAX_WORDS and not prose
-
-
-@dataclass(frozen=True)
-class StoryInput:
-    """What clustering needs of an article."""
-
-    article_id: str
-    title: str
-    text: str
-    published: datetime
-    outlet: str
-    entities: tuple[str, ...] = ()
-    duplicate_of: str | None = None
-    #: (type, canonical name) of the article's entities, for typed overlap (learned model).
-    typed_entities: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass
-class Story:
-    """One story's state: centroid, entities, outlets and the span it covers."""
-
-    story_id: str
-    first_seen: datetime
-    last_seen: datetime
-    title: str
-    title_score: float = -1.0
-    size: int = 0
-    centroid: dict[str, float] = field(default_factory=dict)
-    norm: float = 0.0
-    entities: Counter[str] = field(default_factory=Counter)
-    outlets: Counter[str] = field(default_factory=Counter)
-    merged_from: list[str] = field(default_factory=list)
-    parts: StoryParts = field(default_factory=StoryParts)
-
-
-@dataclass(frozen=True)
-class StoryChange:
-    """A change to a story that must be published: created, updated, or merged away."""
-
-    event: str  # "created" | "updated" | "merged"
-    story: Story
-    merged_into: str | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A candidate story of an article, with its pair features and similarity logit."""
-
-    story: Story
-    features: list[float]
-    logit: float
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """Where an article went, and every story change it caused."""
-
-    article_id: str
-    story_id: str
-    score: float
-    changes: tuple[StoryChange, ...]
-
-
-def tokens(text: str) -> list[str]:
-    """Content words, lower-cased, possessives and plural -s folded (language-light on
-    purpose: a stemmer per language is not worth its cost on headlines and leads)."""
-    out: list[str] = []
-    for raw in _WORD.findall(text.lower()):
-        word = raw.replace("\u2019", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.replace("'", "")
-        if len(word) < 2 or word in _STOP or word.isdigit():
-            continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-        out.append(word)
-    return out
-
-
-class DocumentFrequencies:
-    """Document frequencies learnt from the stream (IDF without a fitted vocabulary)."""
-
-    def __init__(self) -> None:
-        self.docs = 0
-        self.df: Counter[str] = Counter()
-
-    def add(self, terms: Iterable[str]) -> None:
-        self.docs += 1
-        self.df.update(set(terms))
-
-    def idf(self, term: str) -> float:
-        return math.log((1 + self.docs) / (1 + self.df.get(term, 0))) + 1.0
-
-
-def vectorise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) -> dict[str, float]:
-    """The L2-normalised TF-IDF vector of an article (title weighted up, body lead)."""
-    title = tokens(item.title)
-    body = tokens(" ".join(item.text.split()[: config.lead_words])) if item.text else []
-    df.add([*title, *body])
-    tf: dict[str, float] = {}
-    for term in title:
-        tf[term] = tf.get(term, 0.0) + config.title_weight
-    for term in body:
-        tf[term] = tf.get(term, 0.0) + 1.0
-    vec = {t: (1.0 + math.log(n)) * df.idf(t) for t, n in tf.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items()}
-
-
-def _entity_key(name: str) -> str:
-    """The postings key of an entity (a prefix no word token can have)."""
-    return ENTITY_PREFIX + name
-
-
-def featurise(item: StoryInput, df: DocumentFrequencies, config: StoryConfig) -> ArticleVectors:
-    """The article's sub-vectors for the learned similarity (and learns its document
-    frequencies): title, body lead, entities, numbers, and the combined vector of `vectorise`."""
-    title = tokens(item.title)
-    lead = " ".join(item.text.split()[: config.lead_words]) if item.text else ""
-    body = tokens(lead)
-    ents = [_entity_key(name) for name in item.entities]
-    head = f"{item.title}\n{lead}"
-    nums = [NUMBER_PREFIX + n for n in numbers(head)]
-    days, ages = incident_keys(head, item.published.date())
-    df.add([*title, *body, *ents, *nums])
-    idf = {t: df.idf(t) for t in {*title, *body, *ents, *nums}}
-    tf_title = Counter(title)
-    tf_body = Counter(body)
-    combined: dict[str, float] = {t: config.title_weight * n for t, n in tf_title.items()}
-    for t, n in tf_body.items():
-        combined[t] = combined.get(t, 0.0) + n
-    typed: dict[str, set[str]] = {}
-    for kind, name in item.typed_entities:
-        if kind in TYPED:
-            typed.setdefault(kind, set()).add(name)
-    return ArticleVectors(
-        title=unit(dict(tf_title), idf),
-        body=unit(dict(tf_body), idf),
-        entities=unit(dict(Counter(ents)), idf),
-        numbers=unit(dict(Counter(nums)), idf),
-        combined=unit(combined, idf),
-        typed={kind: frozenset(names) for kind, names in typed.items()},
-        outlet=item.outlet,
-        days=days,
-        ages=ages,
-    )
 
 
 def cosine(vec: dict[str, float], story: Story) -> float:
@@ -292,13 +129,16 @@ class StoryClusterer:
         self._postings: dict[str, dict[str, None]] = {}
         self._expiry: list[tuple[datetime, str]] = []
         self._article_expiry: list[tuple[datetime, str]] = []
+        self._repeats = OutletRepeats(self.config.window_s)
         self.now: datetime | None = None
-        #: Dormant stories by id, their keys (day, person or place) and their expiry heap.
-        self.dormant: dict[str, Story] = {}
-        self._dormant_keys: dict[tuple[int, str], set[str]] = {}
-        self._dormant_names: dict[str, set[str]] = {}
-        self._dormant_expiry: list[tuple[datetime, str]] = []
+        #: Stories past the window, kept for follow-ups that cite them (learned model only).
+        self.sleeping = DormantStories(self.config)
         self.model: StoryModel | None = load_model(self.config.model) if self.config.model else None
+
+    @property
+    def dormant(self) -> dict[str, Story]:
+        """The dormant stories by id."""
+        return self.sleeping.stories
 
     # -- public API --------------------------------------------------------------------------
 
@@ -353,7 +193,8 @@ class StoryClusterer:
     def featurise(self, item: StoryInput) -> ArticleVectors:
         """Advance the window to the article and compute its vectors (learning their DF)."""
         self._advance(item.published)
-        return featurise(item, self.df, self.config)
+        lead = self._repeats.clean(item.outlet, item.text, item.published, self.config.lead_words)
+        return featurise(replace(item, text=lead) if lead is not item.text else item, self.df, self.config)
 
     def candidates(self, item: StoryInput, art: ArticleVectors) -> list[Candidate]:
         """Candidate stories from the inverted index, with pair features and similarity logits,
@@ -370,7 +211,7 @@ class StoryClusterer:
         live = (self.stories.get(sid) for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__))
         found = [
             self._candidate(item, art, story)
-            for story in (*(s for s in live if s is not None), *self._dormant_candidates(art))
+            for story in (*(s for s in live if s is not None), *self.sleeping.candidates(art))
         ]
         found.sort(key=lambda c: c.logit, reverse=True)
         return found
@@ -388,29 +229,6 @@ class StoryClusterer:
         )
         model = self.model
         return Candidate(story, features, model.similarity.logit(features) if model else 0.0)
-
-    def _dormant_candidates(self, art: ArticleVectors) -> list[Story]:
-        """Dormant stories the article names the day and a person or place of, or two of the
-        people and places of."""
-        if not self.dormant:
-            return []
-        names = {*art.typed.get("person", ()), *art.typed.get("place", ())}
-        if not names:
-            return []
-        found: dict[str, None] = {}
-        keys = self._dormant_keys
-        for day in art.days:
-            for near in range(day - DAY_SLACK, day + DAY_SLACK + 1):
-                for name in names:
-                    for sid in keys.get((near, name), ()):
-                        found[sid] = None
-        shared: Counter[str] = Counter()
-        for name in names:
-            shared.update(self._dormant_names.get(name, ()))
-        for sid, count in shared.items():
-            if count >= 2:
-                found[sid] = None
-        return [self.dormant[sid] for sid in found if sid in self.dormant]
 
     def place(self, item: StoryInput, art: ArticleVectors, story_id: str) -> Story:
         """Put the article into the story `story_id` (created if unknown), without search."""
@@ -432,7 +250,7 @@ class StoryClusterer:
             if target is not None and self.resolve(target) in self.stories:
                 best, score = self.stories[self.resolve(target)], 1.0
         if best is None and found:
-            values = decision_features((c.logit for c in found), len(found), bool(art.body))
+            values = decision_features((c.logit for c in found), len(found), article_signals(art))
             score = model.decision.probability(model.decision.logit(values))
             if score >= 0.5:
                 best = found[0].story
@@ -478,10 +296,10 @@ class StoryClusterer:
         for term, weight in query:
             for sid in self._postings.get(term, ()):
                 hits[sid] = hits.get(sid, 0.0) + weight
-        entities = set(item.entities)
+        entities = dict.fromkeys(item.entities)  # ordered: hit ties keep the article's order
         if config.entity_weight > 0:
             for name in entities:
-                for sid in self._postings.get(_entity_key(name), ()):
+                for sid in self._postings.get(entity_key(name), ()):
                     hits[sid] = hits.get(sid, 0.0) + config.entity_weight
         scored: list[tuple[float, Story]] = []
         for sid in heapq.nlargest(config.max_candidates, hits, key=hits.__getitem__):
@@ -491,7 +309,7 @@ class StoryClusterer:
             score = cosine(vec, story)
             if entities and config.entity_weight > 0:
                 top = {name for name, _n in story.entities.most_common(config.top_entities * 2)}
-                overlap = len(entities & top) / len(entities)
+                overlap = sum(1 for name in entities if name in top) / len(entities)
                 score += config.entity_weight * overlap
             gap = max(0.0, (item.published - story.last_seen).total_seconds())
             score *= 0.5 ** (gap / config.half_life_s)
@@ -512,7 +330,7 @@ class StoryClusterer:
         story.size += 1
         if art is not None:
             story.parts.add(art, self.config.centroid_terms)
-        story.entities.update(set(item.entities))
+        story.entities.update(list(dict.fromkeys(item.entities)))
         if item.outlet:
             story.outlets[item.outlet] += 1
         story.first_seen = min(story.first_seen, item.published)
@@ -522,7 +340,7 @@ class StoryClusterer:
         fit = cosine(vec, story) - (0.0 if reads_as_headline(item.title) else 2.0)
         if fit > story.title_score and item.title:
             story.title, story.title_score = item.title, fit
-        self._index(story, [*vec, *(_entity_key(name) for name in set(item.entities))])
+        self._index(story, [*vec, *(entity_key(name) for name in dict.fromkeys(item.entities))])
         self.article_story[item.article_id] = story.story_id
         heapq.heappush(self._article_expiry, (item.published, item.article_id))
 
@@ -573,7 +391,7 @@ class StoryClusterer:
         if loser.last_seen > survivor.last_seen:
             survivor.last_seen = loser.last_seen
             heapq.heappush(self._expiry, (survivor.last_seen, survivor.story_id))
-        self._index(survivor, [*loser.centroid, *(_entity_key(name) for name in loser.entities)])
+        self._index(survivor, [*loser.centroid, *(entity_key(name) for name in loser.entities)])
 
     def _advance(self, now: datetime) -> None:
         """Move the window forward: stories and articles older than it are forgotten."""
@@ -592,85 +410,18 @@ class StoryClusterer:
                         posting.pop(sid, None)
                         if not posting:
                             del self._postings[term]
-                self._fall_dormant(story)
-        dormant_horizon = now.timestamp() - self.config.dormant_s
-        heap = self._dormant_expiry
-        while heap and (heap[0][0].timestamp() < dormant_horizon or len(self.dormant) > self.config.dormant_stories):
-            last_seen, sid = heapq.heappop(heap)
-            story = self.dormant.get(sid)
-            if story is not None and story.last_seen == last_seen:
-                self._forget_dormant(story)
+                if self.model is not None:
+                    self.sleeping.keep(story)
+        self.sleeping.expire(now)
         while self._article_expiry and self._article_expiry[0][0].timestamp() < horizon:
             _when, aid = heapq.heappop(self._article_expiry)
             self.article_story.pop(aid, None)
 
-    # -- dormant stories ---------------------------------------------------------------------
-
-    def _dormant_names_of(self, story: Story) -> list[str]:
-        """The top people and places of a story (what a follow-up names again)."""
-        top = DORMANT_NAMES
-        return [
-            name
-            for kind in ("person", "place")
-            for name, _n in story.parts.typed.get(kind, Counter()).most_common(top)
-        ]
-
-    def _fall_dormant(self, story: Story) -> None:
-        """Keep a story leaving the window, cut down to a few terms per sub-centroid, if it names
-        an incident day and people or places a follow-up can cite; bounded in count and age
-        (`dormant_stories`, `dormant_s`)."""
-        config = self.config
-        if config.dormant_s <= 0 or config.dormant_stories <= 0 or self.model is None:
-            return
-        parts = story.parts
-        if not parts.days or not (parts.typed.get("person") or parts.typed.get("place")):
-            return
-        cut = config.dormant_terms
-        story.centroid = dict(heapq.nlargest(cut, story.centroid.items(), key=lambda kv: kv[1]))
-        story.norm = math.sqrt(sum(v * v for v in story.centroid.values()))
-        for centroid in (parts.title, parts.body, parts.entities, parts.numbers):
-            centroid.weights = dict(heapq.nlargest(cut, centroid.weights.items(), key=lambda kv: kv[1]))
-            centroid.norm = math.sqrt(sum(v * v for v in centroid.weights.values()))
-        top = config.top_entities
-        parts.typed = {kind: Counter(dict(names.most_common(top))) for kind, names in parts.typed.items()}
-        parts.days = Counter(dict(parts.days.most_common(DORMANT_DAYS)))
-        parts.ages = Counter(dict(parts.ages.most_common(DORMANT_DAYS)))
-        story.entities = Counter(dict(story.entities.most_common(top)))
-        story.outlets = Counter(dict(story.outlets.most_common(top)))
-        self.dormant[story.story_id] = story
-        names = self._dormant_names_of(story)
-        for day in parts.days:
-            for name in names:
-                self._dormant_keys.setdefault((day, name), set()).add(story.story_id)
-        for name in names:
-            self._dormant_names.setdefault(name, set()).add(story.story_id)
-        heapq.heappush(self._dormant_expiry, (story.last_seen, story.story_id))
-
-    def _forget_dormant(self, story: Story) -> None:
-        """Drop a dormant story and its index keys (it expired, or an article revived it)."""
-        sid = story.story_id
-        del self.dormant[sid]
-        names = self._dormant_names_of(story)
-        for day in story.parts.days:
-            for name in names:
-                ids = self._dormant_keys.get((day, name))
-                if ids is not None:
-                    ids.discard(sid)
-                    if not ids:
-                        del self._dormant_keys[(day, name)]
-        for name in names:
-            found = self._dormant_names.get(name)
-            if found is not None:
-                found.discard(sid)
-                if not found:
-                    del self._dormant_names[name]
-
     def _revive(self, story_id: str) -> Story | None:
         """Bring a dormant story back into the window (an article joined it)."""
-        story = self.dormant.get(story_id)
+        story = self.sleeping.take(story_id)
         if story is None:
             return None
-        self._forget_dormant(story)
         self.stories[story_id] = story
-        self._index(story, [*story.centroid, *(_entity_key(name) for name in story.entities)])
+        self._index(story, [*story.centroid, *(entity_key(name) for name in story.entities)])
         return story

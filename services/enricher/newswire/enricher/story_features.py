@@ -56,14 +56,18 @@ PAIR_FEATURES: tuple[str, ...] = _PAIR_BASE + tuple(
 )
 
 #: Features of the new-story decision: the best candidate's similarity logit, the runner-up's,
-#: the margin and how many candidates there were, each again for articles with a body. (The best
-#: candidate's cosine and gap were tried too: the logit already holds them, and the decision
-#: learnt to undo them, worse on the held-out halves.)
+#: the margin and how many candidates there were, and when the article says things happened:
+#: only on its publication day or the day before (`fresh_days`: a first report of an event,
+#: usually) or also earlier (`past_days`: a follow-up citing the event); each again for articles
+#: with a body. (The best candidate's cosine and gap were tried too: the logit already holds
+#: them, and the decision learnt to undo them, worse on the held-out halves.)
 _DECISION_BASE: tuple[str, ...] = (
     "best_logit",
     "second_logit",
     "margin",
     "log_candidates",
+    "fresh_days",
+    "past_days",
     "has_body",
 )
 DECISION_FEATURES: tuple[str, ...] = _DECISION_BASE + tuple(
@@ -216,11 +220,16 @@ class ArticleVectors:
     entities: dict[str, float]
     numbers: dict[str, float]
     combined: dict[str, float]
-    typed: dict[str, frozenset[str]]
+    #: People, places and organisations by kind, each once, in order of appearance (an ordered
+    #: tuple, not a set: a story's name counts break ties by insertion order, and a set's order
+    #: changes with PYTHONHASHSEED).
+    typed: dict[str, tuple[str, ...]]
     outlet: str
     #: The days the article says things happened on (ordinals) and the ages it gives.
     days: frozenset[int] = frozenset()
     ages: frozenset[int] = frozenset()
+    #: Its publication day (ordinal).
+    published: int = 0
 
 
 @dataclass
@@ -272,7 +281,7 @@ def _ages_agree(found: frozenset[int], known: Counter[int]) -> tuple[float, floa
     return (1.0, 0.0) if any(a in known for a in found) else (0.0, 1.0)
 
 
-def _overlap(names: frozenset[str], known: Counter[str] | None) -> float:
+def _overlap(names: tuple[str, ...], known: Counter[str] | None) -> float:
     if not names or not known:
         return 0.0
     return sum(1 for n in names if n in known) / len(names)
@@ -298,7 +307,7 @@ def pair_features(
         cos_all,
     ]
     values.extend(
-        _overlap(typed.get(kind, frozenset()), parts.typed.get(kind)) for kind in TYPED
+        _overlap(typed.get(kind, ()), parts.typed.get(kind)) for kind in TYPED
     )
     values.extend(1.0 if typed.get(kind) else 0.0 for kind in TYPED)
     # both name people (places, organisations) and share none: another incident, usually
@@ -326,15 +335,30 @@ def pair_features(
     return values
 
 
+#: What the decision knows of the article itself: (fresh days, past days, has a body).
+ArticleSignals = tuple[float, float, float]
+
+
+def article_signals(art: ArticleVectors) -> ArticleSignals:
+    """The article's `fresh_days` and `past_days` (see DECISION_FEATURES) and whether it has a
+    body."""
+    body = 1.0 if art.body else 0.0
+    if not art.days:
+        return 0.0, 0.0, body
+    past = min(art.days) < art.published - DAY_SLACK
+    return (0.0, 1.0, body) if past else (1.0, 0.0, body)
+
+
 def decision_features(
-    logits: Iterable[float], candidates: int, has_body: bool
+    logits: Iterable[float], candidates: int, signals: ArticleSignals
 ) -> list[float]:
-    """The DECISION_FEATURES from the candidates' similarity logits, best first."""
+    """The DECISION_FEATURES from the candidates' similarity logits, best first, and the
+    article's signals."""
     ranked = list(logits)
     top = ranked[0] if ranked else NO_RUNNER_UP
     # without a runner-up, a logit as low as real runner-ups usually score (-5 to -10): one
     # candidate is not a tie (that would read as the ambiguity of two equal candidates)
     second = ranked[1] if len(ranked) > 1 else NO_RUNNER_UP
-    values = [top, second, top - second, math.log1p(candidates)]
-    body = 1.0 if has_body else 0.0
+    fresh, past, body = signals
+    values = [top, second, top - second, math.log1p(candidates), fresh, past]
     return [*values, body, *(v * body for v in values)]

@@ -22,6 +22,8 @@ from newswire.enricher.stories import StoryConfig, StoryInput
 from newswire.enricher.story_features import (
     DECISION_FEATURES,
     PAIR_FEATURES,
+    ArticleSignals,
+    article_signals,
     decision_features,
 )
 from newswire.enricher.story_model import Linear, StoryModel
@@ -46,8 +48,8 @@ class Examples:
 
     pairs: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
-    # per article: (indices of its candidates in `pairs`, index of the gold one or -1, has body)
-    groups: list[tuple[list[int], int, bool]] = field(default_factory=list)
+    # per article: (indices of its candidates in `pairs`, index of the gold one or -1, signals)
+    groups: list[tuple[list[int], int, ArticleSignals]] = field(default_factory=list)
     articles: int = 0
     reachable: int = 0  # articles whose gold story was among the candidates
     continuing: int = 0  # articles whose gold story was in the window
@@ -102,7 +104,7 @@ def replay_decisions(
             target = clusterer.resolve(clusterer.article_story[item.duplicate_of])
         elif found:
             values = decision_features(
-                (c.logit for c in found), len(found), bool(art.body)
+                (c.logit for c in found), len(found), article_signals(art)
             )
             best = found[0].story.story_id
             golds = majority.get(best)
@@ -162,7 +164,7 @@ def replay(
                 if same:
                     hit = indices[-1]
             examples.reachable += hit >= 0
-            examples.groups.append((indices, hit, bool(art.body)))
+            examples.groups.append((indices, hit, article_signals(art)))
         clusterer.place(item, art, gold)
 
 
@@ -198,12 +200,12 @@ def teacher_decisions(
     """Decision examples from the teacher-forced replay: is the best-ranked candidate right?"""
     rows: list[list[float]] = []
     labels: list[int] = []
-    for indices, hit, has_body in examples.groups:
+    for indices, hit, signals in examples.groups:
         ranked = sorted(
             indices, key=lambda i: similarity.logit(examples.pairs[i]), reverse=True
         )
         logits = [similarity.logit(examples.pairs[i]) for i in ranked]
-        rows.append(decision_features(logits, len(ranked), has_body))
+        rows.append(decision_features(logits, len(ranked), signals))
         labels.append(int(ranked[0] == hit))
     return rows, labels
 
