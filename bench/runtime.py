@@ -39,13 +39,8 @@ from newswire.local.supervisor import free_ports
 from newswire.topics import ARTICLES_NORMALISED, PAGES
 
 REPO = Path(__file__).resolve().parents[1]
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from poller import cpu_seconds  # noqa: E402 - bench/poller.py, beside this file
 
 
 def page(n: int) -> FetchedPage:

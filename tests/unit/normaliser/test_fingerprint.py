@@ -179,7 +179,7 @@ def test_a_line_with_a_bit_left_out_is_found_word_by_word() -> None:
     the line is found word by word, in order, within a short span, and the region still holds
     every word of it; a line whose words are far apart or out of order is not."""
     from newswire.normaliser.extract import parse_html
-    from newswire.normaliser.fingerprint import body_region
+    from newswire.normaliser.fingerprint import body_regions
 
     html = (
         "<html><body><nav>Menu Home World Sport</nav><div class='story'>"
@@ -190,12 +190,12 @@ def test_a_line_with_a_bit_left_out_is_found_word_by_word() -> None:
     tree = parse_html(html)
     assert tree is not None
     lines = ["The council voted on Tuesday to close the old bridge.", "Traffic will move to the ring road from May."]
-    region = body_region(tree, lines)
-    assert region is not None and region.get("class") == "story"
+    regions = body_regions(tree, lines)
+    assert regions is not None and [r.get("class") for r in regions] == ["story"]
     # the words out of order (only found by jumping back and forth): no region
-    assert body_region(tree, ["bridge old the close to Tuesday on voted council The"]) is None
+    assert body_regions(tree, ["bridge old the close to Tuesday on voted council The"]) is None
     # a single word is never found in pieces
-    assert body_region(tree, ["Tuesdays"]) is None
+    assert body_regions(tree, ["Tuesdays"]) is None
 
 
 def fetched(html: str, fp: PageFingerprint | None, **update: object) -> FetchedPage:

@@ -161,10 +161,9 @@ def _is_byline(el: HtmlElement) -> bool:
     return True
 
 
-def region_digest(tree: HtmlElement, region: HtmlElement | list[HtmlElement]) -> str:
+def region_digest(tree: HtmlElement, regions: list[HtmlElement]) -> str:
     """The digest of the regions' tags and text and of the page's verdict inputs (of one region:
     the same digest as always, so fingerprints recorded before several regions still match)."""
-    regions = region if isinstance(region, list) else [region]
     parts: list[str] = []
     for n, one in enumerate(regions):
         if n:
@@ -232,18 +231,13 @@ def _lowest_common(elements: Iterable[HtmlElement]) -> HtmlElement | None:
     return path[0] if path else None
 
 
-def body_region(tree: HtmlElement, lines: Iterable[str]) -> HtmlElement | None:
-    """The deepest element holding every line of the extracted body, each found in the page's
-    text (letters and digits only) after the previous one where possible. None when a line is
-    not on the page as text (an extractor's rewriting) or there are no lines."""
-    found = _line_owners(tree, lines)
-    return _lowest_common(found) if found else None
-
-
 def body_regions(tree: HtmlElement, lines: Iterable[str]) -> list[HtmlElement] | None:
-    """`body_region`, or when that is the whole `<body>` or `<html>`: the deepest element holding
-    the lines of each child of it that holds some, in document order, if there are at most
-    MAX_REGIONS. None when a line is not found, or the body is spread over more parts."""
+    """The deepest element holding every line of the extracted body, each found in the page's
+    text (letters and digits only) after the previous one where possible; when that is the whole
+    `<body>` or `<html>`: the deepest element holding the lines of each child of it that holds
+    some, in document order, if there are at most MAX_REGIONS. None when a line is not on the
+    page as text (an extractor's rewriting), there are no lines, or the body is spread over more
+    parts."""
     found = _line_owners(tree, lines)
     common = _lowest_common(found) if found else None
     if found is None or common is None:
@@ -273,7 +267,7 @@ def body_regions(tree: HtmlElement, lines: Iterable[str]) -> list[HtmlElement] |
 
 
 def _line_owners(tree: HtmlElement, lines: Iterable[str]) -> list[HtmlElement] | None:
-    """The elements holding each line's text, line after line (see `body_region`); None when a
+    """The elements holding each line's text, line after line (see `body_regions`); None when a
     line is not found."""
     text, starts, owners = _text_index(tree)
     found: list[HtmlElement] = []

@@ -123,7 +123,10 @@ def read_with_memo(
         (base_url, content_type or "", repr(sorted((k or "", v) for k, v in root.nsmap.items())),
          root.get(_XML_BASE) or "", holder.get(_XML_BASE) or "")
     ).encode()
-    keys = [hashlib.blake2b(context + b"\x00" + etree.tostring(el), digest_size=16).digest() for el in elements]
+    keys = [
+        hashlib.blake2b(context + b"\x00" + etree.tostring(el, with_tail=False), digest_size=16).digest()
+        for el in elements
+    ]
     known = [memo.get(key) for key in keys]
     if all(item is None for item in known):
         # nothing to leave out: the full parse itself, whose items are remembered when it
