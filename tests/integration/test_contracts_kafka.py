@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newswire.config import KafkaSettings
 from newswire.runtime.codec import decode, encode, encode_key
 from newswire.topics import PUBLIC_TOPICS
@@ -52,3 +54,43 @@ async def test_topics_are_created_with_registry_configuration(kafka_settings: Ka
         assert entries["cleanup.policy"] == "compact"
     finally:
         await admin.close()
+
+
+
+async def test_new_topics_are_served_when_ensure_topics_returns(
+    kafka_settings: KafkaSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A topic is in the metadata before its partitions' leaders serve them: a producer then meets
+    `NotLeaderForPartition` and retries, a consumer meets it on its first offset lookups. So
+    `ensure_topics` returns only once every new partition answers: a first write to each of them
+    meets no such error. The wait it uses gives up on a partition nobody serves."""
+    import logging
+    import uuid
+
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.errors import KafkaTimeoutError
+
+    from newswire.kafka.admin import delete_topics, ensure_topics, list_topics, wait_served
+    from newswire.kafka.clients import aiokafka_kwargs
+    from newswire.topics import TABLES, all_topics
+
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"{kafka_settings.topic_prefix}{uuid.uuid4().hex[:6]}-"})
+    specs = [*all_topics(), *TABLES]
+    try:
+        report = await ensure_topics(settings)  # all of them, as a first start does
+        assert report.created == sorted(s.full_name(settings.topic_prefix) for s in specs)
+        caplog.set_level(logging.DEBUG, logger="aiokafka")
+        producer = AIOKafkaProducer(**aiokafka_kwargs(settings), acks="all")
+        await producer.start()
+        try:
+            for spec in specs:
+                for partition in range(spec.partitions):
+                    await producer.send_and_wait(spec.full_name(settings.topic_prefix), b"x", key=b"k", partition=partition)
+        finally:
+            await producer.stop()
+        errors = [r.getMessage() for r in caplog.records if "NotLeaderForPartition" in r.getMessage()]
+        assert errors == []
+        with pytest.raises(KafkaTimeoutError):
+            await wait_served(settings, {f"{settings.topic_prefix}never-created": 1}, timeout_s=1.5)
+    finally:
+        await delete_topics(settings, [n for n in await list_topics(settings) if n.startswith(settings.topic_prefix)])

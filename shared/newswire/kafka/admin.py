@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import TopicPartition
 
 from newswire.config import KafkaSettings
 from newswire.kafka.clients import aiokafka_kwargs
@@ -28,8 +30,9 @@ async def ensure_topics(
     specs: Iterable[TopicSpec] | None = None,
     replication_factor: int = 1,
 ) -> TopicsReport:
-    """Create every topic that does not exist yet, with its registry configuration. Idempotent:
-    existing topics are left alone and reported (with their partition count if it differs)."""
+    """Create every topic that does not exist yet, with its registry configuration, and return once
+    every partition of the new topics has a leader that serves it. Idempotent: existing topics are
+    left alone and reported (with their partition count if it differs)."""
     # By default the table changelogs too, so that they exist before any stage's first metadata.
     wanted_specs: list[TopicSpec | TableSpec] = list(specs) if specs is not None else [*all_topics(), *TABLES]
     report = TopicsReport()
@@ -64,7 +67,33 @@ async def ensure_topics(
                     report.partition_mismatch[name] = (count, wanted[name].partitions)
     finally:
         await admin.close()
+    if missing:
+        await wait_served(settings, {t.name: t.num_partitions for t in missing})
     return report
+
+
+async def wait_served(settings: KafkaSettings, partitions: dict[str, int], timeout_s: float = 60.0) -> None:
+    """Return once every partition answers a list-offsets request from its leader.
+
+    A topic exists in the metadata before its partitions' leaders serve them: a producer then
+    meets `NotLeaderForPartition` and retries, and a consumer that starts in that moment meets it
+    on its first offset lookups and fetches. A stage started right after `ensure_topics` should
+    find its topics whole. aiokafka's offset lookup retries retriable errors itself until the
+    timeout."""
+    consumer = AIOKafkaConsumer(**aiokafka_kwargs(settings), group_id=None, enable_auto_commit=False,
+                                request_timeout_ms=int(timeout_s * 1000))
+    await consumer.start()
+    try:
+        tps = [TopicPartition(name, p) for name, count in partitions.items() for p in range(count)]
+        # assigned, so that the client fetches these topics' metadata now; positioned and paused,
+        # so that its fetcher stays idle and only the lookup below asks the leaders
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, 0)
+        consumer.pause(*tps)
+        await consumer.beginning_offsets(tps)  # KafkaTimeoutError after timeout_s
+    finally:
+        await consumer.stop()
 
 
 async def list_topics(settings: KafkaSettings) -> list[str]:
