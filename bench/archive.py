@@ -47,6 +47,9 @@ from newswire.runtime.messages import Context, Origin
 from newswire.local.supervisor import free_ports
 from newswire.topics import PAGES, all_topics
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proc import cpu_seconds  # noqa: E402 - bench/proc.py, beside this file
+
 MARKUP = (
     '<div class="nav"><ul>' + "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(60))
     + "</ul></div>"
@@ -78,12 +81,6 @@ def page(n: int, text: str, page_bytes: int) -> FetchedPage:
             "html": html, "charset": charset, "content_type": "text/html", "byte_size": len(html), "elapsed_ms": 80,
         }
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process, seconds (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def write_in_process(pages: list[FetchedPage], root: Path, batch: int = 200, inflight: int = 8) -> None:

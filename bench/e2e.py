@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from e2e_report import reference_level, write_report  # noqa: E402
+from proc import cpu_seconds  # noqa: E402
 
 from newswire import devstack  # noqa: E402
 from newswire.config import CommonSettings, KafkaSettings  # noqa: E402
@@ -69,7 +70,6 @@ from newswire.poller.registry import add_feeds  # noqa: E402
 from newswire.local.supervisor import Supervisor, free_ports, parse_processes  # noqa: E402
 from newswire.topics import STAGES  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 #: How long a new level may take to show its first searchable article.
 START_TIMEOUT_S = 180.0
 
@@ -126,15 +126,6 @@ class LevelResult:
 
 # --- process accounting ----------------------------------------------------------------------
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its reaped children (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return 0.0
-    # fields[0] is the state (field 3); utime, stime, cutime, cstime are fields 14-17
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
-
 
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process in MB."""
@@ -166,7 +157,7 @@ def tree_pids(pid: int) -> list[int]:
 
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds of a process tree."""
-    return sum(cpu_seconds(p) for p in tree_pids(pid))
+    return sum(cpu_seconds(p, children=True) for p in tree_pids(pid))
 
 
 def process_tree_peak_rss_mb(pid: int) -> float:
@@ -224,8 +215,6 @@ class LagReader:
                 continue
             out[stage] = float(sum(max(0, ends[tp] - off) for tp, off in committed.items()))
         return out
-
-
 
 
 def stage_counts(text: str) -> dict[str, int]:
@@ -638,7 +627,7 @@ async def campaign(args: argparse.Namespace) -> dict[str, Any]:
     devstack.up()
     work = ROOT / "var" / "bench-e2e"
     work.mkdir(parents=True, exist_ok=True)
-    info = {"machine": machine(), "versions": versions(), "args": {k: v for k, v in vars(args).items()},
+    info: dict[str, Any] = {"machine": machine(), "versions": versions(), "args": dict(vars(args)),
             "started": datetime.now(UTC).isoformat(timespec="seconds")}
     levels: list[LevelResult] = []
     pages: dict[str, list[tuple[str, str]]] = {}

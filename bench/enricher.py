@@ -240,7 +240,7 @@ def bench_reuse(pool: list[tuple[str, str]], n: int, nlp: Any) -> dict[str, Any]
 
 def _dev_texts(n: int) -> list[tuple[str, str]]:
     """(title, body) of the first `n` GVA dev full texts and `n` extraction dev bodies."""
-    out = []
+    out: list[tuple[str, str]] = []
     with gzip.open(EVAL / "stories-dev" / "gva-dev.jsonl.gz", "rt", encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)

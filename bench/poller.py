@@ -41,14 +41,10 @@ from newswire.kafka.clients import aiokafka_kwargs
 from newswire.poller.registry import publish
 from newswire.topics import FEED_STATUS, all_topics
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proc import cpu_seconds  # noqa: E402 - bench/proc.py, beside this file
+
 REPO = Path(__file__).resolve().parents[1]
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def start_farm(feeds: int, hosts: int, changing: float, items: int) -> tuple[subprocess.Popen[str], int]:

@@ -40,7 +40,7 @@ from newswire.topics import ARTICLES_NORMALISED, PAGES
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from poller import cpu_seconds  # noqa: E402 - bench/poller.py, beside this file
+from proc import cpu_seconds  # noqa: E402 - bench/proc.py, beside this file
 
 
 def page(n: int) -> FetchedPage:

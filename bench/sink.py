@@ -44,6 +44,10 @@ from newswire.text import content_hash, word_count
 from newswire.local.supervisor import free_ports
 from newswire.topics import ARTICLES_ENRICHED, all_topics
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from proc import cpu_seconds  # noqa: E402 - bench/proc.py, beside this file
+
+
 def _bodies(text_bytes: int) -> list[str]:
     from newswire.farm.fixtures import locate_fixtures
 
@@ -100,12 +104,6 @@ async def bulk_only(client: AsyncElasticsearch, prefix: str, messages: list[Enri
         return len(actions) / (time.perf_counter() - started)
     finally:
         await teardown(client, index_prefix)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process, seconds (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_once(docs: int, batch_docs: int, text_bytes: int, inflight: int) -> Result:

@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> None:
 
                 def table_round_trip() -> None:  # as the stage stores and reads its typed state
                     db[key] = json.dumps(to_table(state)).encode()
-                    from_table(ArticleState, json.loads(db[key]))
+                    stored = db[key]
+                    assert stored is not None
+                    from_table(ArticleState, json.loads(stored))
 
                 r_same = rate(lambda: observe(state, same, now=later, policy=POLICY, partition=0), rounds, min_s)
                 r_boring = rate(lambda: observe(state, boring, now=later, policy=POLICY, partition=0), rounds, min_s)
