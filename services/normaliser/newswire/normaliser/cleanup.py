@@ -108,6 +108,12 @@ _RELATED_HEADING = re.compile(
 #: under its heading are short (headlines, dates, teasers: a median of at most this many words).
 RELATED_AFTER_WORDS, RELATED_MAX_MEDIAN = 50, 12
 _WORDY = re.compile(r"[^\W_]")
+#: C0 control characters (tab, line feed and carriage return aside) and DEL: no text in any
+#: script or encoding has them, not even text decoded with the wrong charset (UTF-8 read as
+#: Latin-1 gives C1 controls, \x80-\x9f, never these). Binary data served as a page, decoded as
+#: text, has them at about one character in nine: such a line is not text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BINARY_CONTROLS, BINARY_SHARE = 3, 0.02
 #: One lowercase word alone on a line. Inside a body it is often real text (a list's or a
 #: diagram's labels, "eggs", "dairy"; a line of code, "return"), so it only goes at the body's
 #: ends: a story opens with its first sentence and closes with its last, and a lone lowercase
@@ -330,7 +336,10 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
     out: list[str] = []
     for line in drop_repeats(drop_video_teasers(drop_embedded_posts(lines))):
         line = _doubled(line) or line
-        if is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line)):
+        if (
+            is_boilerplate(line, language) or not _WORDY.search(line) or (not out and _RESIDUE.match(line))
+            or is_binary(line)
+        ):
             continue
         if len(out) < BYLINE_WITHIN and _BYLINE_LINE.match(line.strip()):
             continue
@@ -345,6 +354,13 @@ def clean_lines(lines: tuple[str, ...], title: str | None, language: str | None 
     while kept and _RESIDUE.match(kept[-1]):
         kept = kept[:-1]
     return kept
+
+
+def is_binary(line: str) -> bool:
+    """Whether a line is bytes that are not text (control characters: at least three, and 2% of
+    the line): a binary file served as a page yields such lines, which are no article."""
+    controls = len(_CONTROL.findall(line))
+    return controls >= BINARY_CONTROLS and controls >= BINARY_SHARE * len(line)
 
 
 def cut_related_block(lines: tuple[str, ...]) -> tuple[str, ...]:
