@@ -96,12 +96,19 @@ def _credited_caption(line: str) -> bool:
 
 
 #: The heading of a block of links to other articles ("Read This Next", "You might also like:",
-#: "Most popular", "Trending now").
+#: "Most popular", "Trending now"); the "most read" and "further links" headings also in the
+#: other languages of `vocabulary.py` ("Meistgelesen", "Weiterführende Links", "Les plus lus",
+#: "Lo más leído", "I più letti", "Meest gelezen", "Mest lest", "Najczęściej czytane"): like
+#: "Most read", a list of other stories under them ends the article. Not "Mehr zum Thema" or "À
+#: lire aussi": those head inline boxes after which the article resumes (read-more furniture).
 _RELATED_HEADING = re.compile(
     r"^\W*(?:read\s+this\s+next|you\s+(?:may|might)\s+also\s+(?:like|enjoy)|up\s+next"
     r"|(?:most\s+)?popular|most\s+read|trending(?:\s+now)?"
     r"|related\s+(?:content|posts?|articles?|stories|reads|reading)"
-    r"|recommended\s+(?:for\s+you|reading|articles|posts|stories))\W*$",
+    r"|recommended\s+(?:for\s+you|reading|articles|posts|stories)"
+    r"|weiterführende\s+links|meistgelesen(?:e(?:\s+artikel)?)?|am\s+meisten\s+gelesen"
+    r"|les\s+plus\s+lus|lo\s+más\s+leído|más\s+leíd[oa]s|i\s+più\s+letti|mais\s+lidas|meest\s+gelezen"
+    r"|mest\s+(?:lest|läst|læste)|najczęściej\s+czytane)\W*$",
     re.I,
 )
 #: The related block ends the article only after this many words of it, and when the lines
@@ -198,6 +205,15 @@ _WALL_PROMPT = re.compile(
 WALL_WORDS = 12
 
 
+#: A copyright notice ("Copyright © 2023 NPR. All rights reserved. …", "Copyright: Project
+#: Syndicate, 2025", "© 2024 Jane Doe. Originally published in …", a lone "Copyright"): the page's
+#: or the syndicator's rights line, not the story. "Copyright" must open the line and be followed
+#: by ©, (c), a colon or a year ("Copyright license", "Copyright law in …" are text).
+_COPYRIGHT = re.compile(r"^[\s|]*(?:copyright\s*(?:©|\(c\)|:|\d{4}\b)|©|\(c\)\s*\d{4}\b)|^\s*copyright\s*$", re.I)
+#: A copyright notice is at most this many words.
+COPYRIGHT_WORDS = 50
+
+
 def is_boilerplate(line: str, language: str | None = None) -> bool:
     """Whether a line is boilerplate by form (banner, prompt, share bar, credit, byline date), in
     English or the page's `language` (every language's labels when it is not known)."""
@@ -208,6 +224,8 @@ def is_boilerplate(line: str, language: str | None = None) -> bool:
         return True
     if _BOILERPLATE.match(line) or _DATE_LINE.match(line.strip()) or _agency_credit(line) or _credited_caption(line):
         return True
+    if words <= COPYRIGHT_WORDS and _COPYRIGHT.match(line):
+        return True
     end = line.rstrip()[-1:]
     if words <= WALL_WORDS and end != "." and _WALL_PROMPT.search(line):
         return True
@@ -216,8 +234,29 @@ def is_boilerplate(line: str, language: str | None = None) -> bool:
     furniture = furniture_for(language)
     # a teaser's link ends the line in a letter (or an arrow), a sentence in punctuation
     if words <= TEASER_WORDS and (end.isalpha() or end in "»›>…"):
-        return bool(_teaser_tail(furniture).search(line.rstrip())) or _furniture_match(line, furniture)
-    return _furniture_match(line, furniture)
+        if _teaser_tail(furniture).search(line.rstrip()) or _furniture_match(line, furniture):
+            return True
+    elif _furniture_match(line, furniture):
+        return True
+    return words <= META_LINE_WORDS and _meta_line(line, furniture)
+
+
+#: A byline's meta line is at most this many words ("Published Aug 28, 2024 • Last updated 1 hour
+#: ago • 4 minute read").
+META_LINE_WORDS = 25
+_META_SEPARATOR = re.compile(r"\s+[•·|]\s+")
+
+
+def _meta_line(line: str, furniture: tuple[Furniture, ...]) -> bool:
+    """Whether a line is a byline's meta line: two or more parts joined by "•", "·" or "|", each
+    of them furniture alone (a byline date, a publication or update stamp, a reading time, a
+    comment count). Not a table row ("| 2024-01-01 | ..."), whose cells are data."""
+    if line.lstrip().startswith("|"):
+        return False
+    parts = _META_SEPARATOR.split(line.strip())
+    return len(parts) >= 2 and all(
+        _DATE_LINE.match(p) or _BOILERPLATE.match(p) or _furniture_match(p, furniture) for p in parts
+    )
 
 
 def _furniture_match(line: str, furniture: tuple[Furniture, ...]) -> bool:

@@ -52,6 +52,14 @@ _CREDIT_LINE = re.compile(
     rf"\(?(?P<wire>{_WIRE})\)?\s*(?:(?:and|with|/)\s*(?:agencies|{_WIRE}))?\.?$",
     re.I,
 )
+# an agency named as the source on a line of its own anywhere in the body ("Source: ANI" after
+# each item, "Quelle: AFP" under a photo or a standfirst), with the label in the languages of
+# `vocabulary.py`: a credit, not the story's text
+_SOURCE_LINE = re.compile(
+    rf"^(?:source|sources|quelle|quellen|fuente|fuentes|fonte|fontes|bron|bronnen|kilde|kilder|källa|źródło)\s*:\s*"
+    rf"\(?(?P<wire>{_WIRE})\)?(?:\s*(?:,|/|and|und|y|et|e|og|och|i)\s*(?:agencies|{_WIRE}))*\.?$",
+    re.I,
+)
 # a credit at the very end of the last paragraph: "... he said. (Reuters)"
 _CREDIT_TAIL = re.compile(rf"\s*\((?P<wire>{_WIRE})\)\s*$")
 
@@ -103,6 +111,10 @@ def lift_news_fields(lines: tuple[str, ...]) -> Lifted:
             wire = m.group("wire")
             rest = (m.group("rest") or "").strip()
             body = [rest, *body[1:]] if rest else body[1:]
+    credits = [c for line in body if (c := _SOURCE_LINE.match(line.strip()))]
+    if credits:
+        wire = wire or credits[0].group("wire")
+        body = [line for line in body if not _SOURCE_LINE.match(line.strip())]
     while body and (c := _CREDIT_LINE.match(body[-1].strip())):
         wire = wire or c.group("wire")
         body.pop()

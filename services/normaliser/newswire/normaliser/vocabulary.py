@@ -75,7 +75,10 @@ LANGUAGES: dict[str, Furniture] = {
     ),
     "es": Furniture(
         share=("compartir", "comparte", "compartir en \\w+"),
-        read_more=("lee también", "lea también", "leer más", "te puede interesar", "más información", "ver también"),
+        read_more=(
+            "lee también", "lea también", "leer más", "te puede interesar", "más información", "ver también",
+            "noticias? relacionadas?",
+        ),
         advert=("publicidad", "anuncio"),
         published=("publicado(?: el)?",),
         updated=("actualizado(?: el)?",),
