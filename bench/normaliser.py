@@ -49,7 +49,7 @@ DEFAULT_DIR = locate_eval("extraction-dev")
 _OURS = ("newswire", "stage", "fingerprint")
 #: The normaliser's pure modules (what `--before` copies).
 _MODULES = (
-    "authors", "cleanup", "extract", "fingerprint", "furniture", "locator", "logic", "markup", "metadata",
+    "authors", "cleanup", "extract", "fingerprint", "furniture", "language", "locator", "logic", "markup", "metadata",
     "newsfields", "settings", "titles", "vocabulary", "walls",
 )
 

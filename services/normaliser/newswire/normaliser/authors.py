@@ -184,10 +184,12 @@ def is_person_name(name: str) -> bool:
 # -- bylines in the page's markup -------------------------------------------------------------------
 
 #: Elements that mark a byline: rel=author, itemprop=author, a class naming the byline or author;
-#: never the names of people who left comments.
+#: never the names of people who left comments. The elements of `fingerprint._BYLINE`'s XPath,
+#: found from the matching attributes up (their parents, in document order as its `//*[...]`
+#: gives them): testing every element's attributes costs 1.0 ms a page, this 0.6 (#25).
 _BYLINE_MARKUP = etree.XPath(
-    '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
-    'contains(@class, "author")][not(self::meta or self::script or self::style or self::body)]'
+    '(//@rel[. = "author"] | //@itemprop[. = "author"] | //@class[contains(., "byline") or contains(., "author")])'
+    '/parent::*[not(self::meta or self::script or self::style or self::body)]'
     '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
 )
 _NAME_PROP = etree.XPath('.//*[@itemprop="name"]')

@@ -20,7 +20,6 @@ from ipaddress import ip_address
 from statistics import median
 from urllib.parse import urlsplit
 
-import py3langid
 from lxml.html import HtmlElement
 from newswire.contracts import (
     ArticleFlags,
@@ -34,6 +33,7 @@ from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
 from newswire.normaliser.extract import NotExtractable, extract_body, parse_sized
 from newswire.normaliser.fingerprint import region_fingerprint, same_article
+from newswire.normaliser.language import classify
 from newswire.normaliser.metadata import parse_date as _parse_date
 from newswire.normaliser.metadata import read_metadata
 from newswire.normaliser.newsfields import lift_news_fields
@@ -389,8 +389,7 @@ def detect_language(text: str, html_lang: str | None = None) -> str | None:
         if len(text.strip()) < 20:
             return None
     # the first few thousand characters decide as well as the whole text, at a fraction of the cost
-    lang, _score = py3langid.classify(text[:LANGUAGE_CHARS])
-    return str(lang) or declared
+    return classify(text[:LANGUAGE_CHARS]) or declared
 
 
 def _same_language_input(a: str, b: str) -> bool:
