@@ -26,18 +26,12 @@ def _fake_trafilatura(balanced: tuple[str, ...], recall: tuple[str, ...]) -> Any
     return run
 
 
-INSIDE = ARTICLE[:4] + LIST + ARTICLE[4:]  # a list the balanced run dropped from the article
-
-
 @pytest.mark.parametrize(
     ("recall", "page_words", "source"),
     [
-        (INSIDE, 160, "trafilatura-recall"),  # same text, grown: a list the balanced run dropped
-        (LIST[:2] + ARTICLE, 160, "trafilatura-recall"),  # a standfirst before the article
-        (INSIDE, 500, "trafilatura-recall"),  # also where readability was tried and not taken
-        (ARTICLE + LIST, 160, "trafilatura"),  # grown only after the article's last line: a related list
+        (ARTICLE + LIST, 160, "trafilatura-recall"),  # same text, grown: a list the balanced run dropped
         (ARTICLE[:4] + OTHER, 500, "trafilatura"),  # another block of the page, not the article grown
-        (INSIDE, 110, "trafilatura"),  # the page has little more text than was kept: not tried
+        (ARTICLE + LIST, 110, "trafilatura"),  # the page has little more text than was kept: not tried
         (ARTICLE + ARTICLE + ARTICLE + ARTICLE, 500, "trafilatura"),  # four times as long: the page, not the text
     ],
 )
