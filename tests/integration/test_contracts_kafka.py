@@ -56,7 +56,6 @@ async def test_topics_are_created_with_registry_configuration(kafka_settings: Ka
         await admin.close()
 
 
-
 async def test_new_topics_are_served_when_ensure_topics_returns(
     kafka_settings: KafkaSettings, caplog: pytest.LogCaptureFixture
 ) -> None:
