@@ -111,10 +111,10 @@ def lift_news_fields(lines: tuple[str, ...]) -> Lifted:
             wire = m.group("wire")
             rest = (m.group("rest") or "").strip()
             body = [rest, *body[1:]] if rest else body[1:]
-    credits = [c for line in body if (c := _SOURCE_LINE.match(line.strip()))]
-    if credits:
-        wire = wire or credits[0].group("wire")
-        body = [line for line in body if not _SOURCE_LINE.match(line.strip())]
+    sources = [_SOURCE_LINE.match(line.strip()) for line in body]
+    if (first := next((s for s in sources if s), None)) is not None:
+        wire = wire or first.group("wire")
+        body = [line for line, source in zip(body, sources) if not source]
     while body and (c := _CREDIT_LINE.match(body[-1].strip())):
         wire = wire or c.group("wire")
         body.pop()
