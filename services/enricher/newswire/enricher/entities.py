@@ -69,11 +69,20 @@ class Mention:
 NerLabels = Literal["kept", "all"]
 
 
-@lru_cache(maxsize=8)
 def load_pipeline(model: str, labels: NerLabels = "kept") -> Any:
     """The spaCy pipeline `model`, loaded once per process with the pipes NER does not need
     disabled and, with `labels="kept"`, its NER pruned to the labels we keep (spaCy is imported
     here so that processes without NER never pay for it)."""
+    return _cached_pipeline(model, labels)  # one cache key however the caller spells the arguments
+
+
+@lru_cache(maxsize=8)
+def _cached_pipeline(model: str, labels: NerLabels) -> Any:
+    return build_pipeline(model, labels)
+
+
+def build_pipeline(model: str, labels: NerLabels = "kept") -> Any:
+    """`load_pipeline` without the cache: a fresh copy on each call."""
     import spacy
 
     nlp = spacy.load(model)
