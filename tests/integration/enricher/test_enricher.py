@@ -95,7 +95,7 @@ async def test_a_restarted_enricher_rebuilds_its_stories_from_kafka(
     previous = CrossArticle()
     published, updates = [], []
     for version in seeds:
-        final, changes = previous.process(enrich(version, utcnow(), EnrichConfig(), lambda _l: nlp), utcnow())
+        final, changes, _ = previous.process(enrich(version, utcnow(), EnrichConfig(), lambda _l: nlp), utcnow())
         published.append(final)
         updates.extend(changes)
     story_id = published[0].story_id

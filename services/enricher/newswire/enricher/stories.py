@@ -183,10 +183,16 @@ class StoryClusterer:
         return Assignment(item.article_id, survivor.story_id, best_score, tuple(changes))
 
     def restore(self, item: StoryInput, story_id: str) -> None:
-        """Rebuild state: put an already-assigned article back into its story (no search)."""
+        """Rebuild state: put an already-assigned article back into its story (no search). An
+        article of a story restored asleep is only read (document frequencies, the window): the
+        dormant record already holds it."""
         if item.article_id in self.article_story:
             return
-        self.place(item, self.featurise(item), story_id)
+        art = self.featurise(item)
+        target = self.resolve(story_id)
+        if target in self.sleeping.settled and target not in self.stories:
+            return
+        self.place(item, art, story_id)
 
     # -- the learned similarity (also the steps `story_training` replays) --------------------
 
