@@ -16,8 +16,19 @@ import asyncio
 import time
 from datetime import timedelta
 
-from newswire.contracts import ArticleVersion, DormantStory, EnrichedArticle, StoryUpdate, utcnow
-from newswire.enricher.adapters import SpacyPipelines, read_compacted, read_latest, read_since
+from newswire.contracts import (
+    ArticleVersion,
+    DormantStory,
+    EnrichedArticle,
+    StoryUpdate,
+    utcnow,
+)
+from newswire.enricher.adapters import (
+    SpacyPipelines,
+    read_compacted,
+    read_latest,
+    read_since,
+)
 from newswire.enricher.entities import MentionCache
 from newswire.enricher.logic import CrossArticle, enrich
 from newswire.enricher.settings import EnricherSettings
