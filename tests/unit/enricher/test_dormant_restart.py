@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from newswire.contracts import DormantStory, EnrichedArticle, Entity, StoryUpdate
 from newswire.enricher.logic import CrossArticle, DormantEmit, dormant_record, story_of
 from newswire.enricher.stories import StoryConfig
@@ -113,13 +114,15 @@ def test_a_follow_up_after_a_restart_rejoins_the_story_that_was_dormant() -> Non
     assert _continue(restarted.rebuild(MARKETS.first_seen, with_dormant=False), [COURT]) != [shot]
 
 
-def test_a_story_revived_before_the_restart_continues_with_the_same_state() -> None:
-    """The revived base is on the topic; the window's articles join it again on the rebuild."""
+@pytest.mark.parametrize("window_only", [True, False], ids=["window", "all read back"])
+def test_a_story_revived_before_the_restart_continues_with_the_same_state(window_only: bool) -> None:
+    """The revived base is on the topic; the window's articles join it again on the rebuild (and
+    those its base holds do not, should they be read back too)."""
     published = Published(StoryConfig())
     published.run([SHOT, NAMED, STABBED, MARKETS, COURT])
     shot = published.articles[0].story_id
     assert (shot, "revived") in [(sid, r.state if r else None) for sid, r in published.dormant]
-    rebuilt = published.rebuild(COURT.first_seen)
+    rebuilt = published.rebuild(COURT.first_seen, window_only=window_only)
     assert shot in rebuilt.clusterer.stories and shot not in rebuilt.clusterer.dormant
     assert list(rebuilt.clusterer.dormant) == list(published.state.clusterer.dormant)
     assert _continue(rebuilt, [FUNERAL]) == published.run([FUNERAL]) == [shot]

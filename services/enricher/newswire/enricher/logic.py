@@ -354,14 +354,15 @@ class CrossArticle:
     # -- rebuilding the state from Kafka -----------------------------------------------------
 
     # The order of an uninterrupted run: the dormant stories first (in the order they went to
-    # sleep), then the merges, then the window's articles. An article of a story restored asleep
-    # only counts for the window and document frequencies (its record holds it); the first
-    # article of a revived base brings it back as the live run did, and the later ones join it.
+    # sleep), then the merges, then the window's articles. An article a story's record already
+    # holds (not later than its last_seen) only counts for the window and document frequencies;
+    # the first later article of a revived base brings it back as the live run did, and the
+    # others join it.
 
     def restore_dormant(self, record: DormantStory) -> None:
         """Put back a dormant story this stage published before (from the dormant topic, the
         latest record of each story, in offset order)."""
-        self.clusterer.sleeping.restore(story_of(record), settled=record.state == "dormant")
+        self.clusterer.sleeping.restore(story_of(record))
         self._restored[record.story_id] = None
 
     def restore_article(self, enriched: EnrichedArticle) -> None:
@@ -389,5 +390,5 @@ class CrossArticle:
             if sid not in sleeping.stories and sid not in self.clusterer.stories
         )
         self._restored.clear()
-        sleeping.settled.clear()
+        sleeping.restored.clear()
 

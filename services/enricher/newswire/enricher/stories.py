@@ -184,13 +184,12 @@ class StoryClusterer:
 
     def restore(self, item: StoryInput, story_id: str) -> None:
         """Rebuild state: put an already-assigned article back into its story (no search). An
-        article of a story restored asleep is only read (document frequencies, the window): the
-        dormant record already holds it."""
+        article that the story's dormant record already holds (its story asleep, or revived
+        after it) is only read (document frequencies, the window)."""
         if item.article_id in self.article_story:
             return
         art = self.featurise(item)
-        target = self.resolve(story_id)
-        if target in self.sleeping.settled and target not in self.stories:
+        if self.sleeping.holds(self.resolve(story_id), item.published):
             return
         self.place(item, art, story_id)
 

@@ -58,9 +58,11 @@ class DormantStories:
         self._expiry: list[tuple[datetime, str]] = []
         #: The last change of each story since the last `drain`, in the order of those changes.
         self._journal: dict[str, DormantChange] = {}
-        #: Stories restored asleep, whose every article their record holds (while rebuilding: a
-        #: window article of theirs read back must not join them twice).
-        self.settled: dict[str, None] = {}
+        #: While rebuilding: the stories restored from records, each with the last article time
+        #: its record holds. A record holds every article of its story up to then (a later one
+        #: would have revived it), so an article read back from the window that is not later
+        #: must not join the story twice.
+        self.restored: dict[str, datetime] = {}
 
     def keep(self, story: Story) -> None:
         """Keep a story leaving the window, cut down to a few terms per sub-centroid, if it names
@@ -86,12 +88,15 @@ class DormantStories:
         self._add(story)
         self._note(DormantChange(story.story_id, "dormant", story))
 
-    def restore(self, story: Story, settled: bool) -> None:
-        """Put back a story (already cut down) read from the dormant topic, journalling nothing;
-        `settled`: it sleeps holding all its articles (not a base revived into the window)."""
+    def restore(self, story: Story) -> None:
+        """Put back a story (already cut down) read from the dormant topic, journalling nothing."""
         self._add(story)
-        if settled:
-            self.settled[story.story_id] = None
+        self.restored[story.story_id] = story.last_seen
+
+    def holds(self, story_id: str, when: datetime) -> bool:
+        """Whether the record a story was restored from holds an article of this time."""
+        until = self.restored.get(story_id)
+        return until is not None and when <= until
 
     def drain(self) -> list[DormantChange]:
         """The changes since the last drain (the last one of each story), and forget them."""
@@ -160,7 +165,6 @@ class DormantStories:
     def _forget(self, story: Story) -> None:
         sid = story.story_id
         del self.stories[sid]
-        self.settled.pop(sid, None)
         names = _names_of(story)
         for day in story.parts.days:
             for name in names:
