@@ -10,6 +10,7 @@ from newswire.contracts import (
     Contract,
     Dateline,
     DeadLetter,
+    DormantStory,
     EnrichedArticle,
     Entity,
     FeedConfig,
@@ -124,6 +125,16 @@ def story_update() -> StoryUpdate:
     )
 
 
+def dormant_story() -> DormantStory:
+    return DormantStory(
+        story_id=story_id(AID), state="dormant", title="Syria talks", title_score=0.42, size=3,
+        first_seen=T0, last_seen=T0, centroid={"syria": 0.61, "talks": 0.33}, title_terms={"syria": 0.7},
+        body_terms={"geneva": 0.25}, entity_terms={"e:sergey lavrov": 0.5}, number_terms={"n:3": 0.1},
+        typed={"person": {"Sergey Lavrov": 2}, "place": {"Geneva": 1}}, days={736215: 2}, ages={},
+        entities={"Sergey Lavrov": 3}, outlets={"Example": 3}, updated_at=T0,
+    )
+
+
 def dead_letter() -> DeadLetter:
     return DeadLetter(
         dead_letter_id=dead_letter_id("normaliser", "newswire.pages.v1", 0, 42), stage="normaliser",
@@ -137,6 +148,7 @@ SAMPLES: dict[type[Contract], Contract] = {
     type(m): m
     for m in (
         feed_config(), feed_status(), fetch_request(), fetched_page(), recheck_result(), normalised_article(),
-        article_version(), revision_event(), enriched_article(), story_update(), dead_letter(),
+        article_version(), revision_event(), enriched_article(), story_update(), dormant_story(),
+        dead_letter(),
     )
 }

@@ -14,6 +14,7 @@ from newswire.contracts import (
     ArticleVersion,
     Contract,
     DeadLetter,
+    DormantStory,
     EnrichedArticle,
     FeedConfig,
     FeedStatus,
@@ -258,7 +259,25 @@ ENRICHER_CLUSTERING = TopicSpec(
     consumers=("enricher",),
     internal=True,
 )
-INTERNAL_TOPICS: tuple[TopicSpec, ...] = (ENRICHER_CLUSTERING,)
+#: The enricher's dormant stories (past the window, kept a year for late follow-ups), so that
+#: rebuilding the clustering state after a restart restores them: the window's enriched articles
+#: are all `articles.enriched` keeps. Compacted, keyed by story id, one partition like the
+#: clustering step that owns it; a tombstone when a story expires or is merged away.
+ENRICHER_DORMANT = TopicSpec(
+    name="newswire.enricher.dormant-stories.v1",
+    key="story_id",
+    value=DormantStory,
+    partitions=1,
+    cleanup_policy="compact",
+    retention_ms=None,
+    description="Dormant stories of the clustering step (compacted): each story past the window, "
+    "cut down, until it expires (a tombstone) or a follow-up brings it back.",
+    producers=("enricher",),
+    consumers=("enricher",),
+    internal=True,
+    extra_config={"min.compaction.lag.ms": "0"},
+)
+INTERNAL_TOPICS: tuple[TopicSpec, ...] = (ENRICHER_CLUSTERING, ENRICHER_DORMANT)
 
 
 def all_topics() -> tuple[TopicSpec, ...]:

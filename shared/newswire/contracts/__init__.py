@@ -20,9 +20,10 @@ from newswire.contracts.dlq import DeadLetter
 from newswire.contracts.feeds import FeedConfig, FeedStatus
 from newswire.contracts.fetch import FeedItemHint, FetchedPage, FetchRequest, RecheckResult
 from newswire.contracts.revisions import ParagraphChange, RevisionEvent, RevisionStats, WordOp
-from newswire.contracts.stories import StoryUpdate
+from newswire.contracts.stories import DormantStory, StoryUpdate
 
-#: The top-level messages, one per topic value type (nested models are documented inside them).
+#: The top-level messages, one per topic value type (nested models are documented inside them;
+#: the dead letter stays last).
 MESSAGES: tuple[type[Contract], ...] = (
     FeedConfig,
     FeedStatus,
@@ -34,6 +35,7 @@ MESSAGES: tuple[type[Contract], ...] = (
     RevisionEvent,
     EnrichedArticle,
     StoryUpdate,
+    DormantStory,
     DeadLetter,
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "Contract",
     "Dateline",
     "DeadLetter",
+    "DormantStory",
     "EnrichedArticle",
     "Entity",
     "FeedConfig",

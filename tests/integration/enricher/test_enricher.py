@@ -4,7 +4,9 @@
    updates on the compacted stories topic; a broken message goes to the dead-letter topic;
 2. a new enricher process (as after a crash: nothing in memory) rebuilds its clustering state
    from what was published to Kafka: a syndicated copy of a seed joins the same story and
-   points at the original as its duplicate.
+   points at the original as its duplicate;
+3. the stories it put to sleep (past the window) are on its dormant topic, and a restarted
+   process restores them: a follow-up months later rejoins its story.
 
 Each test runs on its own topics (`own_topics`).
 """
@@ -17,14 +19,29 @@ from pathlib import Path
 from aiokafka.structs import ConsumerRecord
 
 from newswire.config import KafkaSettings
-from newswire.contracts import ArticleVersion, DeadLetter, EnrichedArticle, StoryUpdate, utcnow
+from newswire.contracts import (
+    ArticleVersion,
+    DeadLetter,
+    DormantStory,
+    EnrichedArticle,
+    StoryUpdate,
+    utcnow,
+)
 from newswire.runtime.codec import encode
-from newswire.topics import ARTICLES_ENRICHED, ARTICLES_VERSIONS, DLQ, STORIES
+from newswire.topics import (
+    ARTICLES_ENRICHED,
+    ARTICLES_VERSIONS,
+    DLQ,
+    ENRICHER_CLUSTERING,
+    ENRICHER_DORMANT,
+    STORIES,
+)
 from newswire.enricher.entities import load_pipeline
 from newswire.enricher.logic import CrossArticle, EnrichConfig, enrich
 from tests.integration.kafka_io import produce, read_until
 from tests.integration.stage_process import StageProcess
 from tests.unit.enricher.helpers import seed_versions, version_of
+from tests.unit.enricher.test_dormant_restart import COURT, MARKETS, NAMED, SHOT, STABBED
 
 
 async def _send(kafka: KafkaSettings, versions: list[ArticleVersion]) -> None:
@@ -95,7 +112,7 @@ async def test_a_restarted_enricher_rebuilds_its_stories_from_kafka(
     previous = CrossArticle()
     published, updates = [], []
     for version in seeds:
-        final, changes = previous.process(enrich(version, utcnow(), EnrichConfig(), lambda _l: nlp), utcnow())
+        final, changes, _ = previous.process(enrich(version, utcnow(), EnrichConfig(), lambda _l: nlp), utcnow())
         published.append(final)
         updates.extend(changes)
     story_id = published[0].story_id
@@ -153,3 +170,46 @@ async def test_a_revision_and_a_copy_reuse_ner_and_get_the_entities_of_a_full_pa
         assert _shape(got) == _shape(full)
         assert got.keyphrases == full.keyphrases and len(got.quotes) == len(full.quotes)
     assert any(e.name == "Angela Merkel" for e in out[(revision.article_id, 2)].entities)
+
+
+def _dormant(records: list[ConsumerRecord]) -> list[tuple[str, str | None]]:
+    """(story id, state) of each dormant record, None for a tombstone."""
+    return [
+        (r.key.decode(), None if r.value is None else DormantStory.model_validate_json(r.value).state)
+        for r in records
+    ]
+
+
+async def test_a_restarted_enricher_restores_its_dormant_stories_from_kafka(
+    own_topics: KafkaSettings, tmp_path: Path
+) -> None:
+    """Articles handed straight to the clustering topic (no NER): a shooting story, another
+    incident, then an article 40 days later that puts both to sleep, published on the dormant
+    topic. After a restart the process has only Kafka, and a court report 60 days after the
+    shooting, citing its day and victim, still joins the shooting's story (and revives it)."""
+    kafka = own_topics
+    clustering = ENRICHER_CLUSTERING.full_name(kafka.topic_prefix)
+    dormant = ENRICHER_DORMANT.full_name(kafka.topic_prefix)
+    enriched = ARTICLES_ENRICHED.full_name(kafka.topic_prefix)
+    first = [SHOT, NAMED, STABBED, MARKETS]
+    with StageProcess("enricher", kafka, tmp_path) as enricher:
+        await produce(kafka, clustering, [(a.article_id.encode(), encode(ENRICHER_CLUSTERING, a)) for a in first])
+        out = {a.article_id: a.story_id for a in _enriched(
+            await read_until(kafka, enriched, lambda rs: len(rs) >= 4, timeout_s=60))}
+        assert len(out) == 4, enricher.log()[-3000:]
+        shot, stabbed = out[SHOT.article_id], out[STABBED.article_id]
+        assert shot is not None and out[NAMED.article_id] == shot and stabbed is not None
+        records = await read_until(kafka, dormant, lambda rs: len(rs) >= 2, timeout_s=30)
+        assert sorted(_dormant(records)) == sorted([(shot, "dormant"), (stabbed, "dormant")])
+        enricher.stop()  # nothing in memory survives; the offsets are committed
+        enricher.start()
+        await produce(kafka, clustering, [(COURT.article_id.encode(), encode(ENRICHER_CLUSTERING, COURT))])
+        key = COURT.article_id.encode()
+        found = _enriched(await read_until(kafka, enriched, lambda rs: any(r.key == key for r in rs),
+                                           timeout_s=60))
+        court = [a for a in found if a.article_id == COURT.article_id]
+        assert court, enricher.log()[-3000:]
+        assert court[0].story_id == shot
+        assert '"dormant_read": 2' in enricher.log(), enricher.log()[-3000:]
+        records = await read_until(kafka, dormant, lambda rs: (shot, "revived") in _dormant(rs), timeout_s=30)
+        assert _dormant(records)[-1] == (shot, "revived")

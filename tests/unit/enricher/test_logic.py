@@ -51,7 +51,7 @@ def test_the_five_seeds_are_one_story_with_its_entities(nlp: Any) -> None:
     state = CrossArticle()
     finals, updates = [], []
     for version in seed_versions():
-        final, changes = state.process(enrich(version, T0, EnrichConfig(), lambda _l: nlp), T0)
+        final, changes, _ = state.process(enrich(version, T0, EnrichConfig(), lambda _l: nlp), T0)
         finals.append(final)
         updates.extend(changes)
     assert len({f.story_id for f in finals}) == 1
@@ -70,21 +70,21 @@ def test_the_five_seeds_are_one_story_with_its_entities(nlp: Any) -> None:
 def test_a_new_version_keeps_its_story_and_changes_no_story(nlp: Any) -> None:
     state = CrossArticle()
     first = seed_versions()[0]
-    final, _ = state.process(enrich(first, T0, EnrichConfig(), lambda _l: nlp), T0)
+    final, _, _ = state.process(enrich(first, T0, EnrichConfig(), lambda _l: nlp), T0)
     again = version_of(str(first.article.canonical_url), first.article.title or "", first.article.text + "\nUpdated.",
                        version=2)
-    final2, updates = state.process(enrich(again, T0, EnrichConfig(), lambda _l: nlp), T0)
+    final2, updates, _ = state.process(enrich(again, T0, EnrichConfig(), lambda _l: nlp), T0)
     assert final2.version == 2 and final2.story_id == final.story_id and updates == []
 
 
 def test_an_unrelated_article_starts_its_own_story(nlp: Any) -> None:
     state = CrossArticle()
-    seed, _ = state.process(enrich(seed_versions()[0], T0, EnrichConfig(), lambda _l: nlp), T0)
+    seed, _, _ = state.process(enrich(seed_versions()[0], T0, EnrichConfig(), lambda _l: nlp), T0)
     other = version_of(
         "https://sport.example/cup-final", "Rovers win the cup final after penalties",
         "Rovers beat United on penalties in the cup final at Wembley on Saturday. The goalkeeper "
         "saved two kicks as the match ended level after extra time, and the fans celebrated "
         "long into the night in the city centre.",
     )
-    final, updates = state.process(enrich(other, T0, EnrichConfig(), lambda _l: nlp), T0)
+    final, updates, _ = state.process(enrich(other, T0, EnrichConfig(), lambda _l: nlp), T0)
     assert final.story_id != seed.story_id and [u.event for u in updates] == ["created"]

@@ -81,7 +81,7 @@ def test_the_seeds_stay_one_story_through_the_cache(nlp: Any) -> None:
     state = CrossArticle()
     finals = []
     for version in [*seed_versions(), *seed_versions()]:
-        final, _ = state.process(enrich(version, T0, EnrichConfig(), lambda _l: nlp, cache), T0)
+        final, _, _ = state.process(enrich(version, T0, EnrichConfig(), lambda _l: nlp, cache), T0)
         finals.append(final)
     assert len({f.story_id for f in finals}) == 1
     assert len({e.name for f in finals for e in f.entities if "Lavrov" in e.name}) == 1

@@ -11,6 +11,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from newswire.contracts import DormantStory
+from newswire.enricher.logic import dormant_record, story_of
 from newswire.enricher.stories import StoryClusterer, StoryConfig, StoryInput
 
 from tests.factories import T0
@@ -73,10 +75,52 @@ def run() -> None:
     print(json.dumps(out))
 
 
-def _in_subprocess(seed: int) -> str:
+def run_restarted() -> None:
+    """Cluster the incidents, publishing as the service does (each step's dormant changes, merged
+    stories tombstoned), restart (a fresh clusterer from the records as compaction leaves them,
+    read back from bytes; the merges; every incident read back, as if all were recent), then the
+    follow-ups; print their stories, and those of an uninterrupted run."""
+    config = StoryConfig(window_s=86400.0)
+    stream = _stream()
+    incidents, follow_ups = stream[:36], stream[36:]
+    clusterer = StoryClusterer(config)
+    assigned: dict[str, str] = {}
+    records: dict[str, bytes] = {}
+    merges: list[tuple[str, str]] = []
+    for item in incidents:
+        assignment = clusterer.add(item)
+        assigned[item.article_id] = assignment.story_id
+        for change in clusterer.sleeping.drain():
+            records.pop(change.story_id, None)
+            if change.story is not None:
+                records[change.story_id] = dormant_record(change.story, change.state, T0).to_bytes()
+        for merge in assignment.changes:
+            if merge.event == "merged" and merge.merged_into:
+                records.pop(merge.story.story_id, None)
+                merges.append((merge.story.story_id, merge.merged_into))
+    restarted = StoryClusterer(config)
+    for raw in records.values():
+        restarted.sleeping.restore(story_of(DormantStory.model_validate_json(raw)))
+    for loser, survivor in merges:
+        restarted.redirect(loser, survivor)
+    for item in incidents:
+        restarted.restore(item, assigned[item.article_id])
+    restarted.sleeping.restored.clear()
+    same = {
+        sid: restarted.dormant[sid] == story for sid, story in clusterer.dormant.items() if sid in restarted.dormant
+    }
+    print(json.dumps({
+        "dormant": [list(clusterer.dormant), list(restarted.dormant), same],
+        "live": [sorted(clusterer.stories), sorted(restarted.stories)],
+        "restarted": [restarted.add(item).story_id for item in follow_ups],
+        "uninterrupted": [clusterer.add(item).story_id for item in follow_ups],
+    }))
+
+
+def _in_subprocess(seed: int, function: str = "run") -> str:
     root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
-    code = "from tests.unit.enricher.test_stories_determinism import run; run()"
+    code = f"from tests.unit.enricher.test_stories_determinism import {function}; {function}()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
     return done.stdout
 
@@ -86,3 +130,13 @@ def test_the_same_stream_gives_the_same_stories_under_any_hash_seed() -> None:
     assert runs[0] == runs[1] == runs[2]
     result = json.loads(runs[0])
     assert result["dormant"], "the stream must put stories to sleep (the dormant index is the tie-prone part)"
+
+
+def test_a_restart_from_the_dormant_records_gives_the_same_follow_ups_under_any_hash_seed() -> None:
+    runs = [_in_subprocess(seed, "run_restarted") for seed in (0, 1, 2)]
+    assert runs[0] == runs[1] == runs[2]
+    result = json.loads(runs[0])
+    uninterrupted, restarted, same = result["dormant"]
+    assert uninterrupted and restarted == uninterrupted and all(same.values())
+    assert result["live"][0] == result["live"][1]
+    assert result["restarted"] == result["uninterrupted"]

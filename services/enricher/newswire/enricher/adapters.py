@@ -52,6 +52,18 @@ async def read_compacted(settings: KafkaSettings, spec: TopicSpec) -> AsyncItera
             yield record.value
 
 
+async def read_latest(settings: KafkaSettings, spec: TopicSpec) -> AsyncIterator[bytes]:
+    """The latest value of each key of a compacted topic, in the order of those values' offsets,
+    without the keys whose latest record is a tombstone (compaction may not have run yet)."""
+    latest: dict[bytes | None, bytes] = {}
+    async for record in read_to_end(settings, spec):
+        latest.pop(record.key, None)
+        if record.value is not None:
+            latest[record.key] = record.value
+    for value in latest.values():
+        yield value
+
+
 async def read_since(
     settings: KafkaSettings, spec: TopicSpec, since: datetime, idle_timeout_s: float = 5.0
 ) -> AsyncIterator[bytes]:

@@ -13,7 +13,9 @@ Two steps, because they scale differently:
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,12 +23,14 @@ from typing import Any
 
 import py3langid
 
-from newswire.contracts import ArticleVersion, EnrichedArticle, Entity, Quote, StoryUpdate
+from newswire.contracts import ArticleVersion, DormantStory, EnrichedArticle, Entity, Quote, StoryUpdate
 from newswire.enricher.duplicates import Duplicate, DuplicateIndex
 from newswire.enricher.entities import AliasTable, MentionCache, article_entities, cached_mentions
 from newswire.enricher.keyphrases import keyphrases
 from newswire.enricher.quotes import quotes
 from newswire.enricher.stories import Assignment, Story, StoryClusterer, StoryConfig, StoryInput
+from newswire.enricher.story_dormant import DormantChange
+from newswire.enricher.story_features import Centroid, StoryParts
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Entity types that describe what a story is about (clustering features, top entities).
@@ -168,6 +172,70 @@ def story_update(
     )
 
 
+def dormant_record(story: Story, state: str, now: datetime) -> DormantStory:
+    """The record of a dormant story (or of the base a follow-up revived) for the dormant topic:
+    all a cut-down story holds, weights in their order (exact floats: restored, it scores and
+    breaks ties as before)."""
+    parts = story.parts
+    return DormantStory(
+        story_id=story.story_id,
+        state=state,  # type: ignore[arg-type]
+        title=story.title,
+        title_score=story.title_score,
+        size=story.size,
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+        centroid=story.centroid,
+        title_terms=parts.title.weights,
+        body_terms=parts.body.weights,
+        entity_terms=parts.entities.weights,
+        number_terms=parts.numbers.weights,
+        typed={kind: dict(names) for kind, names in parts.typed.items()},
+        days=dict(parts.days),
+        ages=dict(parts.ages),
+        entities=dict(story.entities),
+        outlets=dict(story.outlets),
+        merged_from=tuple(story.merged_from),
+        updated_at=now,
+    )
+
+
+def _centroid(weights: dict[str, float]) -> Centroid:
+    weights = dict(weights)
+    return Centroid(weights, math.sqrt(sum(v * v for v in weights.values())))
+
+
+def story_of(record: DormantStory) -> Story:
+    """The cut-down story a dormant record holds (norms recomputed as when it was cut)."""
+    centroid = dict(record.centroid)
+    return Story(
+        story_id=record.story_id,
+        first_seen=record.first_seen,
+        last_seen=record.last_seen,
+        title=record.title,
+        title_score=record.title_score,
+        size=record.size,
+        centroid=centroid,
+        norm=math.sqrt(sum(v * v for v in centroid.values())),
+        entities=Counter(record.entities),
+        outlets=Counter(record.outlets),
+        merged_from=list(record.merged_from),
+        parts=StoryParts(
+            title=_centroid(record.title_terms),
+            body=_centroid(record.body_terms),
+            entities=_centroid(record.entity_terms),
+            numbers=_centroid(record.number_terms),
+            typed={kind: Counter(names) for kind, names in record.typed.items()},
+            days=Counter(record.days),
+            ages=Counter(record.ages),
+        ),
+    )
+
+
+#: A change to the dormant topic: the story id and its record, or None for a tombstone.
+DormantEmit = tuple[str, DormantStory | None]
+
+
 @dataclass(frozen=True)
 class Clustered:
     """The outcome of the cross-article step for one article."""
@@ -176,6 +244,8 @@ class Clustered:
     names: tuple[str, ...]
     duplicate: Duplicate | None
     assignment: Assignment
+    #: What the article changed of the dormant stories (went to sleep, revived, dropped).
+    dormant: tuple[DormantChange, ...] = ()
 
 
 @dataclass
@@ -193,11 +263,17 @@ class CrossArticle:
             threshold=self.duplicate_threshold, window_s=self.stories.window_s
         )
         self.clusterer = StoryClusterer(self.stories)
+        self._restored: dict[str, None] = {}
+        self._pending: list[DormantEmit] = []
 
-    def process(self, enriched: EnrichedArticle, now: datetime) -> tuple[EnrichedArticle, list[StoryUpdate]]:
+    def process(
+        self, enriched: EnrichedArticle, now: datetime
+    ) -> tuple[EnrichedArticle, list[StoryUpdate], list[DormantEmit]]:
         """Canonicalise entities across articles, find the earliest near-duplicate, assign the
-        story. Returns the final article and the story updates to publish (none when the article
-        is already known: a new version keeps its story)."""
+        story. Returns the final article, the story updates to publish (none when the article is
+        already known: a new version keeps its story) and the changes to the dormant topic (a
+        record per story gone to sleep or revived, a tombstone per story dropped or merged away),
+        so that the topic holds the dormant stories."""
         article = enriched.article
         clustered = self.cluster(
             enriched.article_id, article.title or "", article.text, event_time(enriched),
@@ -224,7 +300,14 @@ class CrossArticle:
                 "enriched_at": now,
             }
         )
-        return final, updates
+        dormant: list[DormantEmit] = self._pending
+        self._pending = []
+        for change in clustered.dormant:
+            record = None if change.story is None else dormant_record(change.story, change.state, now)
+            dormant.append((change.story_id, record))
+        # A story merged away may have a revived base on the topic: it must not come back.
+        dormant.extend((c.story.story_id, None) for c in clustered.assignment.changes if c.event == "merged")
+        return final, updates, dormant
 
     def cluster(
         self, article_id: str, title: str, text: str, when: datetime, outlet: str,
@@ -243,7 +326,7 @@ class CrossArticle:
                 duplicate_of=duplicate.article_id if duplicate else None,
             )
         )
-        return Clustered(canonical, tuple(names), duplicate, assignment)
+        return Clustered(canonical, tuple(names), duplicate, assignment, tuple(self.clusterer.sleeping.drain()))
 
     def canonical_entities(self, entities: tuple[Entity, ...], names: list[str]) -> tuple[Entity, ...]:
         """The article's entities under their canonical `names` (two that turn out to be one
@@ -270,6 +353,18 @@ class CrossArticle:
 
     # -- rebuilding the state from Kafka -----------------------------------------------------
 
+    # The order of an uninterrupted run: the dormant stories first (in the order they went to
+    # sleep), then the merges, then the window's articles. An article a story's record already
+    # holds (not later than its last_seen) only counts for the window and document frequencies;
+    # the first later article of a revived base brings it back as the live run did, and the
+    # others join it.
+
+    def restore_dormant(self, record: DormantStory) -> None:
+        """Put back a dormant story this stage published before (from the dormant topic, the
+        latest record of each story, in offset order)."""
+        self.clusterer.sleeping.restore(story_of(record))
+        self._restored[record.story_id] = None
+
     def restore_article(self, enriched: EnrichedArticle) -> None:
         """Put back an article this stage published before (from the enriched topic)."""
         if enriched.story_id is None:
@@ -278,9 +373,22 @@ class CrossArticle:
             self.aliases.learn(entity.name, entity.type, entity.surface_forms)
         self.duplicates.check_and_add(enriched.article_id, enriched.article.text, event_time(enriched))
         self.clusterer.restore(story_input(enriched), enriched.story_id)
+        self.clusterer.sleeping.drain()  # what the replay changes is on the topic already
 
     def restore_story(self, update: StoryUpdate) -> None:
         """Put back a merge this stage published before (from the compacted stories topic)."""
         if update.event == "merged" and update.merged_into:
             self.clusterer.redirect(update.story_id, update.merged_into)
+
+    def restored(self) -> None:
+        """The rebuild is over: a restored dormant story the replay dropped (past the dormant
+        horizon, beyond the cap) gets its tombstone with the next article's output."""
+        sleeping = self.clusterer.sleeping
+        sleeping.drain()
+        self._pending.extend(
+            (sid, None) for sid in self._restored
+            if sid not in sleeping.stories and sid not in self.clusterer.stories
+        )
+        self._restored.clear()
+        sleeping.restored.clear()
 

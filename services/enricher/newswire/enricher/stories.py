@@ -183,10 +183,15 @@ class StoryClusterer:
         return Assignment(item.article_id, survivor.story_id, best_score, tuple(changes))
 
     def restore(self, item: StoryInput, story_id: str) -> None:
-        """Rebuild state: put an already-assigned article back into its story (no search)."""
+        """Rebuild state: put an already-assigned article back into its story (no search). An
+        article that the story's dormant record already holds (its story asleep, or revived
+        after it) is only read (document frequencies, the window)."""
         if item.article_id in self.article_story:
             return
-        self.place(item, self.featurise(item), story_id)
+        art = self.featurise(item)
+        if self.sleeping.holds(self.resolve(story_id), item.published):
+            return
+        self.place(item, art, story_id)
 
     # -- the learned similarity (also the steps `story_training` replays) --------------------
 

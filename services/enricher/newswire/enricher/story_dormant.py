@@ -10,14 +10,21 @@ into the window (`take`).
 
 The index holds ordered sets (dicts to None), so candidates come in the same order under any
 PYTHONHASHSEED.
+
+Every change to the dormant set is journalled (`drain`): the enricher publishes it to a compacted
+topic, and after a restart `restore` puts the stories back in the order they went to sleep, so the
+index (and the order of its candidates) is the one an uninterrupted run has.
 """
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from newswire.enricher.story_features import DAY_SLACK, ArticleVectors
 from newswire.enricher.story_types import Story, StoryConfig
@@ -28,8 +35,20 @@ DORMANT_DAYS = 4
 DORMANT_NAMES = 5
 
 
+@dataclass(frozen=True)
+class DormantChange:
+    """A change of the dormant set to publish: a story went to sleep ('dormant', the story), was
+    brought back into the window ('revived', a copy of the cut-down story as it slept), or was
+    dropped ('gone': expired, or beyond the count cap)."""
+
+    story_id: str
+    state: Literal["dormant", "revived", "gone"]
+    story: Story | None
+
+
 class DormantStories:
-    """The dormant stories by id, their keys (day and name; name) and their expiry heap."""
+    """The dormant stories by id, their keys (day and name; name), their expiry heap, and the
+    journal of changes not yet drained."""
 
     def __init__(self, config: StoryConfig) -> None:
         self.config = config
@@ -37,6 +56,13 @@ class DormantStories:
         self.by_day_name: dict[tuple[int, str], dict[str, None]] = {}
         self.by_name: dict[str, dict[str, None]] = {}
         self._expiry: list[tuple[datetime, str]] = []
+        #: The last change of each story since the last `drain`, in the order of those changes.
+        self._journal: dict[str, DormantChange] = {}
+        #: While rebuilding: the stories restored from records, each with the last article time
+        #: its record holds. A record holds every article of its story up to then (a later one
+        #: would have revived it), so an article read back from the window that is not later
+        #: must not join the story twice.
+        self.restored: dict[str, datetime] = {}
 
     def keep(self, story: Story) -> None:
         """Keep a story leaving the window, cut down to a few terms per sub-centroid, if it names
@@ -59,9 +85,33 @@ class DormantStories:
         parts.ages = Counter(dict(parts.ages.most_common(DORMANT_DAYS)))
         story.entities = Counter(dict(story.entities.most_common(top)))
         story.outlets = Counter(dict(story.outlets.most_common(top)))
+        self._add(story)
+        self._note(DormantChange(story.story_id, "dormant", story))
+
+    def restore(self, story: Story) -> None:
+        """Put back a story (already cut down) read from the dormant topic, journalling nothing."""
+        self._add(story)
+        self.restored[story.story_id] = story.last_seen
+
+    def holds(self, story_id: str, when: datetime) -> bool:
+        """Whether the record a story was restored from holds an article of this time."""
+        until = self.restored.get(story_id)
+        return until is not None and when <= until
+
+    def drain(self) -> list[DormantChange]:
+        """The changes since the last drain (the last one of each story), and forget them."""
+        changes = list(self._journal.values())
+        self._journal.clear()
+        return changes
+
+    def _note(self, change: DormantChange) -> None:
+        self._journal.pop(change.story_id, None)
+        self._journal[change.story_id] = change
+
+    def _add(self, story: Story) -> None:
         self.stories[story.story_id] = story
         names = _names_of(story)
-        for day in parts.days:
+        for day in story.parts.days:
             for name in names:
                 self.by_day_name.setdefault((day, name), {})[story.story_id] = None
         for name in names:
@@ -78,6 +128,7 @@ class DormantStories:
             story = self.stories.get(sid)
             if story is not None and story.last_seen == last_seen:
                 self._forget(story)
+                self._note(DormantChange(sid, "gone", None))
 
     def candidates(self, art: ArticleVectors) -> list[Story]:
         """The stories the article names the day and a person or place of, or two of the people
@@ -107,6 +158,8 @@ class DormantStories:
         story = self.stories.get(story_id)
         if story is not None:
             self._forget(story)
+            # A copy: joining the article changes the story, the record keeps what slept.
+            self._note(DormantChange(story_id, "revived", copy.deepcopy(story)))
         return story
 
     def _forget(self, story: Story) -> None:

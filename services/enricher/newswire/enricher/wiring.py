@@ -5,8 +5,9 @@ share it) and does the stateless per-article work, then hands the article to the
 clustering topic, which has ONE partition: `on_enriched` sees every article, whichever outlet
 and partition it came from, in one order, and owns the cross-article state (alias table,
 duplicate index, stories). That state is rebuilt from Kafka when this instance takes the
-partition: the compacted stories topic (merges), then the window of enriched articles this stage
-published (each with its story id), so a restart resumes the same stories.
+partition: the compacted dormant stories topic (stories past the window, which it publishes as
+they sleep, revive and expire), the compacted stories topic (merges), then the window of enriched
+articles this stage published (each with its story id), so a restart resumes the same stories.
 """
 
 from __future__ import annotations
@@ -15,8 +16,19 @@ import asyncio
 import time
 from datetime import timedelta
 
-from newswire.contracts import ArticleVersion, EnrichedArticle, StoryUpdate, utcnow
-from newswire.enricher.adapters import SpacyPipelines, read_compacted, read_since
+from newswire.contracts import (
+    ArticleVersion,
+    DormantStory,
+    EnrichedArticle,
+    StoryUpdate,
+    utcnow,
+)
+from newswire.enricher.adapters import (
+    SpacyPipelines,
+    read_compacted,
+    read_latest,
+    read_since,
+)
 from newswire.enricher.entities import MentionCache
 from newswire.enricher.logic import CrossArticle, enrich
 from newswire.enricher.settings import EnricherSettings
@@ -28,12 +40,14 @@ from newswire.topics import (
     ARTICLES_ENRICHED,
     ARTICLES_VERSIONS,
     ENRICHER_CLUSTERING,
+    ENRICHER_DORMANT,
     STORIES,
 )
 
 log = get_logger("newswire.enricher")
 
 CLUSTERING = ENRICHER_CLUSTERING  # declared in the registry with the other topics
+DORMANT = ENRICHER_DORMANT
 
 
 class ClusteringState:
@@ -73,7 +87,13 @@ class ClusteringState:
             stories=settings.story_config(), duplicate_threshold=settings.duplicate_threshold
         )
         started = time.perf_counter()
-        merges = articles = skipped = 0
+        dormant = merges = articles = skipped = 0
+        async for raw in read_latest(settings.kafka, DORMANT):
+            try:
+                state.restore_dormant(decode_as(DormantStory, raw))
+                dormant += 1
+            except Exception:
+                skipped += 1
         async for raw in read_compacted(settings.kafka, STORIES):
             try:
                 state.restore_story(decode_as(StoryUpdate, raw))
@@ -89,9 +109,11 @@ class ClusteringState:
                 skipped += 1
             if articles % 500 == 0:
                 await asyncio.sleep(0)  # let heartbeats and web requests through
+        state.restored()
         log.info(
-            "clustering_state_rebuilt", stories_read=merges, articles=articles, skipped=skipped,
-            live_stories=len(state.clusterer.stories), seconds=round(time.perf_counter() - started, 2),
+            "clustering_state_rebuilt", dormant_read=dormant, stories_read=merges, articles=articles,
+            skipped=skipped, live_stories=len(state.clusterer.stories),
+            dormant_stories=len(state.clusterer.dormant), seconds=round(time.perf_counter() - started, 2),
         )
         return state
 
@@ -116,10 +138,11 @@ def build(settings: EnricherSettings) -> Stage:
     @stage.handler(CLUSTERING)
     async def on_enriched(enriched: EnrichedArticle, ctx: Context) -> list[Emit]:
         state = await clustering.ready()
-        final, updates = state.process(enriched, utcnow())
+        final, updates, dormant = state.process(enriched, utcnow())
         return [
             Emit(ARTICLES_ENRICHED, final.article_id, final),
             *(Emit(STORIES, update.story_id, update) for update in updates),
+            *(Emit(DORMANT, story_id, record) for story_id, record in dormant),
         ]
 
     @stage.on_revoked(CLUSTERING)
@@ -135,5 +158,5 @@ def main() -> None:
     if settings.ensure_topics:
         from newswire.kafka.admin import ensure_topics
 
-        asyncio.run(ensure_topics(settings.kafka, (CLUSTERING,)))
+        asyncio.run(ensure_topics(settings.kafka, (CLUSTERING, DORMANT)))
     build(settings).run()
