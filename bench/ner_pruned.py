@@ -52,7 +52,7 @@ from ner_distill import (  # (bench/ner_distill.py)
     ner_input,
 )
 from newswire.enricher.entities import (
-    LABELS,
+    PRUNED_LABELS,
     NerLabels,
     article_entities,
     build_pipeline,
@@ -147,7 +147,7 @@ def startup() -> dict[str, float]:
         out[f"load_{labels}_wall_s"] = round(time.perf_counter() - w, 3)
     ner = build_pipeline(MODEL, "all").get_pipe("ner")
     c = time.process_time()
-    prune_ner_labels(ner, LABELS)
+    prune_ner_labels(ner, PRUNED_LABELS)
     out["prune_cpu_ms"] = round(1000 * (time.process_time() - c), 2)
     return out
 

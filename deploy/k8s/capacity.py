@@ -40,9 +40,10 @@ FETCHER_PAGES_PER_S = 355.0  # services/fetcher/README.md: real stage through Ka
 NORMALISER_MS_PER_PAGE = 64.5  # services/normaliser/README.md: CPU ms/page, mean over 711 pages
 TRACKER_MS_UNCHANGED = 1000 / 18_359 + 1000 / 3_432  # services/tracker/README.md: compare + table rt
 TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit, typical article
-# services/enricher/README.md: NER (286 ms median with sm; x0.790 with the NER pruned to the
-# labels we keep, issue #20, `bench/ner_pruned.py --parts ner`: same 200 articles, interleaved) + the rest
-ENRICHER_MS_PER_VERSION = 286.0 * 0.790 + 1000 / 118
+# services/enricher/README.md: NER (286 ms median with sm; x0.832 with the NER pruned to the
+# labels we keep and DATE / CARDINAL, issue #20, `bench/ner_pruned.py --parts ner`: same 200
+# articles, interleaved) + the rest
+ENRICHER_MS_PER_VERSION = 286.0 * 0.832 + 1000 / 118
 CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance, 100,000 in window
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
@@ -71,7 +72,7 @@ UNCHANGED_SAME_BYTES_SHARE = 0.3
 # within 4 hours of publication, and 19% of edits come after the first day, hence 0.5. Revisions
 # of one paragraph are an assumption too (the tracker's edits are mostly small). Syndicated
 # copies are not counted: no measured share of wire copies (GVA dev: 1.5% near-duplicates).
-REVISION_NER_COST = 0.221  # 23.3 / 105.5 ms with the pruned NER (0.209 = 34.8 / 166.2 before it)
+REVISION_NER_COST = 0.209  # 26.7 / 127.9 ms with the pruned NER (0.209 = 34.8 / 166.2 before it)
 REVISION_CACHE_HIT_SHARE = 0.5
 
 

