@@ -23,13 +23,13 @@ from newswire.contracts import DeadLetter, utcnow
 from newswire.contracts.ids import dead_letter_id
 from newswire.runtime.codec import decode_as
 from newswire.runtime.stage import Context, Emit, Origin, Stage
-from newswire.topics import DLQ, PUBLIC_TOPICS, TopicSpec
+from newswire.topics import DLQ, TopicSpec, all_topics
 from tests.factories import SAMPLES
 from tests.unit.security.contract_poison import POISONS, PoisonCase, cases_for, field_positions
 
 POSITIONS = field_positions()
 SPEC_OF: dict[type, TopicSpec] = {}
-for _spec in PUBLIC_TOPICS:
+for _spec in all_topics():  # the public ones first; internal ones carry the enricher's dormant stories
     SPEC_OF.setdefault(_spec.value, _spec)
 TALLY: Counter[str] = Counter()
 
