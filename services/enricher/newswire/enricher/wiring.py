@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from newswire.contracts import (
     ArticleVersion,
+    Contract,
     DormantStory,
     EnrichedArticle,
     StoryUpdate,
@@ -48,6 +51,7 @@ log = get_logger("newswire.enricher")
 
 CLUSTERING = ENRICHER_CLUSTERING  # declared in the registry with the other topics
 DORMANT = ENRICHER_DORMANT
+M = TypeVar("M", bound=Contract)
 
 
 class ClusteringState:
@@ -87,28 +91,17 @@ class ClusteringState:
             stories=settings.story_config(), duplicate_threshold=settings.duplicate_threshold
         )
         started = time.perf_counter()
-        dormant = merges = articles = skipped = 0
-        async for raw in read_latest(settings.kafka, DORMANT):
-            try:
-                state.restore_dormant(decode_as(DormantStory, raw))
-                dormant += 1
-            except Exception:
-                skipped += 1
-        async for raw in read_compacted(settings.kafka, STORIES):
-            try:
-                state.restore_story(decode_as(StoryUpdate, raw))
-                merges += 1
-            except Exception:  # one bad record must not block the rebuild
-                skipped += 1
+        dormant, skipped_dormant = await _replay(
+            read_latest(settings.kafka, DORMANT), DormantStory, state.restore_dormant
+        )
+        merges, skipped_merges = await _replay(
+            read_compacted(settings.kafka, STORIES), StoryUpdate, state.restore_story
+        )
         since = utcnow() - timedelta(seconds=settings.story_config().window_s)
-        async for raw in read_since(settings.kafka, ARTICLES_ENRICHED, since):
-            try:
-                state.restore_article(decode_as(EnrichedArticle, raw))
-                articles += 1
-            except Exception:
-                skipped += 1
-            if articles % 500 == 0:
-                await asyncio.sleep(0)  # let heartbeats and web requests through
+        articles, skipped_articles = await _replay(
+            read_since(settings.kafka, ARTICLES_ENRICHED, since), EnrichedArticle, state.restore_article
+        )
+        skipped = skipped_dormant + skipped_merges + skipped_articles
         state.restored()
         log.info(
             "clustering_state_rebuilt", dormant_read=dormant, stories_read=merges, articles=articles,
@@ -116,6 +109,22 @@ class ClusteringState:
             dormant_stories=len(state.clusterer.dormant), seconds=round(time.perf_counter() - started, 2),
         )
         return state
+
+
+async def _replay(records: AsyncIterator[bytes], model: type[M], restore: Callable[[M], None]) -> tuple[int, int]:
+    """Decode each record as `model` and hand it to `restore`: how many were restored and how many
+    skipped (one bad record must not block the rebuild). Yields to the event loop at every 500th
+    restored, so heartbeats and web requests get through a long replay."""
+    done = skipped = 0
+    async for raw in records:
+        try:
+            restore(decode_as(model, raw))
+            done += 1
+        except Exception:
+            skipped += 1
+        if done % 500 == 0:
+            await asyncio.sleep(0)
+    return done, skipped
 
 
 def build(settings: EnricherSettings) -> Stage:
