@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import re
 import threading
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz
 
 from newswire.contracts import Entity
 from newswire.contracts.articles import EntityType
+from newswire.enricher.ner_decode import NerDecoder
 
 #: spaCy (OntoNotes) labels we keep, and the contract's type for each. NORP (nationalities and
 #: groups) is kept as "other": the small models often put places there ("Aleppo").
@@ -152,8 +154,34 @@ def prune_ner_labels(ner: Any, keep: Collection[str]) -> bool:
 
 
 def ner_mentions(nlp: Any, text: str) -> list[Mention]:
-    """Entity mentions of `text` (only the labels in LABELS)."""
+    """Entity mentions of `text` (only the labels in LABELS): spaCy's own, decoded by
+    `NerDecoder` where it reproduces the pipeline (about half of NER's CPU), else by spaCy."""
+    decoder = ner_decoder(nlp)
+    if decoder is not None:
+        doc = nlp.make_doc(text)
+        entities = decoder.decode(doc)
+        if entities is not None:
+            return [
+                Mention(doc[e.start : e.end].text, e.label, doc[e.start].idx)
+                for e in entities if e.label in LABELS
+            ]
     return doc_mentions(nlp(text))
+
+
+_DECODERS: weakref.WeakKeyDictionary[Any, NerDecoder | None] = weakref.WeakKeyDictionary()
+_DECODERS_LOCK = threading.Lock()
+
+
+def ner_decoder(nlp: Any) -> NerDecoder | None:
+    """The vectorised decoder of `nlp`'s NER, built once per pipeline, or None (spaCy decodes)
+    when it does not reproduce that pipeline."""
+    with _DECODERS_LOCK:
+        try:
+            if nlp not in _DECODERS:
+                _DECODERS[nlp] = NerDecoder.build(nlp)
+            return _DECODERS[nlp]
+        except TypeError:  # not weakly referable (a stand-in for spaCy): nothing to cache
+            return NerDecoder.build(nlp)
 
 
 def doc_mentions(doc: Any) -> list[Mention]:

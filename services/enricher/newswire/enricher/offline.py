@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any
 
 from newswire.contracts import Entity
-from newswire.enricher.entities import article_entities, doc_mentions
+from newswire.enricher.entities import article_entities, ner_mentions
 from newswire.enricher.logic import CrossArticle, detect_language
 from newswire.enricher.stories import StoryConfig
 
@@ -65,10 +65,10 @@ def with_entities(
         for model, indices in by_model.items():
             assert load is not None  # by_model is only filled when there is a loader
             nlp = load(model)
-            texts = [_ner_text(chunk[i]) for i in indices]
-            for index, text, doc in zip(indices, texts, nlp.pipe(texts, batch_size=64), strict=True):
+            for index in indices:  # the stage's NER path (`ner_mentions`: the vectorised decoder)
+                text = _ner_text(chunk[index])
                 title_chars = len(chunk[index].title) + 2
-                entities[index] = article_entities(doc_mentions(doc), text, title_chars, title_chars + 600)
+                entities[index] = article_entities(ner_mentions(nlp, text), text, title_chars, title_chars + 600)
         yield from zip(chunk, entities, strict=True)
 
 
