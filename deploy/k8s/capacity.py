@@ -37,13 +37,18 @@ RETENTION_DAYS = 90  # articles searchable for this long (the hot tier)
 
 # -- per-instance figures (one instance = one pod of 1 CPU) -------------------------------------
 FETCHER_PAGES_PER_S = 355.0  # services/fetcher/README.md: real stage through Kafka, quiet machine
-NORMALISER_MS_PER_PAGE = 64.5  # services/normaliser/README.md: CPU ms/page, mean over 711 pages
+# `bench/normaliser.py --systems stage,trafilatura --limit 0` (2026-12-06): the stage's path
+# (extraction, fingerprint, article), CPU ms/page, mean over the 711 extraction-dev pages (64.5
+# before #25's CPU passes; trafilatura with metadata 30.8 in the same run)
+NORMALISER_MS_PER_PAGE = 39.5
 TRACKER_MS_UNCHANGED = 1000 / 18_359 + 1000 / 3_432  # services/tracker/README.md: compare + table rt
 TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit, typical article
-# services/enricher/README.md: NER (286 ms median with sm; x0.832 with the NER pruned to the
-# labels we keep and DATE / CARDINAL, issue #20, `bench/ner_pruned.py --parts ner`: same 200
-# articles, interleaved) + the rest
-ENRICHER_MS_PER_VERSION = 286.0 * 0.832 + 1000 / 118
+# services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-06, 200 real
+# articles, median 1,687 words): NER (the pruned labels, decoded by `ner_decode`, x0.52 of spaCy's
+# own decoding with the same entities, `bench/ner_decode.py`) 56.7 ms mean + the stateless part,
+# 237.5 articles / CPU s. (Before: 286 ms x 0.832 + 1000 / 118, an older NER figure scaled; these
+# articles took 111.6 ms mean with spaCy's decoding the same day.)
+ENRICHER_MS_PER_VERSION = 56.7 + 1000 / 237.5
 CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance, 100,000 in window
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
@@ -72,7 +77,7 @@ UNCHANGED_SAME_BYTES_SHARE = 0.3
 # within 4 hours of publication, and 19% of edits come after the first day, hence 0.5. Revisions
 # of one paragraph are an assumption too (the tracker's edits are mostly small). Syndicated
 # copies are not counted: no measured share of wire copies (GVA dev: 1.5% near-duplicates).
-REVISION_NER_COST = 0.209  # 26.7 / 127.9 ms with the pruned NER (0.209 = 34.8 / 166.2 before it)
+REVISION_NER_COST = 0.244  # 14.3 / 58.6 ms with the decoder (0.209 before it: the NER got cheaper, the rest did not)
 REVISION_CACHE_HIT_SHARE = 0.5
 
 
