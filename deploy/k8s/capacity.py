@@ -36,7 +36,9 @@ ES_REPLICAS = 1  # one replica: every write indexed twice
 RETENTION_DAYS = 90  # articles searchable for this long (the hot tier)
 
 # -- per-instance figures (one instance = one pod of 1 CPU) -------------------------------------
-FETCHER_PAGES_PER_S = 355.0  # services/fetcher/README.md: real stage through Kafka, quiet machine
+# services/fetcher/README.md: `bench/fetcher.py --kafka`, the real stage through Kafka (median of
+# three runs, 2026-12-06: 1.14 ms CPU/page, the process 94% busy; 355/s at 2.70 ms with gzip before)
+FETCHER_PAGES_PER_S = 824.0
 # `bench/normaliser.py --systems stage,trafilatura --limit 0` (2026-12-06): the stage's path
 # (extraction, fingerprint, article), CPU ms/page, mean over the 711 extraction-dev pages (64.5
 # before #25's CPU passes; trafilatura with metadata 30.8 in the same run)
