@@ -173,8 +173,9 @@ _DECODERS_LOCK = threading.Lock()
 
 
 def ner_decoder(nlp: Any) -> NerDecoder | None:
-    """The vectorised decoder of `nlp`'s NER, built once per pipeline, or None (spaCy decodes)
-    when it does not reproduce that pipeline."""
+    """The vectorised decoder of `nlp`'s NER, built once per pipeline (from the NER as it is
+    then: `build_pipeline` prunes before anything decodes), or None (spaCy decodes) when it does
+    not reproduce that pipeline."""
     with _DECODERS_LOCK:
         try:
             if nlp not in _DECODERS:
