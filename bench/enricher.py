@@ -128,17 +128,22 @@ def bench_stateless(pool: list[tuple[str, str]], n: int) -> dict[str, Any]:
             "median_ms": round(1000 * statistics.median(per), 2), "median_words": words}
 
 
-def gva_texts(n: int) -> list[str]:
-    """The NER input of the first `n` GVA dev full texts (other articles than `bodies()`)."""
-    out: list[str] = []
+def gva_articles(n: int) -> list[tuple[str, str]]:
+    """(title, text) of the first `n` GVA dev full texts (other articles than `bodies()`)."""
+    out: list[tuple[str, str]] = []
     with gzip.open(EVAL / "stories-dev" / "gva-dev.jsonl.gz", "rt", encoding="utf-8") as handle:
         for line in handle:
             if len(out) >= n:
                 break
             row = json.loads(line)
             if row.get("text"):
-                out.append(f"{row.get('title') or ''}\n\n{row['text'][:30_000]}")
+                out.append((row.get("title") or "", row["text"]))
     return out
+
+
+def gva_texts(n: int) -> list[str]:
+    """The NER input of the first `n` GVA dev full texts."""
+    return [f"{title}\n\n{text[:30_000]}" for title, text in gva_articles(n)]
 
 
 def bench_ner(pool: list[tuple[str, str]], n: int, nlp: Any, warm: int = 0) -> dict[str, Any]:
@@ -262,13 +267,7 @@ def bench_reuse(pool: list[tuple[str, str]], n: int, nlp: Any) -> dict[str, Any]
 
 def _dev_texts(n: int) -> list[tuple[str, str]]:
     """(title, body) of the first `n` GVA dev full texts and `n` extraction dev bodies."""
-    out: list[tuple[str, str]] = []
-    with gzip.open(EVAL / "stories-dev" / "gva-dev.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("text") and len(out) < n:
-                out.append((row.get("title") or "", row["text"]))
-    return out + bodies()[:n]
+    return gva_articles(n) + bodies()[:n]
 
 
 def _entity_set(mentions: list[Mention], text: str, title: str) -> set[tuple[str, str]]:

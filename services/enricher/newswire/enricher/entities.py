@@ -178,11 +178,12 @@ def ner_decoder(nlp: Any) -> NerDecoder | None:
     not reproduce that pipeline."""
     with _DECODERS_LOCK:
         try:
-            if nlp not in _DECODERS:
-                _DECODERS[nlp] = NerDecoder.build(nlp)
-            return _DECODERS[nlp]
+            known = nlp in _DECODERS
         except TypeError:  # not weakly referable (a stand-in for spaCy): nothing to cache
             return NerDecoder.build(nlp)
+        if not known:
+            _DECODERS[nlp] = NerDecoder.build(nlp)
+        return _DECODERS[nlp]
 
 
 def doc_mentions(doc: Any) -> list[Mention]:

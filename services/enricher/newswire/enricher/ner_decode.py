@@ -72,8 +72,10 @@ class NerDecoder:
         self._in = {label: i for i, (k, label) in enumerate(moves) if k == IN and label}
         self._last = {label: i for i, (k, label) in enumerate(moves) if k == LAST and label}
         from blis.py import gemm
+        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
 
         self._gemm = gemm
+        self._token_attrs = [ENT_IOB, IS_SPACE, SENT_START]
 
     @classmethod
     def build(cls, nlp: Any) -> NerDecoder | None:
@@ -133,9 +135,7 @@ class NerDecoder:
         n = len(doc)
         if n == 0:
             return []
-        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
-
-        attrs = doc.to_array([ENT_IOB, IS_SPACE, SENT_START])
+        attrs = doc.to_array(self._token_attrs)  # ENT_IOB, IS_SPACE, SENT_START
         if attrs[:, 0].any():
             return None
         space = attrs[:, 1].astype(bool)
