@@ -469,12 +469,16 @@ def _ts(value: str | None) -> float | None:
 def _edited_after_first_seen(item: PublishedItem, doc: IndexedArticle) -> bool:
     """Whether the item's last edit went live after the system first saw it (so it must show as a
     revision). An edit before the first fetch is invisible: the system never saw the old text.
-    The farm's times are whole seconds, hence the one second of slack; unknown times count as
-    after (strict)."""
+
+    The farm's times are whole seconds, cut down (an edit stamped 09:00:00 went live in that
+    second), and `first_seen` is stamped after the page was served. So only an edit stamped after
+    `first_seen` certainly came after the first fetch; one in the same second may have been served
+    as the first version (a fetch delayed by a broker outage lands there), and counts as before.
+    Unknown times count as after (strict)."""
     modified, first_seen = _ts(item.modified), _ts(doc.first_seen)
     if modified is None or first_seen is None:
         return True
-    return modified + 1.0 > first_seen
+    return modified > first_seen
 
 
 def _revision_check(

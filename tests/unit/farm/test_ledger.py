@@ -225,3 +225,19 @@ def dead_letter(value: bytes, *, stage: str, key: bytes | None = None) -> DeadLe
         error_class="permanent", error_type="PermanentError", error_message="boom", attempts=1,
         failed_at=NOW,
     )
+
+
+def test_an_edit_in_the_second_of_the_first_fetch_may_have_been_its_first_version() -> None:
+    from dataclasses import replace
+
+    # stamped 09:01:00 (cut down to the second): it went live at 09:01:00.0-09:01:00.999, so a
+    # page served at 09:01:00.4 may already show it; only an edit stamped later is certainly after
+    same_second = replace(item(1, versions=2), modified="2026-11-21T09:01:00+00:00")
+    next_second = replace(item(2, versions=2), modified="2026-11-21T09:01:01+00:00")
+    first_seen = "2026-11-21T09:01:00.400000+00:00"
+    result = account(LedgerInputs(
+        items=[same_second, next_second],
+        articles=[doc(same_second, first_seen=first_seen), doc(next_second, first_seen=first_seen)],
+    ))
+    assert [(p.url, p.kind) for p in result.revision_problems] == [(next_second.url, "missing")]
+    assert result.expected_edits == 1
