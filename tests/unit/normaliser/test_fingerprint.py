@@ -15,7 +15,9 @@ from newswire.contracts import FetchedPage, NormalisedArticle, RecheckResult
 from newswire.contracts.fetch import PageFingerprint
 from newswire.contracts.ids import article_id
 from newswire.normaliser.extract import decode_html
-from newswire.normaliser.fingerprint import locate, region_fingerprint, same_article
+from newswire.normaliser import fastcheck
+from newswire.normaliser.fastcheck import same_article
+from newswire.normaliser.fingerprint import locate, region_fingerprint
 from newswire.normaliser.logic import (
     NotExtractable,
     extract,
@@ -26,6 +28,15 @@ from newswire.normaliser.logic import (
 from tests.unit.normaliser.pages import eval_dataset, missing
 
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["lexbor", "lxml"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test on both kinds of fingerprint the stage records: lexbor's (where lexbor's tree
+    holds the region with lxml's text: most pages) and lxml's (where it does not, here forced)."""
+    if request.param == "lxml":
+        monkeypatch.setattr(fastcheck, "_parse", lambda html: None)
+    return str(request.param)
 URL = "https://news.example.org/world/2026/dec/05/harbour-reopens"
 DIGEST = "d" * 32
 
@@ -84,9 +95,10 @@ def fingerprint_of(html: str) -> PageFingerprint:
     return fp
 
 
-def test_the_fingerprint_points_at_the_article_and_leaves_the_extraction_alone() -> None:
+def test_the_fingerprint_points_at_the_article_and_leaves_the_extraction_alone(parser: str) -> None:
     html = page()
     ex, fp = extract_with_fingerprint(html, URL, DIGEST)
+    assert fp is not None and fp.region_parser == parser
     assert ex == extract(html, URL)
     assert fp is not None and fp.body_digest == DIGEST and fp.region and fp.region_digest
     from newswire.normaliser.extract import parse_html
@@ -321,15 +333,16 @@ def test_a_body_over_more_than_three_parts_has_no_region() -> None:
             assert same_article(html, fp)
 
 
+@pytest.mark.parametrize("parser", ["lxml"], indirect=True)
 def test_one_region_keeps_the_digest_it_always_had() -> None:
     """Fingerprints the tracker holds from before several regions stay valid: a single region's
     digest is computed as it always was (its parts, then the verdict inputs)."""
     from newswire.normaliser.extract import parse_html
-    from newswire.normaliser.fingerprint import _digest, _region_parts, _verdict_parts
+    from newswire.normaliser.fingerprint import _region_parts, _verdict_parts, digest_parts
 
     fp = fingerprint_of(page())
     tree = parse_html(page())
     assert tree is not None
     region = locate(tree, fp.region)
     assert region is not None
-    assert fp.region_digest == _digest([*_region_parts(region), "\x00", *_verdict_parts(tree)])
+    assert fp.region_digest == digest_parts([*_region_parts(region), "\x00", *_verdict_parts(tree)])

@@ -32,7 +32,7 @@ from newswire.contracts.fetch import PageFingerprint, recheck_of
 from newswire.contracts.ids import article_id, host_of, normalise_url
 from newswire.normaliser.cleanup import clean_lines, promote_headline
 from newswire.normaliser.extract import NotExtractable, extract_body, parse_sized
-from newswire.normaliser.fingerprint import region_fingerprint, same_article
+from newswire.normaliser.fastcheck import fingerprint_page, same_article
 from newswire.normaliser.language import classify
 from newswire.normaliser.metadata import parse_date as _parse_date
 from newswire.normaliser.metadata import read_metadata
@@ -92,14 +92,14 @@ def extract_with_fingerprint(
     html: str, url: str, body_digest: str | None = None
 ) -> tuple[Extraction | None, PageFingerprint | None]:
     """`extract` (the same extraction), and the page's fingerprint for re-checks
-    (`fingerprint.region_fingerprint`: where the body came from, and its digest). When the region
+    (`fastcheck.fingerprint_page`: where the body came from, and its digest). When the region
     cannot be told, the fingerprint holds the body digest alone (the fetcher's same-bytes test
     still works); None when there is neither. `body_digest`: the fetcher's digest of the raw
     body, recorded with it."""
     extraction, tree, body_lines = _extract(html, url)
     if extraction is None or tree is None:
         return extraction, None
-    fingerprint = region_fingerprint(tree, body_lines, body_digest)
+    fingerprint = fingerprint_page(tree, html, body_lines, body_digest)
     if fingerprint is None and body_digest is not None:
         fingerprint = PageFingerprint(body_digest=body_digest)
     return extraction, fingerprint
@@ -258,7 +258,7 @@ def build_article(
 def unchanged_region(page: FetchedPage, walls: WallVerdict | None = None) -> RecheckResult | None:
     """A re-check's page whose article is certainly unchanged, told without extracting it: the
     tracked article's fingerprint came with the request, the page answered at the article's own
-    URL with no wall, and its region and verdict inputs hash as before (`fingerprint.same_article`,
+    URL with no wall, and its region and verdict inputs hash as before (`fastcheck.same_article`,
     a fast parse). Then the 'unchanged' RecheckResult that stands for it; None: extract it.
     `walls`: the page's verdict when the caller has it already."""
     fp = page.fingerprint
