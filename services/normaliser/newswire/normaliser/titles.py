@@ -159,6 +159,10 @@ H1_AGREEMENT = 60
 #: of it (a section heading, a name the headline mentions: "Hooli" under "How we broke into
 #: Acme, Globex, Hooli and hundreds of companies through one bug"), not the headline.
 H1_MIN_COVER = 1 / 4
+#: An <h1> after one that is not the headline (it disagrees with every declared title) is taken
+#: only when it agrees this much: a page that sets other text in an <h1> sets its section
+#: headings in <h1>s too ("So many models!" sharing one word with the declared title).
+H1_AFTER_OTHER_AGREEMENT = 80
 
 
 def damaged_heading(h1: str, title: str) -> bool:
@@ -214,8 +218,9 @@ def _choose_title(
     glued to the <h1> is trimmed, and a kicker set before it with a dash when a declared title
     gives the headline without it. The <h1> yields to `news_headline` (a news article's declared
     headline that its og:title confirms, see `confirmed_news_headline`) when it says the same
-    story otherwise. Else the first declared title, site name and a trailing section name
-    (`sections`, see `section_names`) stripped."""
+    story otherwise. An <h1> after one passed over as not the headline must agree at least
+    `H1_AFTER_OTHER_AGREEMENT`. Else the first declared title, site name and a trailing section
+    name (`sections`, see `section_names`) stripped."""
     sections = sections or set()
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
@@ -225,6 +230,7 @@ def _choose_title(
     declared_keys = {_compact(d) for d in declared}
     meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
     best: tuple[float, str] | None = None
+    others = 0  # <h1>s passed over as not the headline (not logos, segments or labels)
     repaired: tuple[float, str] | None = None  # the declared title a damaged <h1> stands for
     for h1 in h1s:
         c = _compact(h1)
@@ -240,13 +246,17 @@ def _choose_title(
             best = (100.0, h1)
             break
         if not _content_words(h1) & meta_words:
+            others += 1
             continue
         n_words = len(_word_list(h1))
         agreeing = [
             (a, d) for d in declared
             if (a := agreement(h1, d)) >= H1_AGREEMENT and n_words >= H1_MIN_COVER * len(_word_list(d))
         ]
+        if others and agreeing and max(a for a, _ in agreeing) < H1_AFTER_OTHER_AGREEMENT:
+            agreeing = []
         if not agreeing:
+            others += 1
             continue
         if any(damaged_heading(h1, d) for _, d in agreeing):
             if repaired is None:
