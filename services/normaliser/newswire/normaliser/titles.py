@@ -219,8 +219,7 @@ def _choose_title(
     gives the headline without it. The <h1> yields to `news_headline` (a news article's declared
     headline that its og:title confirms, see `confirmed_news_headline`) when it says the same
     story otherwise. An <h1> after one passed over as not the headline must agree at least
-    `H1_AFTER_OTHER_AGREEMENT`. Else the first declared title, site name and a trailing section
-    name (`sections`, see `section_names`) stripped."""
+    `H1_AFTER_OTHER_AGREEMENT`. Else the declared headline (`declared_headline`)."""
     sections = sections or set()
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
@@ -285,9 +284,25 @@ def _choose_title(
     if repaired is not None:
         return repaired[1], next((p for p, t in metas if strip_site(t, names) == repaired[1]), metas[0][0])
     if metas:
-        prov, first = metas[0]
-        return strip_section(strip_site(first, names), sections), prov
+        return declared_headline(metas, names, sections)
     return None, "html"
+
+
+def declared_headline(
+    metas: list[tuple[Provenance, str]], names: list[str], sections: set[str]
+) -> tuple[str, Provenance]:
+    """The headline the page declares, for a page whose visible headings give none: og:title,
+    else the JSON-LD headline, twitter:title, `<title>`, each with the site and section names
+    stripped. One with a segment at a separator that another declared title leaves out
+    ("Headline | Desk of the Outlet" beside "Headline": another name of the outlet, a desk, a
+    byline) yields to that."""
+    titles = [(p, strip_section(strip_site(t, names), sections)) for p, t in metas]
+    prov, first = titles[0]
+    cuts = {tuple(_word_list(v)) for v in _title_variants(first)[1:]} - {tuple(_word_list(first))}
+    shorter = [(p, t) for p, t in titles if tuple(_word_list(t)) in cuts]
+    if shorter:
+        prov, first = max(shorter, key=lambda pt: len(_word_list(pt[1])))
+    return first, prov
 
 
 def confirmed_news_headline(
