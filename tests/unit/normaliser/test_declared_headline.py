@@ -1,18 +1,25 @@
 """Title rules of the titles pass (issue #25, titles on unseen pages), one test each on synthetic
 pages: an <h1> after one that is not the headline must agree closely (a page that sets other
 text in an <h1> sets its section headings in <h1>s too); and, when no visible heading is the
-headline, a declared title with a segment that another declared title leaves out yields to
-that one."""
+headline, the declared one is the JSON-LD headline before og:title, one cut at a length cap
+yields to the declared title it begins, and one with a segment that another declared title
+leaves out yields to that one."""
 
 from __future__ import annotations
 
+import json
+
 from newswire.contracts.articles import Provenance
-from newswire.normaliser.titles import declared_headline
+from newswire.normaliser.titles import cut_short, declared_headline
 
 from tests.unit.normaliser.pages import metadata_of as _meta
 from tests.unit.normaliser.pages import rule_page as _page
 
 NAMES = ["Example Times", "example", "www.example.com"]
+
+def _ld(headline: str) -> str:
+    data = {"@context": "https://schema.org", "@type": "Article", "headline": headline}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
 
 
 # -- <h1>s after one that is not the headline -------------------------------------------------------
@@ -45,6 +52,47 @@ def test_a_first_h1_that_agrees_in_part_is_still_the_headline() -> None:
 
 
 # -- the declared headline ----------------------------------------------------------------------------
+
+
+def test_the_json_ld_headline_comes_before_og_title_when_no_heading_is_the_headline() -> None:
+    html = _page(
+        '<meta property="og:title" content="You will not believe what this town did with its bins">'
+        + _ld("Town council replaces street bins with sorting stations"),
+        "<h2>Local news</h2>",
+    )
+    found = _meta(html)
+    assert found.title == "Town council replaces street bins with sorting stations"
+    assert found.provenance["title"] == "json-ld"
+
+
+def test_og_title_stays_first_without_a_json_ld_headline() -> None:
+    html = _page(
+        '<meta property="og:title" content="Town council replaces street bins">'
+        '<meta name="twitter:title" content="Bins are gone">',
+        "<h2>Local news</h2>",
+    )
+    assert _meta(html).title == "Town council replaces street bins"
+
+
+def test_cut_short_reads_an_ellipsis_or_an_open_bracket() -> None:
+    assert cut_short("Ten ways to save water at home (and one that")
+    assert cut_short("Ten ways to save water at home and in the garden...")
+    assert cut_short("Ten ways to save water at home \u2026")
+    assert not cut_short("Ten ways to save water at home (and in the garden)")
+    assert not cut_short("Ten ways to save water at home")
+
+
+def test_a_declared_title_cut_at_a_length_cap_yields_to_the_one_it_begins() -> None:
+    metas: list[tuple[Provenance, str]] = [
+        ("meta", "Ten ways to save water at home (and one that saves the most)"),
+        ("json-ld", "Ten ways to save water at home (and one"),
+    ]
+    assert declared_headline(metas, NAMES, set()) == ("Ten ways to save water at home (and one that saves the most)", "meta")
+
+
+def test_a_longer_declared_title_does_not_replace_a_complete_one() -> None:
+    metas: list[tuple[Provenance, str]] = [("meta", "Easy sourdough bread recipe"), ("json-ld", "Easy sourdough bread")]
+    assert declared_headline(metas, NAMES, set()) == ("Easy sourdough bread", "json-ld")
 
 
 def test_a_segment_that_another_declared_title_leaves_out_is_not_the_headline() -> None:

@@ -288,16 +288,30 @@ def _choose_title(
     return None, "html"
 
 
+def cut_short(title: str) -> bool:
+    """Whether a title was cut at a length cap: it ends in an ellipsis or leaves a bracket or
+    quote open ("... Solutions (Including")."""
+    t = title.rstrip()
+    pairs = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"), ("\u00ab", "\u00bb"))
+    return t.endswith(("...", "\u2026")) or any(t.count(o) > t.count(c) for o, c in pairs)
+
+
 def declared_headline(
     metas: list[tuple[Provenance, str]], names: list[str], sections: set[str]
 ) -> tuple[str, Provenance]:
-    """The headline the page declares, for a page whose visible headings give none: og:title,
-    else the JSON-LD headline, twitter:title, `<title>`, each with the site and section names
-    stripped. One with a segment at a separator that another declared title leaves out
-    ("Headline | Desk of the Outlet" beside "Headline": another name of the outlet, a desk, a
-    byline) yields to that."""
+    """The headline the page declares, for a page whose visible headings give none: the JSON-LD
+    headline (schema.org's field for the headline as published; og:title and twitter:title are
+    often reworded for sharing), else og:title, twitter:title, `<title>`, each with the site and
+    section names stripped. One cut at a length cap yields to the declared title it begins; one
+    with a segment at a separator that another declared title leaves out ("Headline | Desk of
+    the Outlet" beside "Headline": another name of the outlet, a desk, a byline) yields to that."""
     titles = [(p, strip_section(strip_site(t, names), sections)) for p, t in metas]
+    titles.sort(key=lambda pt: pt[0] != "json-ld")  # stable: the others keep their order
     prov, first = titles[0]
+    words = _word_list(first)
+    whole = [(p, t) for p, t in titles[1:] if len(w := _word_list(t)) > len(words) and w[: len(words)] == words]
+    if whole and cut_short(first):
+        prov, first = whole[0]
     cuts = {tuple(_word_list(v)) for v in _title_variants(first)[1:]} - {tuple(_word_list(first))}
     shorter = [(p, t) for p, t in titles if tuple(_word_list(t)) in cuts]
     if shorter:
