@@ -2,8 +2,8 @@
 pages: an <h1> after one that is not the headline must agree closely (a page that sets other
 text in an <h1> sets its section headings in <h1>s too); and, when no visible heading is the
 headline, the declared one is the JSON-LD headline before og:title, one cut at a length cap
-yields to the declared title it begins, and one with a segment that another declared title
-leaves out yields to that one."""
+yields to the declared title it begins, one with a segment that another declared title leaves
+out yields to that one, and what follows a pipe goes as from a visible headline."""
 
 from __future__ import annotations
 
@@ -114,3 +114,16 @@ def test_a_segment_that_another_declared_title_leaves_out_is_not_the_headline() 
 def test_a_declared_title_whose_segment_no_other_title_leaves_out_keeps_it() -> None:
     metas: list[tuple[Provenance, str]] = [("meta", "Zero waste - a beginner's guide"), ("html", "Zero waste - a beginner's guide | Example Times")]
     assert declared_headline(metas, NAMES, set())[0] == "Zero waste - a beginner's guide"
+
+
+def test_what_follows_a_pipe_in_the_declared_headline_goes() -> None:
+    # an organisation's unit, a tagline: not the site's name, so the site-name rule keeps it
+    metas: list[tuple[Provenance, str]] = [("meta", "Ten ways to save water at home | Facilities Office")]
+    assert declared_headline(metas, NAMES, set()) == ("Ten ways to save water at home", "meta")
+    html = _page("<title>Ten ways to save water at home | Tips, Tools & Costs | Example Times</title>", "<h2>Guides</h2>")
+    assert _meta(html).title == "Ten ways to save water at home"
+
+
+def test_a_pipe_after_fewer_than_three_words_is_kept() -> None:
+    metas: list[tuple[Provenance, str]] = [("meta", "Water bills | How to pay less")]
+    assert declared_headline(metas, NAMES, set())[0] == "Water bills | How to pay less"

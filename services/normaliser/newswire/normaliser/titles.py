@@ -304,7 +304,8 @@ def declared_headline(
     often reworded for sharing), else og:title, twitter:title, `<title>`, each with the site and
     section names stripped. One cut at a length cap yields to the declared title it begins; one
     with a segment at a separator that another declared title leaves out ("Headline | Desk of
-    the Outlet" beside "Headline": another name of the outlet, a desk, a byline) yields to that."""
+    the Outlet" beside "Headline": another name of the outlet, a desk, a byline) yields to that;
+    and what follows a pipe goes, as from a visible headline ("Headline | Top 19 Picks")."""
     titles = [(p, strip_section(strip_site(t, names), sections)) for p, t in metas]
     titles.sort(key=lambda pt: pt[0] != "json-ld")  # stable: the others keep their order
     prov, first = titles[0]
@@ -316,7 +317,8 @@ def declared_headline(
     shorter = [(p, t) for p, t in titles if tuple(_word_list(t)) in cuts]
     if shorter:
         prov, first = max(shorter, key=lambda pt: len(_word_list(pt[1])))
-    return first, prov
+    head = first.split(" | ")[0].strip()  # the headline keeps at least three words
+    return (head if len(head.split()) >= 3 else first), prov
 
 
 def confirmed_news_headline(
