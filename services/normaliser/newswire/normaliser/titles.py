@@ -159,6 +159,10 @@ H1_AGREEMENT = 60
 #: of it (a section heading, a name the headline mentions: "Hooli" under "How we broke into
 #: Acme, Globex, Hooli and hundreds of companies through one bug"), not the headline.
 H1_MIN_COVER = 1 / 4
+#: An <h1> after one that is not the headline (it disagrees with every declared title) is taken
+#: only when it agrees this much: a page that sets other text in an <h1> sets its section
+#: headings in <h1>s too ("So many models!" sharing one word with the declared title).
+H1_AFTER_OTHER_AGREEMENT = 80
 
 
 def damaged_heading(h1: str, title: str) -> bool:
@@ -214,8 +218,8 @@ def _choose_title(
     glued to the <h1> is trimmed, and a kicker set before it with a dash when a declared title
     gives the headline without it. The <h1> yields to `news_headline` (a news article's declared
     headline that its og:title confirms, see `confirmed_news_headline`) when it says the same
-    story otherwise. Else the first declared title, site name and a trailing section name
-    (`sections`, see `section_names`) stripped."""
+    story otherwise. An <h1> after one passed over as not the headline must agree at least
+    `H1_AFTER_OTHER_AGREEMENT`. Else the declared headline (`declared_headline`)."""
     sections = sections or set()
     sites = {c for c in (_compact(s) for s in names) if len(c) >= 4}
     tails = {
@@ -225,6 +229,7 @@ def _choose_title(
     declared_keys = {_compact(d) for d in declared}
     meta_words = set().union(*(_content_words(t) for _, t in metas)) if metas else set()
     best: tuple[float, str] | None = None
+    others = 0  # <h1>s passed over as not the headline (not logos, segments or labels)
     repaired: tuple[float, str] | None = None  # the declared title a damaged <h1> stands for
     for h1 in h1s:
         c = _compact(h1)
@@ -240,13 +245,17 @@ def _choose_title(
             best = (100.0, h1)
             break
         if not _content_words(h1) & meta_words:
+            others += 1
             continue
         n_words = len(_word_list(h1))
         agreeing = [
             (a, d) for d in declared
             if (a := agreement(h1, d)) >= H1_AGREEMENT and n_words >= H1_MIN_COVER * len(_word_list(d))
         ]
+        if others and agreeing and max(a for a, _ in agreeing) < H1_AFTER_OTHER_AGREEMENT:
+            agreeing = []
         if not agreeing:
+            others += 1
             continue
         if any(damaged_heading(h1, d) for _, d in agreeing):
             if repaired is None:
@@ -275,9 +284,41 @@ def _choose_title(
     if repaired is not None:
         return repaired[1], next((p for p, t in metas if strip_site(t, names) == repaired[1]), metas[0][0])
     if metas:
-        prov, first = metas[0]
-        return strip_section(strip_site(first, names), sections), prov
+        return declared_headline(metas, names, sections)
     return None, "html"
+
+
+def cut_short(title: str) -> bool:
+    """Whether a title was cut at a length cap: it ends in an ellipsis or leaves a bracket or
+    quote open ("... Solutions (Including")."""
+    t = title.rstrip()
+    pairs = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"), ("\u00ab", "\u00bb"))
+    return t.endswith(("...", "\u2026")) or any(t.count(o) > t.count(c) for o, c in pairs)
+
+
+def declared_headline(
+    metas: list[tuple[Provenance, str]], names: list[str], sections: set[str]
+) -> tuple[str, Provenance]:
+    """The headline the page declares, for a page whose visible headings give none: the JSON-LD
+    headline (schema.org's field for the headline as published; og:title and twitter:title are
+    often reworded for sharing), else og:title, twitter:title, `<title>`, each with the site and
+    section names stripped. One cut at a length cap yields to the declared title it begins; one
+    with a segment at a separator that another declared title leaves out ("Headline | Desk of
+    the Outlet" beside "Headline": another name of the outlet, a desk, a byline) yields to that;
+    and what follows a pipe goes, as from a visible headline ("Headline | Top 19 Picks")."""
+    titles = [(p, strip_section(strip_site(t, names), sections)) for p, t in metas]
+    titles.sort(key=lambda pt: pt[0] != "json-ld")  # stable: the others keep their order
+    prov, first = titles[0]
+    words = _word_list(first)
+    whole = [(p, t) for p, t in titles[1:] if len(w := _word_list(t)) > len(words) and w[: len(words)] == words]
+    if whole and cut_short(first):
+        prov, first = whole[0]
+    cuts = {tuple(_word_list(v)) for v in _title_variants(first)[1:]} - {tuple(_word_list(first))}
+    shorter = [(p, t) for p, t in titles if tuple(_word_list(t)) in cuts]
+    if shorter:
+        prov, first = max(shorter, key=lambda pt: len(_word_list(pt[1])))
+    head = first.split(" | ")[0].strip()  # the headline keeps at least three words
+    return (head if len(head.split()) >= 3 else first), prov
 
 
 def confirmed_news_headline(
