@@ -7,8 +7,9 @@ Systems (`--systems`, default `newswire,trafilatura`):
 - `newswire`: `extract` + `build_article` (what `newswire eval extraction` runs);
 - `stage`: the stage's full path, `extract_with_fingerprint` + `build_article` (the extraction
   and the region fingerprint for re-checks);
-- `fingerprint`: `fingerprint.region_fingerprint` alone, on the tree and body lines of the page's
-  extraction (made untimed before it);
+- `fingerprint`: the fingerprint alone (`fastcheck.fingerprint_page`; `fingerprint.region_fingerprint`
+  at revisions before it), on the tree and body lines of the page's extraction (made untimed
+  before it);
 - `trafilatura`: `bare_extraction(html, url=url, with_metadata=True)` with its defaults;
 - `stage@before`, `newswire@before`, `fingerprint@before`: the same with the normaliser's code
   as it was at git revision `--before REV` (its modules copied from git into a temporary
@@ -49,8 +50,8 @@ DEFAULT_DIR = locate_eval("extraction-dev")
 _OURS = ("newswire", "stage", "fingerprint")
 #: The normaliser's pure modules (what `--before` copies).
 _MODULES = (
-    "authors", "cleanup", "extract", "fingerprint", "furniture", "language", "locator", "logic", "markup", "metadata",
-    "newsfields", "settings", "titles", "vocabulary", "walls",
+    "authors", "cleanup", "extract", "fastcheck", "fingerprint", "furniture", "language", "locator", "logic", "markup",
+    "metadata", "newsfields", "settings", "titles", "vocabulary", "walls",
 )
 
 
@@ -97,8 +98,13 @@ def _timed(name: str, html: str, url: str, before: ModuleType | None) -> Callabl
     logic = before if rev and before is not None else current
     if system == "fingerprint":
         _ex, tree, lines = logic._extract(html, url)
+        if tree is None:
+            return lambda: None
+        if hasattr(logic, "fingerprint_page"):
+            fingerprint_page = logic.fingerprint_page
+            return lambda: fingerprint_page(tree, html, lines, "0" * 32)
         region_fingerprint = logic.region_fingerprint
-        return lambda: region_fingerprint(tree, lines, "0" * 32) if tree is not None else None
+        return lambda: region_fingerprint(tree, lines, "0" * 32)
     return lambda: _stage(logic, html, url, fingerprint=system == "stage")
 
 

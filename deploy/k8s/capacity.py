@@ -41,8 +41,10 @@ RETENTION_DAYS = 90  # articles searchable for this long (the hot tier)
 FETCHER_PAGES_PER_S = 824.0
 # `bench/normaliser.py --systems stage,trafilatura --limit 0` (2026-12-06): the stage's path
 # (extraction, fingerprint, article), CPU ms/page, mean over the 711 extraction-dev pages (64.5
-# before #25's CPU passes; trafilatura with metadata 30.8 in the same run)
-NORMALISER_MS_PER_PAGE = 39.5
+# before #25's CPU passes; trafilatura with metadata 30.8 in the same run): 39.5; then x1.02 with
+# the lexbor fingerprint and the title rules (`--systems stage,stage@before --before 42321aa`,
+# 50.7 / 49.6 ms in one run on a machine a quarter slower: trafilatura 38.8 there)
+NORMALISER_MS_PER_PAGE = 40.3
 TRACKER_MS_UNCHANGED = 1000 / 18_359 + 1000 / 3_432  # services/tracker/README.md: compare + table rt
 TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit, typical article
 # services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-06, 200 real
@@ -106,7 +108,7 @@ class RecheckCosts:
     hit_rate: float = 0.0  # share of byte-changed-not-article re-checks recognised unchanged
     hit_ratio: float = 1.0  # fast check (recognised) / full extraction
     miss_ratio: float = 0.0  # fast check (not recognised) / full extraction, before the extraction
-    overhead: float = 0.0  # recording the fingerprint, on every full extraction
+    overhead: float = 0.0  # recording the fingerprint, on every full extraction (in the per-page costs)
     fast_path: bool = False  # False: every re-check answered 200 is extracted (before issue #20)
 
     @classmethod
@@ -135,7 +137,9 @@ def normaliser_pages(costs: RecheckCosts) -> float:
     changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
     unchanged = 1 - changed
     bytes_changed = unchanged * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
-    full = 1 + costs.overhead
+    # a full extraction's cost (NORMALISER_MS_PER_PAGE, or an e2e run's per-message cost) is the
+    # stage's path, which records the fingerprint: `costs.overhead` is in it already
+    full = 1.0
     checked_full = costs.coverage * (costs.miss_ratio + full) + (1 - costs.coverage) * full
     recognised = costs.coverage * costs.hit_rate
     b_cost = recognised * costs.hit_ratio + costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + full) + (
