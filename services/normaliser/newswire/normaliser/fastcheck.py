@@ -34,7 +34,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from newswire.contracts.fetch import PageFingerprint
 from newswire.normaliser import fingerprint as lxml_region
 from newswire.normaliser.extract import MAX_HTML_CHARS
-from newswire.normaliser.fingerprint import NO_TEXT, NOT_BYLINE, REGION_BREAK, VERDICT_META, digest_parts
+from newswire.normaliser.fingerprint import (
+    NO_TEXT, NOT_BYLINE, REGION_BREAK, VERDICT_META, byline_marked, digest_parts,
+)
+from newswire.normaliser.locator import STEP_MAX, follow
 
 __all__ = ["fingerprint_page", "same_article"]
 
@@ -46,8 +49,6 @@ _VERDICT = (
 )
 #: Text between two text nodes of a region: a paragraph split in two, or two merged, changes it.
 _NODE_BREAK = "\x1e"
-#: Longest step kept in a locator (`locator._STEP_MAX`: cut the same way on both trees).
-_STEP_MAX = 300
 _LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
 _CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
 
@@ -66,9 +67,13 @@ def _parse(html: str) -> LexborHTMLParser | None:
         return None
 
 
+def _children(node: LexborNode) -> Iterator[LexborNode]:
+    return (c for c in node.iter() if c.tag is not None and c.tag[0] != "-")  # not text, comments
+
+
 def _signature(node: LexborNode) -> str:
     classes = ".".join((node.attributes.get("class") or "").split())
-    return ((node.tag or "") + ("." + classes if classes else ""))[:_STEP_MAX]
+    return ((node.tag or "") + ("." + classes if classes else ""))[:STEP_MAX]
 
 
 def _locate(tree: LexborHTMLParser, steps: list[str]) -> LexborNode | None:
@@ -84,22 +89,7 @@ def _locate(tree: LexborHTMLParser, steps: list[str]) -> LexborNode | None:
         if len(found) != 1:
             return None
         node, rest = found[0], steps[1:]
-    for step in rest:
-        sig, _, index = step.rpartition(":")
-        if not sig or not index.isdigit():
-            return None
-        n = int(index)
-        nxt = None
-        for child in node.iter():
-            if child.tag is not None and child.tag[0] != "-" and _signature(child) == sig:
-                if n == 0:
-                    nxt = child
-                    break
-                n -= 1
-        if nxt is None:
-            return None
-        node = nxt
-    return node
+    return follow(node, rest, _children, _signature)
 
 
 def _regions(tree: LexborHTMLParser, steps: tuple[str, ...]) -> list[LexborNode] | None:
@@ -131,11 +121,7 @@ def _is_byline(node: LexborNode) -> bool:
     """`fingerprint._is_byline` on a lexbor node: marked as the author's or a byline, and not
     inside a comment (nor one itself)."""
     attrs = node.attributes
-    cls = attrs.get("class")
-    if not (
-        attrs.get("rel") == "author" or attrs.get("itemprop") == "author"
-        or (cls is not None and ("byline" in cls or "author" in cls))
-    ):
+    if not byline_marked(attrs.get("rel"), attrs.get("itemprop"), attrs.get("class")):
         return False
     at: LexborNode | None = node
     while at is not None and at.tag not in (None, "-document"):

@@ -42,7 +42,7 @@ from newswire.normaliser.extract import NotExtractable, parse_html
 from newswire.normaliser.locator import locate, locator
 
 __all__ = [
-    "VERDICT_META", "digest_parts", "locate", "locate_regions", "region_digest", "region_fingerprint",
+    "VERDICT_META", "byline_marked", "digest_parts", "locate", "locate_regions", "region_digest", "region_fingerprint",
     "region_locators", "region_text", "same_article",
 ]
 
@@ -157,14 +157,15 @@ _LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
 _CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
 
 
+def byline_marked(rel: str | None, itemprop: str | None, cls: str | None) -> bool:
+    """`_BYLINE`'s first predicate on an element's attributes: marked as the author's or a byline."""
+    return rel == "author" or itemprop == "author" or (cls is not None and ("byline" in cls or "author" in cls))
+
+
 def _is_byline(el: HtmlElement) -> bool:
     """`_BYLINE`'s predicates on an element (other than its tag): marked as the author's or a
     byline, and not inside a comment (nor one itself)."""
-    cls = el.get("class")
-    if not (
-        el.get("rel") == "author" or el.get("itemprop") == "author"
-        or (cls is not None and ("byline" in cls or "author" in cls))
-    ):
+    if not byline_marked(el.get("rel"), el.get("itemprop"), el.get("class")):
         return False
     node: HtmlElement | None = el
     while node is not None:

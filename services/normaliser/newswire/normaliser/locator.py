@@ -9,20 +9,22 @@ class attribute. Pure: lxml only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from lxml.html import HtmlElement
 
-__all__ = ["locate", "locator"]
+__all__ = ["STEP_MAX", "follow", "locate", "locator"]
 
 #: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
-_STEP_MAX = 300
+STEP_MAX = 300
+N = TypeVar("N")
 
 
 def _signature(el: HtmlElement) -> str:
     classes = ".".join((el.get("class") or "").split())
     tag = el.tag if isinstance(el.tag, str) else "#"
-    return (tag + ("." + classes if classes else ""))[:_STEP_MAX]
+    return (tag + ("." + classes if classes else ""))[:STEP_MAX]
 
 
 def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
@@ -31,7 +33,7 @@ def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
 
 def _unique_id(tree: HtmlElement, el: HtmlElement) -> str | None:
     ident = el.get("id")
-    if not ident or len(ident) > _STEP_MAX:
+    if not ident or len(ident) > STEP_MAX:
         return None
     return ident if len(tree.xpath("//*[@id=$i]", i=ident)) == 1 else None
 
@@ -72,14 +74,22 @@ def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
         if len(found) != 1:
             return None
         node, rest = found[0], steps[1:]
-    for step in rest:
+    return follow(node, rest, _element_children, _signature)
+
+
+def follow(
+    node: N, steps: Sequence[str], children: Callable[[N], Iterable[N]], signature: Callable[[N], str]
+) -> N | None:
+    """Where 'signature:n' steps lead from `node` in any parser's tree (`children`: a node's child
+    elements; `signature`: its tag and classes as `_signature` writes them), or None."""
+    for step in steps:
         sig, _, index = step.rpartition(":")
         if not sig or not index.isdigit():
             return None
         n = int(index)
         nxt = None
-        for child in _element_children(node):
-            if _signature(child) == sig:
+        for child in children(node):
+            if signature(child) == sig:
                 if n == 0:
                     nxt = child
                     break
