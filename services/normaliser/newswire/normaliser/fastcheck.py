@@ -1,11 +1,12 @@
 """The re-check's region test on lexbor (selectolax), lxml's (`fingerprint`) where lexbor's tree
-does not agree: the same question, "does this page still hold the same article?", for about a
-third of the CPU.
+does not agree: the same question, "does this page still hold the same article?", for less than
+half the CPU.
 
 A re-check that finds its article unchanged costs the normaliser one region test, and most
 re-checks do (issue #20): the test is most of the stage's steady-state work. lxml's parse and the
 Python walks over its tree took ~2.9 ms of a test (median, dev pages); lexbor parses about twice
-as fast and gives a region's text and the verdict inputs from C, ~1.2 ms in all.
+as fast and gives a region's text and the verdict inputs from C, ~1.1 ms in all (a whole
+re-check page through `logic.unchanged_region`, walls included: 3.7 -> 1.64 ms, bench/rechecks.py).
 
 Recording (`fingerprint_page`): the regions are found on the extraction's lxml tree
 (`fingerprint.region_locators`); then the page is parsed by lexbor, the same locators are walked
