@@ -191,7 +191,7 @@ def test_a_line_with_a_bit_left_out_is_found_word_by_word() -> None:
     the line is found word by word, in order, within a short span, and the region still holds
     every word of it; a line whose words are far apart or out of order is not."""
     from newswire.normaliser.extract import parse_html
-    from newswire.normaliser.fingerprint import body_regions
+    from newswire.normaliser.body_region import body_regions
 
     html = (
         "<html><body><nav>Menu Home World Sport</nav><div class='story'>"

@@ -35,9 +35,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from newswire.contracts.fetch import PageFingerprint
 from newswire.normaliser import fingerprint as lxml_region
 from newswire.normaliser.extract import MAX_HTML_CHARS
-from newswire.normaliser.fingerprint import (
-    NO_TEXT, NOT_BYLINE, REGION_BREAK, VERDICT_META, byline_marked, digest_parts,
-)
+from newswire.normaliser.body_region import NO_TEXT
+from newswire.normaliser.fingerprint import NOT_BYLINE, REGION_BREAK, VERDICT_META, byline_marked, digest_parts
 from newswire.normaliser.locator import STEP_MAX, follow
 
 __all__ = ["fingerprint_page", "same_article"]
