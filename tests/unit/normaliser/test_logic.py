@@ -115,6 +115,10 @@ def test_canonical_falls_back_to_final_url_without_tracking() -> None:
     assert choose_canonical(None, FINAL) == (CANONICAL, False)
     assert choose_canonical("https://ex ample.com/x", FINAL) == (CANONICAL, False)
     assert choose_canonical("http://127.0.0.1:8080/a/b", FINAL) == ("http://127.0.0.1:8080/a/b", True)
+    # a port that is not a number in 0-65535 (the contract's URL type refuses it): the final URL
+    for bad_port in ("https://news.examp:le.org/a/b", "https://news.example.org:99999/a/b"):
+        assert choose_canonical(bad_port, FINAL) == (CANONICAL, False), bad_port
+        assert str(normalise(page_html(canonical=bad_port)).canonical_url) == CANONICAL  # type: ignore[attr-defined]
 
 
 def test_too_short_and_feed_fallbacks() -> None:

@@ -442,6 +442,10 @@ def _is_sane_canonical(candidate: str, final_url: str) -> bool:
     host = (parts.hostname or "").lower()
     if not _sane_host(host):
         return False
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError:  # "https://news.examp:le.org/a": the contract's URL type refuses it
+        return False
     # A canonical pointing at the front page of an article is a template bug, not the article.
     final_path = urlsplit(final_url).path
     if parts.path in ("", "/") and final_path not in ("", "/"):
