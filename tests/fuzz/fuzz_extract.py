@@ -1,5 +1,6 @@
 """atheris target: the normaliser's extraction path, as its stage runs it on a FetchedPage's
-HTML (`extract`, then `build_article`, then the message's wire form).
+HTML (`extract_with_fingerprint`, then `build_article`, then the message's wire form, and a
+re-check of the same page against the fingerprint: `fastcheck.same_article`, lexbor's or lxml's).
 
     python tests/fuzz/fuzz_extract.py -max_total_time=600 tests/fuzz/corpus/extract
 
@@ -18,7 +19,8 @@ with atheris.instrument_imports(include=["newswire"]):
     from newswire.contracts import FetchedPage, NormalisedArticle
     from newswire.contracts.ids import article_id
     from newswire.normaliser.extract import decode_html
-    from newswire.normaliser.logic import NotExtractable, build_article, extract
+    from newswire.normaliser.fastcheck import same_article
+    from newswire.normaliser.logic import NotExtractable, build_article, extract_with_fingerprint
 
 URL = "https://news.example.org/world/2016/sep/08/a-story"
 PAGE = FetchedPage.model_validate({
@@ -31,13 +33,15 @@ def check(data: bytes) -> None:
     """One input: page bytes, decoded as the normaliser's CLI decodes a file."""
     html = decode_html(data)
     try:
-        extraction = extract(html, URL)
+        extraction, fingerprint = extract_with_fingerprint(html, URL)
     except NotExtractable:
         return
     if extraction is None:
         return
-    article = build_article(PAGE.model_copy(update={"html": html}), extraction)
+    article = build_article(PAGE.model_copy(update={"html": html}), extraction, fingerprint=fingerprint)
     assert NormalisedArticle.model_validate_json(article.to_bytes()) == article
+    if fingerprint is not None:
+        same_article(html, fingerprint)  # a bool either way; anything raised is a crash
 
 
 def main() -> None:
