@@ -96,7 +96,9 @@ def revision_cost(costs: RecheckCosts) -> float:
 #: pages with a fingerprint (`coverage`), the share of byte-changed-not-article re-checks it
 #: recognises (`b_hit_rate_fingerprinted`), its cost as a fraction of the same page's full
 #: extraction when it recognises (`b_hit_to_full_ratio_median`) and when it does not (the check
-#: before the extraction), and what recording the fingerprint adds to a full extraction.
+#: before the extraction). What recording the fingerprint adds to a full extraction is not a term
+#: here: the per-page costs (NORMALISER_MS_PER_PAGE, an e2e run's per-message cost) are the stage's
+#: path, which records it.
 RECHECKS_BENCH = Path(__file__).resolve().parents[2] / "bench" / "results" / "rechecks.json"
 
 
@@ -108,7 +110,6 @@ class RecheckCosts:
     hit_rate: float = 0.0  # share of byte-changed-not-article re-checks recognised unchanged
     hit_ratio: float = 1.0  # fast check (recognised) / full extraction
     miss_ratio: float = 0.0  # fast check (not recognised) / full extraction, before the extraction
-    overhead: float = 0.0  # recording the fingerprint, on every full extraction (in the per-page costs)
     fast_path: bool = False  # False: every re-check answered 200 is extracted (before issue #20)
 
     @classmethod
@@ -122,7 +123,6 @@ class RecheckCosts:
             hit_ratio=hit_ratio,
             # a check that does not recognise does the same parse and hash: at least as costly
             miss_ratio=max(float(figures["b_miss_check_to_full_ratio_median"]), hit_ratio),
-            overhead=max(0.0, float(figures["fingerprint_overhead_median"])),
             fast_path=True,
         )
 
@@ -137,15 +137,13 @@ def normaliser_pages(costs: RecheckCosts) -> float:
     changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
     unchanged = 1 - changed
     bytes_changed = unchanged * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
-    # a full extraction's cost (NORMALISER_MS_PER_PAGE, or an e2e run's per-message cost) is the
-    # stage's path, which records the fingerprint: `costs.overhead` is in it already
-    full = 1.0
-    checked_full = costs.coverage * (costs.miss_ratio + full) + (1 - costs.coverage) * full
+    # one full extraction = 1 (the stage's path, its fingerprint recorded)
+    checked_full = costs.coverage * (costs.miss_ratio + 1) + (1 - costs.coverage)
     recognised = costs.coverage * costs.hit_rate
-    b_cost = recognised * costs.hit_ratio + costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + full) + (
+    b_cost = recognised * costs.hit_ratio + costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + 1) + (
         1 - costs.coverage
-    ) * full
-    return full + RECHECKS_PER_ARTICLE * (changed * checked_full + bytes_changed * b_cost)
+    )
+    return 1 + RECHECKS_PER_ARTICLE * (changed * checked_full + bytes_changed * b_cost)
 
 
 

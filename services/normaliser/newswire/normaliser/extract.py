@@ -95,11 +95,15 @@ def parse_html(html: str) -> HtmlElement | None:
     return parsed[0] if parsed is not None else None
 
 
+def bounded(html: str) -> str:
+    """What of a page any parser here reads: its first MAX_HTML_CHARS characters, NUL bytes removed."""
+    text = html[:MAX_HTML_CHARS]
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def parse_sized(html: str) -> tuple[HtmlElement, int] | None:
     """`parse_html`'s tree and its number of nodes (what `extract_body` needs to know again)."""
-    text = html[:MAX_HTML_CHARS]
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    text = bounded(html)
     if _NOT_SPACE.search(text) is None:  # (not `strip()`: that copies the page)
         return None
     try:

@@ -34,9 +34,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from newswire.contracts.fetch import PageFingerprint
 from newswire.normaliser import fingerprint as lxml_region
-from newswire.normaliser.extract import MAX_HTML_CHARS
+from newswire.normaliser.extract import bounded
 from newswire.normaliser.body_region import NO_TEXT
-from newswire.normaliser.fingerprint import NOT_BYLINE, REGION_BREAK, VERDICT_META, byline_marked, digest_parts
+from newswire.normaliser.fingerprint import NOT_BYLINE, REGION_BREAK, byline_marked, declared_input, digest_parts
 from newswire.normaliser.locator import STEP_MAX, follow
 
 __all__ = ["fingerprint_page", "same_article"]
@@ -49,20 +49,15 @@ _VERDICT = (
 )
 #: Text between two text nodes of a region: a paragraph split in two, or two merged, changes it.
 _NODE_BREAK = "\x1e"
-_LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
-_CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
 
 
 # -- the lexbor tree ------------------------------------------------------------------------------
 
 
 def _parse(html: str) -> LexborHTMLParser | None:
-    """lexbor's tree of the page (cut and cleaned as `extract.parse_sized` does), or None."""
-    text = html[:MAX_HTML_CHARS]
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    """lexbor's tree of the page (`extract.bounded`, as lxml's), or None."""
     try:
-        return LexborHTMLParser(text)
+        return LexborHTMLParser(bounded(html))
     except (ValueError, RuntimeError):  # selectolax raises these for input it cannot take
         return None
 
@@ -141,27 +136,19 @@ def _verdict_parts(tree: LexborHTMLParser) -> Iterator[str]:
     scripts: list[str] = []
     hrefs: list[str] = []
     bylines: list[str] = []
+    declared = {"meta": metas, "script": scripts, "link": hrefs}
     for node in tree.css(_VERDICT):
         tag = node.tag
-        attrs = node.attributes
         if tag == "title":
             if title is None:
                 title = node.text(deep=True)
         elif tag == "h1":
             if len(h1s) < 5:
                 h1s.append("h1:" + node.text(deep=True))
-        elif tag == "meta":
-            if (content := attrs.get("content")) is not None:
-                key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().casefold()
-                if key in VERDICT_META:
-                    metas.append(f"meta:{key}={content}")
-        elif tag == "script":
-            if "ld+json" in (attrs.get("type") or "").translate(_LDJSON_CASE):
-                scripts.append("ld:" + node.text(deep=True))
-        elif tag == "link":
-            rel, href = attrs.get("rel"), attrs.get("href")
-            if rel is not None and href is not None and rel.translate(_CANONICAL_CASE) == "canonical":
-                hrefs.append("canonical:" + href)
+        elif tag in declared:
+            part = declared_input(tag, node.attributes.get, node.text)  # text(deep=True)
+            if part is not None:
+                declared[tag].append(part)
         if len(bylines) < 6 and tag not in NOT_BYLINE and _is_byline(node):
             bylines.append("byline:" + node.text(deep=True))
     yield "title:" + (title or "")

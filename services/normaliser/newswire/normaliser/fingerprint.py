@@ -30,7 +30,8 @@ Pure: lxml and the standard library only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -41,7 +42,7 @@ from newswire.normaliser.extract import NotExtractable, parse_html
 from newswire.normaliser.locator import locate, locator
 
 __all__ = [
-    "VERDICT_META", "byline_marked", "digest_parts", "locate", "locate_regions", "region_digest", "region_fingerprint",
+    "VERDICT_META", "byline_marked", "declared_input", "digest_parts", "locate", "locate_regions", "region_digest", "region_fingerprint",
     "region_locators", "region_text", "same_article",
 ]
 
@@ -109,24 +110,13 @@ def _verdict_parts(tree: HtmlElement) -> Iterator[str]:
     metas: list[str] = []
     scripts: list[str] = []
     hrefs: list[str] = []
+    declared = {"meta": metas, "script": scripts, "link": hrefs}
     for top in tree.xpath("/*"):
         for el in top.iter(*_VERDICT_TAGS):
-            tag = el.tag
-            if tag == "h1":
+            if el.tag == "h1":
                 h1s.append(el)
-            elif tag == "meta":
-                if (content := el.get("content")) is not None:
-                    key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().casefold()
-                    if key in VERDICT_META:
-                        metas.append(f"meta:{key}={content}")
-            elif tag == "script":
-                if "ld+json" in (el.get("type") or "").translate(_LDJSON_CASE):
-                    scripts.append("ld:" + (el.text or ""))
-            elif (
-                (rel := el.get("rel")) is not None and (href := el.get("href")) is not None
-                and rel.translate(_CANONICAL_CASE) == "canonical"
-            ):
-                hrefs.append("canonical:" + href)
+            elif (part := declared_input(el.tag, el.get, partial(getattr, el, "text"))) is not None:
+                declared[el.tag].append(part)
     bylines: list[HtmlElement] = []
     for el in _BYLINE_CANDIDATES(tree):
         if el.tag not in NOT_BYLINE and _is_byline(el):
@@ -147,6 +137,23 @@ def _verdict_parts(tree: HtmlElement) -> Iterator[str]:
 NOT_BYLINE = frozenset({"meta", "script", "style", "body"})
 _LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
 _CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
+
+
+def declared_input(tag: str, get: Callable[[str], str | None], text: Callable[[], str | None]) -> str | None:
+    """The verdict input a `<meta>`, `<script>` or `<link>` is, on any parser's tree (`get`: its
+    attributes, `text`: its text): 'meta:key=content' for a `VERDICT_META` tag, 'ld:…' for JSON-LD
+    (`_JSONLD`), 'canonical:…' for rel=canonical (`_CANONICAL`); None for anything else."""
+    if tag == "meta":
+        content = get("content")
+        key = (get("property") or get("name") or get("itemprop") or "").strip().casefold()
+        return f"meta:{key}={content}" if content is not None and key in VERDICT_META else None
+    if tag == "script":
+        return "ld:" + (text() or "") if "ld+json" in (get("type") or "").translate(_LDJSON_CASE) else None
+    if tag == "link":
+        rel, href = get("rel"), get("href")
+        if rel is not None and href is not None and rel.translate(_CANONICAL_CASE) == "canonical":
+            return "canonical:" + href
+    return None
 
 
 def byline_marked(rel: str | None, itemprop: str | None, cls: str | None) -> bool:
