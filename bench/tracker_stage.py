@@ -444,6 +444,8 @@ def main() -> None:
                         help="re-check interval, s (default: articles / rate + idle + 6)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "tracker_stage.json")
     parser.add_argument("--timeout", type=float, default=300.0, help="for the whole run, s")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="sample the stage with py-spy for the whole run (raw collapsed stacks here)")
     args = parser.parse_args()
     if args.initial is None:
         args.initial = args.articles / args.rate + args.idle + 6.0
@@ -459,6 +461,7 @@ def main() -> None:
     env = stage_env(args, kafka, data)
     began = time.monotonic()
     proc: subprocess.Popen[bytes] | None = None
+    spy: subprocess.Popen[bytes] | None = None
     try:
         asyncio.run(ensure_topics(kafka))
         print(f"producing {args.articles} articles on {ARTICLES_NORMALISED.full_name(prefix)} ...", flush=True)
@@ -468,6 +471,13 @@ def main() -> None:
         proc = subprocess.Popen([sys.executable, "-m", "newswire.cli.main", "run", "tracker"],
                                 env={**os.environ, **env}, stdout=(work / "stage.log").open("wb"),
                                 stderr=subprocess.STDOUT)
+        py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        if args.profile and py_spy:
+            spy = subprocess.Popen(
+                [py_spy, "record", "--pid", str(proc.pid), "--format", "raw", "--rate", "200",
+                 "--output", str(args.profile)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
         figures = asyncio.run(measure(args, kafka, proc.pid, began + args.timeout))
         if proc.poll() is not None:
             raise SystemExit(f"the tracker exited ({proc.returncode}); see {work / 'stage.log'}")
@@ -477,6 +487,9 @@ def main() -> None:
     else:
         shutil.rmtree(work, ignore_errors=True)
     finally:
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(timeout=30)
         if proc is not None:
             proc.terminate()
             try:

@@ -58,6 +58,9 @@ SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machi
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
 ES_DOCS_PER_CORE_S = 3_896.0 / 2  # services/sink/README.md: bare bulk on the 2-core dev node
 TRACKER_MS_TABLE_RT = 1000 / 3_432  # services/tracker/README.md: one table round trip (outlet counters)
+# services/tracker/README.md, "How many re-checks an instance can issue": the timer's own limit,
+# NEWSWIRE_RECHECK_BATCH_MAX / (NEWSWIRE_RECHECK_TICK_S + batch x 0.6 ms per issue)
+TRACKER_ISSUES_PER_S = 2000 / (1.0 + 2000 * 0.0006)
 
 # -- unchanged re-checks (issue #20) --------------------------------------------------------------
 # A re-check answered 304, or with the very body the article was extracted from, costs the
@@ -248,6 +251,8 @@ def plan(
     rows = []
     for name, rate in per_article(costs, stage).items():
         instances = max(1, math.ceil(peak / (rate * UTILISATION)))
+        if name == "tracker":  # every instance's timer must also issue its share of the re-checks
+            instances = max(instances, math.ceil(peak * RECHECKS_PER_ARTICLE / TRACKER_ISSUES_PER_S))
         registry = ENRICHER_CLUSTERING.partitions if name == "clustering" else max_replicas(name)
         # a power of two, so that growing a topic later doubles it (keys move in halves)
         partitions = max(registry, 2 ** math.ceil(math.log2(instances)))

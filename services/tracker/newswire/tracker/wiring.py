@@ -21,6 +21,7 @@ the message is dead-lettered with the reason, to replay after the deploy; the ti
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from newswire.contracts import NormalisedArticle, RecheckResult, utcnow
@@ -51,6 +52,9 @@ from newswire.tracker.settings import TrackerSettings
 from newswire.tracker.state import ArticleState, OutletCounters, is_outlet_key, outlet_key
 
 log = get_logger("newswire.tracker")
+
+#: The re-check timer lets other work run after this many due articles (see `recheck`).
+YIELD_EVERY = 50
 
 
 def build(settings: TrackerSettings) -> Stage:
@@ -178,7 +182,13 @@ def build(settings: TrackerSettings) -> Stage:
             log.info("due_index_built", partitions=sorted(gained), indexed=len(index))
         now = utcnow()
         issued = 0
-        for key, partition in index.pop_due(now, settings.recheck_batch_max):
+        for n, (key, partition) in enumerate(index.pop_due(now, settings.recheck_batch_max), 1):
+            if n % YIELD_EVERY == 0:
+                # a full batch is about a second of work: the handlers and the consumer run
+                # between slices, and a partition revoked meanwhile is written no more
+                await asyncio.sleep(0)
+            if partition not in index.partitions:
+                continue
             with partition_scope(source_topic, partition):
                 state = readable_state(key)
                 if state is None:
