@@ -45,8 +45,13 @@ FETCHER_PAGES_PER_S = 824.0
 # the lexbor fingerprint and the title rules (`--systems stage,stage@before --before 42321aa`,
 # 50.7 / 49.6 ms in one run on a machine a quarter slower: trafilatura 38.8 there)
 NORMALISER_MS_PER_PAGE = 40.3
-TRACKER_MS_UNCHANGED = 1000 / 18_359 + 1000 / 3_432  # services/tracker/README.md: compare + table rt
-TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit, typical article
+# services/tracker/README.md, `bench/tracker_stage.py` (2026-12-06, calibration_ms 46): the real
+# stage through Kafka, CPU per unchanged re-check cycle (the timer's request, the result, the
+# article's and the outlet's table writes with their changelog records): 1.78 ms; a first-sight
+# article 1.65. (Before: the logic's micro-benchmark, 1000 / 18,359 + a table round trip
+# 1000 / 3,432 = 0.35 ms, without the runtime's work per message, which is most of it.)
+TRACKER_MS_UNCHANGED = 1.78
+TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit's diff, typical article
 # services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-06, 200 real
 # articles, median 1,687 words): NER (the pruned labels, decoded by `ner_decode`, x0.52 of spaCy's
 # own decoding with the same entities, `bench/ner_decode.py`) 56.7 ms mean + the stateless part,
@@ -57,7 +62,6 @@ CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
 ES_DOCS_PER_CORE_S = 3_896.0 / 2  # services/sink/README.md: bare bulk on the 2-core dev node
-TRACKER_MS_TABLE_RT = 1000 / 3_432  # services/tracker/README.md: one table round trip (outlet counters)
 # services/tracker/README.md, "How many re-checks an instance can issue": the timer's own limit,
 # NEWSWIRE_RECHECK_BATCH_MAX / (NEWSWIRE_RECHECK_TICK_S + batch x 0.6 ms per issue)
 TRACKER_ISSUES_PER_S = 2000 / (1.0 + 2000 * 0.0006)
@@ -224,8 +228,6 @@ def per_article(costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS) 
     versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
     fetches = 1 + RECHECKS_PER_ARTICLE
     extracted = normaliser_pages(costs)
-    # unchanged re-checks also count for the outlet's learned schedule: one more table round trip
-    tracker_extra = RECHECKS_PER_ARTICLE * TRACKER_MS_TABLE_RT if costs.fast_path else 0.0
     revisions = versions - 1
     documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
     return {
@@ -233,7 +235,7 @@ def per_article(costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS) 
         "fetcher": stage.fetcher_pages_per_s / fetches,
         "normaliser": 1000 / (stage.normaliser_ms_per_page * extracted),
         "tracker": 1000
-        / (stage.tracker_ms_unchanged * fetches + stage.tracker_ms_revision * revisions + tracker_extra),
+        / (stage.tracker_ms_unchanged * fetches + stage.tracker_ms_revision * revisions),
         "enricher": 1000 / (stage.enricher_ms_per_version * (1 + revisions * revision_cost(costs))),
         "clustering": CLUSTERING_PER_S / versions,
         "sink": stage.sink_docs_per_s / documents,
