@@ -45,12 +45,14 @@ FETCHER_PAGES_PER_S = 824.0
 # the lexbor fingerprint and the title rules (`--systems stage,stage@before --before 42321aa`,
 # 50.7 / 49.6 ms in one run on a machine a quarter slower: trafilatura 38.8 there)
 NORMALISER_MS_PER_PAGE = 40.3
-# services/tracker/README.md, `bench/tracker_stage.py` (2026-12-06, calibration_ms 46): the real
+# services/tracker/README.md, `bench/tracker_stage.py` (2026-12-07, calibration_ms 42): the real
 # stage through Kafka, CPU per unchanged re-check cycle (the timer's request, the result, the
-# article's and the outlet's table writes with their changelog records): 1.78 ms; a first-sight
-# article 1.65. (Before: the logic's micro-benchmark, 1000 / 18,359 + a table round trip
-# 1000 / 3,432 = 0.35 ms, without the runtime's work per message, which is most of it.)
-TRACKER_MS_UNCHANGED = 1.78
+# article's and the outlet's table writes with their changelog records): 1.31 ms (1.54-1.60 in the
+# same hour before the schedule's move was held until the answer's write, planned.py; 1.78 the
+# evening before on a slower machine); a first-sight article 1.5. (Before these: the logic's
+# micro-benchmark, 1000 / 18,359 + a table round trip 1000 / 3,432 = 0.35 ms, without the
+# runtime's work per message, which is most of it.)
+TRACKER_MS_UNCHANGED = 1.31
 TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit's diff, typical article
 # services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-06, 200 real
 # articles, median 1,687 words): NER (the pruned labels, decoded by `ner_decode`, x0.52 of spaCy's

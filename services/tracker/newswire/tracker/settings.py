@@ -48,7 +48,7 @@ class TrackerSettings(ServiceSettings):
         2000, description="Most re-check requests issued per tick (NEWSWIRE_RECHECK_BATCH_MAX). "
         "Issuing one costs about 0.6 ms and the next tick waits a full period after this one's "
         "work, so one instance issues at most batch / (tick + batch x 0.6 ms): ~900/s by default, "
-        "above the ~550 re-check cycles per CPU second an instance handles (a 10 s tick of 500, the "
+        "near the ~750 re-check cycles per CPU second an instance handles (a 10 s tick of 500, the "
         "default before, capped it at 50/s).",
     )
     redirect_confirm_s: PositiveFloat = Field(

@@ -10,7 +10,9 @@ and re-check requests out.
   is keyed by article id with the same partition count as `articles.normalised`, so a result's
   partition is its article's table partition.
 - a timer pops due articles from the in-memory due index (index.DueIndex), confirms pending
-  redirects and issues re-check FetchRequests keyed by host.
+  redirects and issues re-check FetchRequests keyed by host; the schedule's move it makes is held
+  in memory (planned.PlannedChecks) and written with the article's next write, usually the
+  re-check's own answer.
 
 The `articles` table holds `ArticleState`s under article ids and `OutletCounters` under outlet
 keys (`state`), stored with `to_table` and read with `from_table`. A record a handler cannot read
@@ -37,6 +39,7 @@ from newswire.topics import (
     RECHECKS,
 )
 from newswire.tracker.index import DueIndex
+from newswire.tracker.planned import PlannedChecks
 from newswire.tracker.logic import (
     Observation,
     confirm_redirect,
@@ -65,13 +68,14 @@ def build(settings: TrackerSettings) -> Stage:
     articles = stage.table("articles", source=ARTICLES_NORMALISED, default=None)
     source_topic = ARTICLES_NORMALISED.full_name(stage.prefix)
     index = DueIndex()
+    planned = PlannedChecks()
     unreadable: set[str] = set()
 
     def article_state(key: str, value: Any = None) -> ArticleState | None:
         """The article's state (`value`: as the table already gave it). Raises `StateError` for
         a record this release cannot read: the caller must not overwrite it."""
         value = articles.get(key) if value is None else value
-        return None if value is None else from_table(ArticleState, value)
+        return None if value is None else planned.apply(key, from_table(ArticleState, value))
 
     def skip(record: str, key: str, exc: StateError) -> None:
         if key not in unreadable:
@@ -105,6 +109,7 @@ def build(settings: TrackerSettings) -> Stage:
         """Write the observation's state (inside the partition's scope) and say what to emit."""
         if seen.changed and seen.state is not None:
             articles[key] = to_table(seen.state)
+            planned.written(key)
             if partition in index.partitions:
                 index.put(key, partition, seen.state.due_at())
         if host is None and seen.state is not None and seen.state.host:
@@ -161,6 +166,7 @@ def build(settings: TrackerSettings) -> Stage:
     async def forget_revoked(partitions: set[int]) -> None:
         # Whatever comes back after the rebalance is indexed afresh from the table.
         index.drop_partitions(partitions)
+        planned.drop_partitions(partitions)
 
     @stage.timer(settings.recheck_tick_s)
     async def recheck() -> None:
@@ -169,6 +175,7 @@ def build(settings: TrackerSettings) -> Stage:
         actives = stage.active_partitions(ARTICLES_NORMALISED)
         if lost := index.partitions - actives:
             index.drop_partitions(lost)
+            planned.drop_partitions(lost)
         if gained := actives - index.partitions:
             # One pass over the table per assignment (restart, rebalance), never per tick.
             index.add_partitions(
@@ -204,7 +211,10 @@ def build(settings: TrackerSettings) -> Stage:
                         factor=factor_for(partition, state.host),
                     )
                     emits.append(Emit(FETCH_REQUESTS, request.host, request))
-                    articles[key] = to_table(state)
+                    # the schedule's move is written with the article's next write (planned.py)
+                    if not planned.hold(key, partition, state):
+                        articles[key] = to_table(state)
+                        planned.written(key)
                     issued += 1
                 index.put(key, partition, state.due_at())
             for emit in emits:
