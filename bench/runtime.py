@@ -36,11 +36,11 @@ from newswire.contracts.ids import article_id
 from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.local.supervisor import free_ports
-from newswire.topics import ARTICLES_NORMALISED, PAGES
+from newswire.topics import ARTICLES_NORMALISED, PAGES, TopicSpec
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc import cpu_seconds  # noqa: E402 - bench/proc.py, beside this file
+from proc import cpu_seconds, start_py_spy, stop  # noqa: E402 - bench/proc.py, beside this file
 
 
 def page(n: int) -> FetchedPage:
@@ -83,10 +83,13 @@ async def trickle(kafka: KafkaSettings, n: int, rate: float, pid: int, idle_s: f
     return idle, cpu_seconds(pid) - began_cpu - idle * (time.monotonic() - began), seen - 1
 
 
-async def watch(kafka: KafkaSettings, n: int, pid: int, timeout_s: float) -> tuple[float, float, float, int]:
-    """CPU and wall time of the stage between its first output and its n-th; outputs seen."""
+async def watch(
+    kafka: KafkaSettings, n: int, pid: int, timeout_s: float, topic: TopicSpec = ARTICLES_NORMALISED
+) -> tuple[float, float, float, int]:
+    """CPU and wall time of the stage between its first output on `topic` and its n-th (distinct
+    keys); the CPU at the first; outputs seen."""
     consumer = AIOKafkaConsumer(
-        ARTICLES_NORMALISED.full_name(kafka.topic_prefix), **aiokafka_kwargs(kafka),
+        topic.full_name(kafka.topic_prefix), **aiokafka_kwargs(kafka),
         auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
     )
     await consumer.start()
@@ -140,13 +143,8 @@ def main() -> None:
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     spy = None
     try:
-        py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        if args.profile and py_spy:
-            spy = subprocess.Popen(
-                [py_spy, "record", "--pid", str(proc.pid), "--format", "raw", "--rate", "200",
-                 "--output", str(args.out / "runtime-profile.txt")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+        if args.profile:
+            spy = start_py_spy(proc.pid, args.out / "runtime-profile.txt")
         if args.rate:
             asyncio.run(watch(kafka, 1, proc.pid, args.timeout))
             idle, cpu, seen = asyncio.run(trickle(kafka, args.messages, args.rate, proc.pid, 10.0))
@@ -154,14 +152,7 @@ def main() -> None:
         else:
             _, cpu, wall, seen = asyncio.run(watch(kafka, args.messages, proc.pid, args.timeout))
     finally:
-        if spy is not None:
-            spy.send_signal(2)
-            spy.wait(timeout=30)
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, spy)
         names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
         asyncio.run(delete_topics(kafka, names))
         shutil.rmtree(data, ignore_errors=True)

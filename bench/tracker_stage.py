@@ -82,7 +82,8 @@ from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VE
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc import cpu_seconds  # bench/proc.py, beside this file
+from proc import cpu_seconds, start_py_spy, stop  # bench/proc.py, beside this file
+from runtime import watch  # bench/runtime.py, beside this file
 from tracker import seed_paragraphs  # bench/tracker.py: the same seed texts
 
 HOSTS = 50
@@ -286,25 +287,8 @@ class Probe:
 async def first_sight(probe: Probe, n: int, timeout_s: float) -> tuple[Window, float, int]:
     """Phase A: the stage's CPU and wall between its first ArticleVersion and its n-th; the
     monotonic time the first was seen; versions seen."""
-    consumer = AIOKafkaConsumer(
-        ARTICLES_VERSIONS.full_name(probe.kafka.topic_prefix), **aiokafka_kwargs(probe.kafka),
-        auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-    )
-    await consumer.start()
-    seen: set[bytes] = set()
-    first_cpu = first_wall = 0.0
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(seen) < n and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=int(POLL_S * 1000), max_records=5000)
-            for records in batch.values():
-                for record in records:
-                    if not seen:
-                        first_cpu, first_wall = probe.cpu(), time.monotonic()
-                    seen.add(record.key or b"")
-    finally:
-        await consumer.stop()
-    return Window(probe.cpu() - first_cpu, time.monotonic() - first_wall), first_wall, len(seen)
+    _, cpu, wall, seen = await watch(probe.kafka, n, probe.pid, timeout_s, topic=ARTICLES_VERSIONS)
+    return Window(cpu, wall), time.monotonic() - wall, seen
 
 
 async def wait_committed(probe: Probe, count: int, deadline: float) -> None:
@@ -471,13 +455,8 @@ def main() -> None:
         proc = subprocess.Popen([sys.executable, "-m", "newswire.cli.main", "run", "tracker"],
                                 env={**os.environ, **env}, stdout=(work / "stage.log").open("wb"),
                                 stderr=subprocess.STDOUT)
-        py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        if args.profile and py_spy:
-            spy = subprocess.Popen(
-                [py_spy, "record", "--pid", str(proc.pid), "--format", "raw", "--rate", "200",
-                 "--output", str(args.profile)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+        if args.profile:
+            spy = start_py_spy(proc.pid, args.profile)
         figures = asyncio.run(measure(args, kafka, proc.pid, began + args.timeout))
         if proc.poll() is not None:
             raise SystemExit(f"the tracker exited ({proc.returncode}); see {work / 'stage.log'}")
@@ -487,15 +466,7 @@ def main() -> None:
     else:
         shutil.rmtree(work, ignore_errors=True)
     finally:
-        if spy is not None:
-            spy.send_signal(2)
-            spy.wait(timeout=30)
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc, spy)
         names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
         asyncio.run(delete_topics(kafka, names))
         shutil.rmtree(data, ignore_errors=True)
