@@ -4,9 +4,10 @@ written, instead of a table write of its own.
 
 Why: an unchanged re-check used to write the article's whole state twice, once when the timer
 issued it and once when its result came back, each write a RocksDB put and a changelog record
-of the article's text. Holding the first one saves about a fifth of the tracker's CPU per
-re-check (`bench/tracker_stage.py`: 1.54 -> 1.19 ms per cycle). The result's write carries the
-move with it, since every read of the article's state sees the held move (`apply`).
+of the article's text. Holding the first one saves a sixth of the tracker's CPU per re-check
+(`bench/tracker_stage.py`: 1.31 ms per cycle against 1.54-1.60 in the same hour). The result's
+write carries the move with it, since every read of the article's state sees the held move
+(`apply`).
 
 What a crash or a rebalance costs: the held moves of the partitions lost are not in the table,
 so their articles are due again at once for whoever owns them next. A re-check in flight is

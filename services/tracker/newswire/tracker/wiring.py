@@ -39,7 +39,6 @@ from newswire.topics import (
     RECHECKS,
 )
 from newswire.tracker.index import DueIndex
-from newswire.tracker.planned import PlannedChecks
 from newswire.tracker.logic import (
     Observation,
     confirm_redirect,
@@ -50,6 +49,7 @@ from newswire.tracker.logic import (
     plan_recheck,
     recheck_due,
 )
+from newswire.tracker.planned import PlannedChecks
 from newswire.tracker.schedule import count_article, count_check, outlet_factor
 from newswire.tracker.settings import TrackerSettings
 from newswire.tracker.state import ArticleState, OutletCounters, is_outlet_key, outlet_key
