@@ -23,9 +23,10 @@ and answers each with the RecheckResult the fetcher sends for the same bytes (ou
 `unchanged` "same_body", the fingerprint's body digest, the request's validators, fetched now)
 on the re-checks topic, keyed by article id. One *cycle* is all of the stage's work for one
 re-check: the timer's pop, table read, outlet-counter read (the learned factor) and
-`plan_recheck` table write, the FetchRequest produced; the RecheckResult consumed, decoded and
-validated, `observe_unchanged`, the state's table write and the outlet counters' write, the
-commit; and the changelog records of the three table writes produced to Kafka. Each of the
+`plan_recheck` (its move held until the answer's write, `newswire.tracker.planned`; a table
+write of its own before 2026-12-07), the FetchRequest produced; the RecheckResult consumed,
+decoded and validated, `observe_unchanged`, the state's table write and the outlet counters'
+write, the commit; and the changelog records of the table writes produced to Kafka. Each of the
 `--cycles` rounds re-checks every article once; its window runs from just before its first
 request is due to the moment the stage's consumer group has committed every answer of the round
 (Faust commits only handled messages), and its CPU minus idle x wall, over N, is ms per cycle.
