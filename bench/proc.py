@@ -23,7 +23,7 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
 
 
 def start_py_spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling `pid` (200 Hz, raw collapsed stacks into `out`) until `stop`; None when
+    """py-spy sampling `pid` (200 Hz, raw collapsed stacks into `out`) until `stop_stage`; None when
     py-spy is not installed."""
     py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     if not py_spy:
@@ -34,7 +34,7 @@ def start_py_spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
     )
 
 
-def stop(stage: subprocess.Popen[bytes] | None, spy: subprocess.Popen[bytes] | None = None) -> None:
+def stop_stage(stage: subprocess.Popen[bytes] | None, spy: subprocess.Popen[bytes] | None = None) -> None:
     """Stop a stage process a benchmark started (and the py-spy sampling it first, so that it
     writes its profile)."""
     if spy is not None:

@@ -40,7 +40,7 @@ from newswire.topics import ARTICLES_NORMALISED, PAGES, TopicSpec
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc import cpu_seconds, start_py_spy, stop  # noqa: E402 - bench/proc.py, beside this file
+from proc import cpu_seconds, start_py_spy, stop_stage  # noqa: E402 - bench/proc.py, beside this file
 
 
 def page(n: int) -> FetchedPage:
@@ -152,7 +152,7 @@ def main() -> None:
         else:
             _, cpu, wall, seen = asyncio.run(watch(kafka, args.messages, proc.pid, args.timeout))
     finally:
-        stop(proc, spy)
+        stop_stage(proc, spy)
         names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
         asyncio.run(delete_topics(kafka, names))
         shutil.rmtree(data, ignore_errors=True)

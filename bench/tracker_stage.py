@@ -83,7 +83,7 @@ from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VE
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc import cpu_seconds, start_py_spy, stop  # bench/proc.py, beside this file
+from proc import cpu_seconds, start_py_spy, stop_stage  # bench/proc.py, beside this file
 from runtime import watch  # bench/runtime.py, beside this file
 from tracker import seed_paragraphs  # bench/tracker.py: the same seed texts
 
@@ -467,7 +467,7 @@ def main() -> None:
     else:
         shutil.rmtree(work, ignore_errors=True)
     finally:
-        stop(proc, spy)
+        stop_stage(proc, spy)
         names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
         asyncio.run(delete_topics(kafka, names))
         shutil.rmtree(data, ignore_errors=True)
