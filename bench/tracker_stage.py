@@ -68,7 +68,6 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from newswire.config import KafkaSettings
 from newswire.contracts import FetchRequest, NormalisedArticle, RecheckResult
@@ -83,6 +82,7 @@ from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VE
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from e2e import LagReader, machine, versions  # bench/e2e.py: its Kafka clients, its machine description
 from proc import cpu_seconds, start_py_spy, stop_stage  # bench/proc.py, beside this file
 from runtime import watch  # bench/runtime.py, beside this file
 from tracker import seed_paragraphs  # bench/tracker.py: the same seed texts
@@ -244,22 +244,14 @@ class Window:
     wall_s: float
 
 
-class Probe:
-    """The stage's CPU, and what Kafka says it has done (committed offsets, topic ends)."""
+class Probe(LagReader):
+    """The stage's CPU, and what Kafka says it has done (committed offsets, topic ends): the
+    admin and consumer clients of bench/e2e.py's LagReader."""
 
     def __init__(self, kafka: KafkaSettings, pid: int):
-        self.kafka, self.pid = kafka, pid
-        self.admin = AIOKafkaAdminClient(**aiokafka_kwargs(kafka))
-        self.consumer = AIOKafkaConsumer(**aiokafka_kwargs(kafka))
+        super().__init__(kafka)
+        self.pid = pid
         self.group = f"{kafka.topic_prefix}newswire-tracker"
-
-    async def start(self) -> None:
-        await self.admin.start()
-        await self.consumer.start()
-
-    async def close(self) -> None:
-        await self.admin.close()
-        await self.consumer.stop()
 
     def cpu(self) -> float:
         return cpu_seconds(self.pid)
@@ -436,8 +428,6 @@ def main() -> None:
         args.initial = args.articles / args.rate + args.idle + 6.0
     if args.initial < args.articles / args.rate + 8.0:
         raise SystemExit("--initial must leave a round (articles / rate) and an idle window between rounds")
-    from e2e import machine, versions  # bench/e2e.py: the same machine description as its results
-
     info = {"machine": machine(), "versions": versions()}
     prefix = f"bench-trk-{uuid.uuid4().hex[:8]}."
     kafka = KafkaSettings(topic_prefix=prefix)
