@@ -63,7 +63,8 @@ def identity(nlp: Any, texts: list[str]) -> dict[str, Any]:
 
 
 def interleaved(texts: list[str], runs: dict[str, Callable[[str], object]]) -> dict[str, Any]:
-    """CPU ms per text of each run, alternating which goes first."""
+    """CPU ms per text of each run, alternating which goes first; the ratios are the last run's
+    CPU over the first's."""
     names = list(runs)
     per: dict[str, list[float]] = {name: [] for name in names}
     for i, text in enumerate(texts):
@@ -74,8 +75,9 @@ def interleaved(texts: list[str], runs: dict[str, Callable[[str], object]]) -> d
     out: dict[str, Any] = {"articles": len(texts), "median_words": statistics.median(len(t.split()) for t in texts)}
     for name in names:
         out[name] = {"median_ms": round(statistics.median(per[name]), 2), "mean_ms": round(statistics.mean(per[name]), 2)}
-    out["ratio_mean"] = round(out["decoder"]["mean_ms"] / out["spacy"]["mean_ms"], 3)
-    out["ratio_median"] = round(statistics.median(d / s for d, s in zip(per["decoder"], per["spacy"], strict=True)), 3)
+    before, after = names[0], names[-1]  # the ratios: the last run against the first
+    out["ratio_mean"] = round(out[after]["mean_ms"] / out[before]["mean_ms"], 3)
+    out["ratio_median"] = round(statistics.median(a / b for a, b in zip(per[after], per[before], strict=True)), 3)
     return out
 
 

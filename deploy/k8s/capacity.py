@@ -54,12 +54,12 @@ NORMALISER_MS_PER_PAGE = 40.3
 # runtime's work per message, which is most of it.)
 TRACKER_MS_UNCHANGED = 1.31
 TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit's diff, typical article
-# services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-06, 200 real
-# articles, median 1,687 words): NER (the pruned labels, decoded by `ner_decode`, x0.52 of spaCy's
-# own decoding with the same entities, `bench/ner_decode.py`) 56.7 ms mean + the stateless part,
-# 237.5 articles / CPU s. (Before: 286 ms x 0.832 + 1000 / 118, an older NER figure scaled; these
-# articles took 111.6 ms mean with spaCy's decoding the same day.)
-ENRICHER_MS_PER_VERSION = 56.7 + 1000 / 237.5
+# services/enricher/README.md, `bench/enricher.py --parts stateless,ner` (2026-12-07, 200 real
+# articles, median 1,687 words): NER (the pruned labels, decoded by `ner_decode`, its matrix
+# products on numpy's BLAS, `ner_ops.py`) 48.7 ms mean + the stateless part, 285.7 articles / CPU s
+# (the same hour with thinc's BLIS and the quotes' older fold: 56.7 ms and 232.7 / s, as on
+# 2026-12-06; before the decoder: 111.6 ms).
+ENRICHER_MS_PER_VERSION = 48.7 + 1000 / 285.7
 CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance, 100,000 in window
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
@@ -90,7 +90,7 @@ UNCHANGED_SAME_BYTES_SHARE = 0.3
 # within 4 hours of publication, and 19% of edits come after the first day, hence 0.5. Revisions
 # of one paragraph are an assumption too (the tracker's edits are mostly small). Syndicated
 # copies are not counted: no measured share of wire copies (GVA dev: 1.5% near-duplicates).
-REVISION_NER_COST = 0.244  # 14.3 / 58.6 ms with the decoder (0.209 before it: the NER got cheaper, the rest did not)
+REVISION_NER_COST = 0.242  # 14.7 / 60.8 ms (2026-12-07, numpy's BLAS; 0.244 on BLIS, 0.209 before the decoder)
 REVISION_CACHE_HIT_SHARE = 0.5
 
 

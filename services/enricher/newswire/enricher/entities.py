@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 from newswire.contracts import Entity
 from newswire.contracts.articles import EntityType
 from newswire.enricher.ner_decode import NerDecoder
+from newswire.enricher.ner_ops import BlasOps, use_ops
 
 #: spaCy (OntoNotes) labels we keep, and the contract's type for each. NORP (nationalities and
 #: groups) is kept as "other": the small models often put places there ("Aleppo").
@@ -108,6 +109,7 @@ def build_pipeline(model: str, labels: NerLabels = "kept") -> Any:
             nlp.disable_pipe(name)
     if labels == "kept" and "ner" in nlp.pipe_names:
         prune_ner_labels(nlp.get_pipe("ner"), PRUNED_LABELS)
+    use_ops(nlp, BlasOps())  # numpy's BLAS for the matrix products: x0.81 NER CPU (ner_ops.py)
     return nlp
 
 

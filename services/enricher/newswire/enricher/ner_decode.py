@@ -14,8 +14,10 @@ product over all tokens, and the validity of each action there depends on the to
 (whitespace, the last token, a sentence start next). So the best action of every closed state
 is known at once, and the decoder walks only where an action opens an entity, scoring the open
 states one by one as spaCy does. The arithmetic is spaCy's, in its order (features summed from
-zero, then the bias; maxout; the output layer through the same BLIS `gemm`, then its bias), so
-the entities are spaCy's own: `bench/ner_decode.py` compares both on the development texts.
+zero, then the bias; maxout; the output layer through a `gemm`, then its bias), so the entities
+are spaCy's own: `bench/ner_decode.py` compares both on the development texts. The `gemm` is the
+pipeline's ops' (numpy's BLAS since `ner_ops.py`; spaCy's own loop uses BLIS for that small product,
+a difference of summation order that `bench/ner_blas.py` measures with the rest).
 
 No library does this: spaCy's parser API decodes state by state. Anything the decoder does not
 model (preset entities, a beam, classes masked as unseen, another feature set or pipeline
@@ -71,10 +73,9 @@ class NerDecoder:
         self._out_index = int(np.flatnonzero(self._out)[0])
         self._in = {label: i for i, (k, label) in enumerate(moves) if k == IN and label}
         self._last = {label: i for i, (k, label) in enumerate(moves) if k == LAST and label}
-        from blis.py import gemm
         from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
 
-        self._gemm = gemm
+        self._gemm = upper.ops.gemm  # the pipeline's own (BLIS for thinc's NumpyOps, see ner_ops.py)
         self._token_attrs = [ENT_IOB, IS_SPACE, SENT_START]
 
     @classmethod
