@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newswire.enricher.logic import CrossArticle, EnrichConfig, detect_language, enrich, word_count
+from newswire.enricher.logic import CrossArticle, EnrichConfig, article_language, detect_language, enrich, word_count
 from tests.factories import T0, article_version
 from tests.unit.enricher.helpers import seed_versions, version_of
 
@@ -15,6 +15,25 @@ def test_language_and_counts() -> None:
     assert detect_language("Die Vereinigten Staaten und Russland machen Fortschritte bei den Gesprächen.", None) == "de"
     assert detect_language("Hi", "fr") == "fr"
     assert word_count("John Kerry met Sergey Lavrov.") == 5
+
+
+def test_the_article_s_language_is_the_normaliser_s_when_it_gave_one() -> None:
+    """One answer per article: the normaliser's (read on more text), detected here only when the
+    article has none, on the body's first 3,000 characters as the normaliser reads them."""
+    german = "Die Vereinigten Staaten und Russland machen Fortschritte bei den Gesprächen über Syrien."
+    assert article_language("en", german, "Titel") == "en"
+    assert article_language(None, german, "Titel") == "de"
+    assert article_language(None, "", "Die Vereinigten Staaten und Russland machen Fortschritte.") == "de"
+    # read on the first 3,000 characters, not 600: here the words start after 700
+    late = "-" * 700 + " The United States and Russia made progress in the talks on Syria, officials said."
+    assert detect_language(late, None) is None and article_language(None, late, None) == "en"
+    version = article_version()
+    body = version.article.model_copy(update={"language": "en", "text": german, "paragraphs": (german,)})
+    enriched = enrich(version.model_copy(update={"article": body}), T0, EnrichConfig(), lambda language: None)
+    assert enriched.language == "en" and "entities: no model for en" in enriched.notes
+    unknown = body.model_copy(update={"language": None})
+    enriched = enrich(version.model_copy(update={"article": unknown}), T0, EnrichConfig(), lambda language: None)
+    assert enriched.language == "de"
 
 
 def test_without_a_model_the_article_says_so_and_keeps_its_version() -> None:

@@ -47,6 +47,23 @@ def detect_language(text: str, fallback: str | None, max_chars: int = 600) -> st
     return str(code)
 
 
+#: How much of a body the language is read from when an article comes without one: the
+#: normaliser's `LANGUAGE_CHARS`, so that the two stages answer alike.
+LANGUAGE_CHARS = 3000
+
+
+def article_language(declared: str | None, text: str, title: str | None) -> str | None:
+    """The article's language: the normaliser's when it gave one (py3langid on the body's first
+    3,000 characters, the page's `lang` for a very short body), else py3langid here on the same
+    characters (the title's when there is no body). One answer per article: reading 600
+    characters again here cost 0.47 ms per version and disagreed with the normaliser on 12 of
+    3,806 development texts, mostly upper-case transcripts it took for Nigerian Pidgin, which
+    has no NER model, so those articles lost their entities."""
+    if declared:
+        return declared
+    return detect_language(text or title or "", None, max_chars=LANGUAGE_CHARS)
+
+
 def word_count(text: str) -> int:
     """Words in the text (Unicode word characters)."""
     return len(_WORD.findall(text))
@@ -76,7 +93,7 @@ def enrich(
     the same as from a full pass."""
     article = version.article
     words = word_count(article.text)
-    language = detect_language(article.text or article.title or "", article.language)
+    language = article_language(article.language, article.text, article.title)
     nlp = nlp_for(language) if nlp_for is not None else None
     notes: list[str] = []
     entities: tuple[Entity, ...] = ()

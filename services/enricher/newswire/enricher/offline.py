@@ -15,7 +15,7 @@ from typing import Any
 
 from newswire.contracts import Entity
 from newswire.enricher.entities import article_entities, ner_mentions
-from newswire.enricher.logic import CrossArticle, detect_language
+from newswire.enricher.logic import CrossArticle, article_language
 from newswire.enricher.stories import StoryConfig
 
 
@@ -55,7 +55,7 @@ def with_entities(
     canonicalisation when its language has a model, else none), in input order."""
     source = iter(items)
     while chunk := list(islice(source, batch)):
-        languages = [detect_language(f"{i.title} {i.text}", None) for i in chunk]
+        languages = [article_language(None, i.text, i.title) for i in chunk]  # as the normaliser reads it
         entities: list[tuple[Entity, ...]] = [() for _ in chunk]
         by_model: dict[str, list[int]] = {}
         for index, language in enumerate(languages):
