@@ -56,7 +56,7 @@ def article_language(declared: str | None, text: str, title: str | None) -> str 
     """The article's language: the normaliser's when it gave one (py3langid on the body's first
     3,000 characters, the page's `lang` for a very short body), else py3langid here on the same
     characters (the title's when there is no body). One answer per article: reading 600
-    characters again here cost 0.47 ms per version and disagreed with the normaliser on 12 of
+    characters again here cost 0.5-0.7 ms per version and disagreed with the normaliser on 12 of
     3,806 development texts, mostly upper-case transcripts it took for Nigerian Pidgin, which
     has no NER model, so those articles lost their entities."""
     if declared:

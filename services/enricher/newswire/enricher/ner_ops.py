@@ -5,7 +5,7 @@ every token's features (tokens x 288) by 288 x 288 weights four times, then the 
 thinc's `NumpyOps.gemm` runs them through BLIS, whose kernels on this project's machines are
 about 1.45x slower than the OpenBLAS that numpy's wheels ship (0.73 against 0.48 ms for 400 x
 288 by 288 x 288, one thread each). thinc's base `Ops.gemm` is numpy's `dot`; `BlasOps` takes it
-and keeps everything else of `NumpyOps` (its Cython maxout, seq2col, layer norm). The entities
+and keeps everything else of `NumpyOps` (its Cython maxout and seq2col). The entities
 are the same (`bench/ner_blas.py` compares both on the development texts): the products only
 sum in another order, which moved no decision there.
 
