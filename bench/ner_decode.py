@@ -63,16 +63,22 @@ def compare(texts: list[str], expected: Callable[[str], Spans], found: Callable[
             "examples": examples[:3]}
 
 
-def identity(nlp: Any, texts: list[str]) -> dict[str, Any]:
-    """How many texts the decoder gives other entities than spaCy on (0 is the bar)."""
+def spacy_spans(nlp: Any, text: str) -> Spans:
+    """The entities spaCy's own decoding sets on `text`, as token spans and labels."""
+    return [(e.start, e.end, e.label_) for e in nlp(text).ents]
+
+
+def decoded_spans(nlp: Any, text: str) -> Spans | None:
+    """The entities `NerDecoder` gives on `text` (None: it leaves the text to spaCy)."""
     decoder = ner_decoder(nlp)
     assert decoder is not None, "the decoder refused the pipeline"
+    found = decoder.decode(nlp.make_doc(text))
+    return None if found is None else [(e.start, e.end, e.label) for e in found]
 
-    def decoded(text: str) -> Spans | None:
-        found = decoder.decode(nlp.make_doc(text))
-        return None if found is None else [(e.start, e.end, e.label) for e in found]
 
-    return compare(texts, lambda text: [(e.start, e.end, e.label_) for e in nlp(text).ents], decoded)
+def identity(nlp: Any, texts: list[str]) -> dict[str, Any]:
+    """How many texts the decoder gives other entities than spaCy on (0 is the bar)."""
+    return compare(texts, lambda text: spacy_spans(nlp, text), lambda text: decoded_spans(nlp, text))
 
 
 def interleaved(texts: list[str], runs: dict[str, Callable[[str], object]]) -> dict[str, Any]:
