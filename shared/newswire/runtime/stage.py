@@ -22,7 +22,7 @@ import faust
 from newswire.config import ServiceSettings
 from newswire.contracts import Contract, DeadLetter, utcnow
 from newswire.contracts.ids import dead_letter_id
-from newswire.runtime import acks, observe
+from newswire.runtime import acks, flow, observe
 from newswire.runtime.batches import BatchHandler, BatchPolicy, BatchRunner
 from newswire.runtime.codec import decode_as, encode, encode_key
 from newswire.runtime.errors import (
@@ -115,6 +115,7 @@ class Stage:
             logging_config=None,
         )
         self.app.transport = consumer_transport(self.app, settings.kafka)
+        flow.install()
         self._retry_spec = retry_spec(name)
         observe.install_web(self)
 
