@@ -46,3 +46,18 @@ def test_short_texts_are_not_compared_and_old_ones_are_forgotten() -> None:
 
 def test_seed_files_exist() -> None:
     assert Path(SEEDS).is_dir() and len(list(SEEDS.glob("*.txt"))) == 5
+
+
+def test_sketches_share_one_set_of_permutations_and_hash_as_datasketch_does() -> None:
+    from datasketch import MinHash
+
+    index = DuplicateIndex()
+    text = " ".join(f"word{i}" for i in range(80))
+    one, two = index.minhash(text), index.minhash(text + " more words here")
+    assert one is not None and two is not None
+    assert one.permutations is two.permutations  # one array, not a copy per article
+    # the same values as a MinHash that draws its own permutations
+    fresh = MinHash(num_perm=index.num_perm)
+    words = text.lower().split()
+    fresh.update_batch([" ".join(words[i : i + index.shingle]).encode() for i in range(len(words) - index.shingle + 1)])
+    assert (one.hashvalues == fresh.hashvalues).all()
