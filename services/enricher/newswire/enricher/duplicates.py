@@ -44,8 +44,8 @@ class DuplicateIndex:
         self.window_s = window_s
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         # One set of permutations for every sketch: datasketch draws them anew (the same, from
-        # its fixed seed) for each MinHash it makes and keeps a copy in each, 512 bytes of the
-        # window's every article and ~1% of the enricher's CPU.
+        # its fixed seed) for each MinHash it makes and keeps a copy in each, ~640 bytes of
+        # every article in the window and ~0.05 ms of CPU per article.
         template = MinHash(num_perm=num_perm)
         self._permutations, self._scheme = template.permutations, template.scheme
         self._seen: dict[str, tuple[datetime, MinHash]] = {}
