@@ -51,6 +51,15 @@ def log_assignment(stage: Stage) -> Any:
     return assigned
 
 
+def lag_of(highwater: int, last_read: int | None, committed: int | None) -> int:
+    """Messages of a partition still waiting: its high-water mark less the next offset to read,
+    which is one past the last message this process read or, before it read one, the group's
+    committed offset (a restarted stage with nothing new to do has no lag, not the partition's
+    whole history)."""
+    done = max(last_read + 1 if last_read is not None else 0, committed or 0)
+    return max(0, highwater - done)
+
+
 async def update_lag(stage: Stage) -> None:
     """Consumer lag per partition of the topics the stage works on (high-water mark minus
     position), as a gauge."""
@@ -62,10 +71,10 @@ async def update_lag(stage: Stage) -> None:
             if tp.topic.endswith("-changelog"):
                 continue  # a table's own log: read at recovery, not work waiting for this stage
             highwater = consumer.highwater(tp)
-            position = getattr(consumer, "_last_offset", {}).get(tp)
             if highwater is None:
                 continue
-            lag = max(0, highwater - (position + 1 if position is not None else 0))
+            lag = lag_of(highwater, getattr(consumer, "_last_offset", {}).get(tp),
+                         getattr(consumer, "_committed_offset", {}).get(tp))
             base = tp.topic[len(stage.prefix) :] if tp.topic.startswith(stage.prefix) else tp.topic
             stage.metrics.consumer_lag.labels(stage.name, base, str(tp.partition)).set(lag)
     except Exception:  # metrics must never take the stage down
