@@ -31,11 +31,22 @@ def _element_children(el: HtmlElement) -> Iterator[HtmlElement]:
     return (c for c in el if isinstance(c.tag, str))
 
 
+def _with_id(tree: HtmlElement, ident: str) -> list[HtmlElement] | None:
+    """The elements whose id is `ident`, or None when lxml cannot query it: an id with a control
+    character (an HTML parser keeps one, XPath refuses it with a ValueError, found by fuzzing)
+    is never an anchor."""
+    try:
+        return list(tree.xpath("//*[@id=$i]", i=ident))
+    except ValueError:
+        return None
+
+
 def _unique_id(tree: HtmlElement, el: HtmlElement) -> str | None:
     ident = el.get("id")
     if not ident or len(ident) > STEP_MAX:
         return None
-    return ident if len(tree.xpath("//*[@id=$i]", i=ident)) == 1 else None
+    found = _with_id(tree, ident)
+    return ident if found is not None and len(found) == 1 else None
 
 
 def locator(tree: HtmlElement, region: HtmlElement) -> tuple[str, ...]:
@@ -70,8 +81,8 @@ def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
     node: HtmlElement = tree
     rest = steps
     if steps[0].startswith("#"):
-        found = tree.xpath("//*[@id=$i]", i=steps[0][1:])
-        if len(found) != 1:
+        found = _with_id(tree, steps[0][1:])
+        if found is None or len(found) != 1:
             return None
         node, rest = found[0], steps[1:]
     return follow(node, rest, _element_children, _signature)
