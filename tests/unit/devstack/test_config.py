@@ -210,6 +210,12 @@ def test_old_java_home_falls_back_then_fails_clearly(
 @pytest.fixture
 def sleeper() -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    # Popen returns once the child's exec closed its error pipe, which the kernel does before it
+    # sets up the new command line: /proc/<pid>/cmdline may be empty for a moment after
+    # (1 start in 500 here). The devstack reads pid files seconds after a start, not microseconds.
+    deadline = time.monotonic() + 10
+    while "sleep 300" not in process._cmdline(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.001)
     yield proc
     proc.kill()
     proc.wait()
