@@ -53,9 +53,8 @@ def log_assignment(stage: Stage) -> Any:
 
 def lag_of(highwater: int, last_read: int | None, committed: int | None) -> int:
     """Messages of a partition still waiting: its high-water mark less the next offset to read,
-    which is one past the last message this process read or, before it read one, the group's
-    committed offset (a restarted stage with nothing new to do has no lag, not the partition's
-    whole history)."""
+    the further of one past the last message this process read and the group's committed offset
+    (a restarted stage with nothing new to do has no lag, not the partition's whole history)."""
     done = max(last_read + 1 if last_read is not None else 0, committed or 0)
     return max(0, highwater - done)
 
