@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 
 from newswire.config import KafkaSettings
-from newswire.enricher.entities import NerLabels, load_pipeline
+from newswire.enricher.entities import VOCAB_STRINGS, NerLabels, load_pipeline, vocab_guard
 from newswire.kafka.reader import read_to_end
 from newswire.runtime.logging import get_logger
 from newswire.topics import TopicSpec
@@ -28,21 +28,27 @@ class SpacyPipelines:
     that fails to load is logged once and the language is then enriched without entities.
     `labels`: NEWSWIRE_NER_LABELS (see `entities.load_pipeline`)."""
 
-    def __init__(self, models: Mapping[str, str], labels: NerLabels = "kept") -> None:
+    def __init__(self, models: Mapping[str, str], labels: NerLabels = "kept", vocab_strings: int = VOCAB_STRINGS) -> None:
         self.models = dict(models)
         self.labels: NerLabels = labels
+        self.vocab_strings = vocab_strings
         self._broken: set[str] = set()
+        self._guarded: set[str] = set()
 
     def for_language(self, language: str | None) -> Any | None:
         model = self.models.get(language or "")
         if model is None or model in self._broken:
             return None
         try:
-            return load_pipeline(model, self.labels)
+            nlp = load_pipeline(model, self.labels)
         except (OSError, ImportError, ValueError) as exc:
             self._broken.add(model)
             log.error("spacy_model_unavailable", model=model, language=language, error=str(exc))
             return None
+        if model not in self._guarded:
+            vocab_guard(nlp, self.vocab_strings)
+            self._guarded.add(model)
+        return nlp
 
 
 async def read_compacted(settings: KafkaSettings, spec: TopicSpec) -> AsyncIterator[bytes]:

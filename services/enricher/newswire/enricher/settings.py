@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, PositiveFloat, PositiveInt
 
 from newswire.config import ServiceSettings
-from newswire.enricher.entities import NerLabels
+from newswire.enricher.entities import VOCAB_STRINGS, NerLabels
 from newswire.enricher.logic import EnrichConfig
 from newswire.enricher.stories import StoryConfig
 
@@ -32,6 +32,12 @@ class EnricherSettings(ServiceSettings):
         description="Paragraphs whose NER mentions are kept (LRU, ~210 bytes each: 300,000 ~ 65 MB, "
         "some 10,000 articles) so that revisions and syndicated copies run NER only where they differ; "
         "0 disables.",
+    )
+    ner_vocab_strings: int = Field(
+        VOCAB_STRINGS, ge=0,
+        description="Strings the NER vocabulary keeps beyond the model's own (~320 bytes each: 100,000 "
+        "~ 32 MB); after that each text's new words are freed after it (spaCy memory zones), so the "
+        "stage's memory stays bounded however long it runs.",
     )
     keyphrases: PositiveInt = Field(10, description="Keyphrases per article.")
     story_window_h: PositiveFloat = Field(_STORY.window_s / 3600, description="Clustering window.")

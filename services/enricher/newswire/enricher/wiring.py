@@ -130,7 +130,7 @@ async def _replay(records: AsyncIterator[bytes], model: type[M], restore: Callab
 def build(settings: EnricherSettings) -> Stage:
     """The enricher stage."""
     stage = Stage("enricher", settings)
-    pipelines = SpacyPipelines(settings.spacy_models, settings.ner_labels)
+    pipelines = SpacyPipelines(settings.spacy_models, settings.ner_labels, settings.ner_vocab_strings)
     config = settings.enrich_config()
     # Per instance: a revision comes on its article's partition, so to the same instance.
     mentions = MentionCache(settings.ner_cache_paragraphs)
