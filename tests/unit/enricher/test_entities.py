@@ -64,6 +64,48 @@ def test_rebuilt_table_gives_the_same_names() -> None:
     assert table.canonical("Sergei Lavrov", "person") == "Sergey Lavrov"
 
 
+DAY = 86400.0
+
+
+def test_a_name_not_seen_for_the_window_is_forgotten_and_one_in_use_stays() -> None:
+    table = AliasTable(window_s=10 * DAY)
+    table.canonical("Sergey Lavrov", "person", when=0.0)
+    table.canonical("Jabhat Fateh al-Sham", "organisation", ("Jabhat Fateh al-Sham", "Nusra Front"), when=0.0)
+    table.advance(6 * DAY)
+    assert table.canonical("Nusra Front", "organisation", when=6 * DAY) == "Jabhat Fateh al-Sham"  # seen again
+    table.advance(12 * DAY)  # Lavrov last seen 12 days ago, the Nusra Front 6
+    assert table.canonical("Sergei Lavrov", "person", when=12 * DAY) == "Sergei Lavrov"  # a new name now
+    assert table.canonical("Nusra Front", "organisation", when=12 * DAY) == "Jabhat Fateh al-Sham"
+    table.advance(11 * DAY)  # an article out of order does not move the window back
+    table.advance(40 * DAY)
+    assert len(table) == 0
+    assert table.canonical("Sergey Lavrov", "person", when=40 * DAY) == "Sergey Lavrov"  # as new, no stale index
+
+
+def test_beyond_its_size_the_least_recently_seen_names_go_first() -> None:
+    table = AliasTable(max_names=3)
+    for day, name in enumerate(("Anna Lee", "Bo Chen", "Cy Diaz")):
+        table.canonical(name, "person", when=day * DAY)
+    table.canonical("Anna Lee", "person", when=3 * DAY)  # seen again: now the most recent
+    table.canonical("Dee Ford", "person", when=4 * DAY)
+    assert len(table) == 3
+    assert table.canonical("Ana Lee", "person", when=5 * DAY) == "Anna Lee"  # kept: a variant still maps
+    assert table.canonical("Bob Chen", "person", when=6 * DAY) == "Bob Chen"  # Bo Chen went first
+
+
+def test_names_without_a_time_are_kept_and_the_state_bounds_its_table() -> None:
+    from newswire.enricher.logic import CrossArticle
+    from newswire.enricher.stories import StoryConfig
+
+    table = AliasTable(window_s=DAY, max_names=1)
+    table.canonical("Anna Lee", "person")
+    table.canonical("Bo Chen", "person")
+    table.advance(10 * DAY)
+    assert len(table) == 2
+    state = CrossArticle(stories=StoryConfig(window_s=DAY, dormant_s=2 * DAY, alias_names=7))
+    assert state.aliases.window_s == 2 * DAY and state.aliases.max_names == 7
+
+
 def test_name_cleaning_and_folding() -> None:
     assert clean_name("the  Kremlin's") == "Kremlin"
     assert fold("Al-Nusrah  Front") == "al nusrah front"

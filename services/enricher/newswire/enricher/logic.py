@@ -276,6 +276,10 @@ class CrossArticle:
     clusterer: StoryClusterer = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.aliases.window_s is None:  # a name lives as long as a story holding it may come back
+            self.aliases.window_s = max(self.stories.window_s, self.stories.dormant_s)
+        if self.aliases.max_names is None:
+            self.aliases.max_names = self.stories.alias_names
         self.duplicates = DuplicateIndex(
             threshold=self.duplicate_threshold, window_s=self.stories.window_s
         )
@@ -332,7 +336,8 @@ class CrossArticle:
     ) -> Clustered:
         """The cross-article step on plain fields: what the service and `newswire cluster` share."""
         originals = tuple(entities)
-        names = self._canonical_names(originals)
+        self.aliases.advance(when.timestamp())
+        names = self._canonical_names(originals, when.timestamp())
         canonical = self.canonical_entities(originals, names)
         duplicate = self.duplicates.check_and_add(article_id, text, when)
         assignment = self.clusterer.add(
@@ -365,8 +370,8 @@ class CrossArticle:
             )
         return tuple(merged.values())
 
-    def _canonical_names(self, entities: Iterable[Entity]) -> list[str]:
-        return [self.aliases.canonical(e.name, e.type, e.surface_forms) for e in entities]
+    def _canonical_names(self, entities: Iterable[Entity], when: float | None = None) -> list[str]:
+        return [self.aliases.canonical(e.name, e.type, e.surface_forms, when) for e in entities]
 
     # -- rebuilding the state from Kafka -----------------------------------------------------
 
@@ -386,8 +391,10 @@ class CrossArticle:
         """Put back an article this stage published before (from the enriched topic)."""
         if enriched.story_id is None:
             return
+        when = event_time(enriched).timestamp()
+        self.aliases.advance(when)
         for entity in enriched.entities:
-            self.aliases.learn(entity.name, entity.type, entity.surface_forms)
+            self.aliases.learn(entity.name, entity.type, entity.surface_forms, when)
         self.duplicates.check_and_add(enriched.article_id, enriched.article.text, event_time(enriched))
         self.clusterer.restore(story_input(enriched), enriched.story_id)
         self.clusterer.sleeping.drain()  # what the replay changes is on the topic already

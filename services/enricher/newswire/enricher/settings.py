@@ -64,6 +64,12 @@ class EnricherSettings(ServiceSettings):
         'packaged model), the path of one trained with `newswire cluster train`, or "" for the '
         "hand-tuned score (the threshold, entity weight, half-life and merge threshold apply to it only).",
     )
+    story_alias_names: PositiveInt = Field(
+        _STORY.alias_names,
+        description="Names the cross-article alias table keeps at most (~315 bytes each: 500,000 ~ 160 MB); "
+        "the least recently seen go first, and any not seen for the longer of the window and the dormant "
+        "stories' time, so the clustering state's memory stays bounded however long it runs.",
+    )
     duplicate_threshold: float = Field(
         0.7, gt=0, le=1, description="Estimated Jaccard of shingles for a near-duplicate."
     )
@@ -89,4 +95,5 @@ class EnricherSettings(ServiceSettings):
             half_life_s=self.story_half_life_h * 3600,
             entity_weight=self.story_entity_weight,
             model=self.story_model,
+            alias_names=self.story_alias_names,
         )
