@@ -395,8 +395,8 @@ class AliasTable:
     articles of the window (`learn`), whose entities carry canonical names and surface forms.
     A name not seen (as a name or a surface form) for `window_s` before the latest article's
     time is forgotten (`advance`), and beyond `max_names` the least recently seen go first: the
-    table's memory is bounded (~315 bytes a name). Unbounded, it grew by ~6 names, ~2 KB, per
-    article on the GVA dev texts, for as long as the stage ran. Names registered without a time
+    table's memory is bounded (~600 bytes a name with the time it was last seen). Unbounded, it
+    grew by ~6 names, ~2 KB, per article on the GVA dev texts, for as long as the stage ran. Names registered without a time
     (`when=None`) are kept for good.
     """
 

@@ -66,7 +66,7 @@ class EnricherSettings(ServiceSettings):
     )
     story_alias_names: PositiveInt = Field(
         _STORY.alias_names,
-        description="Names the cross-article alias table keeps at most (~315 bytes each: 500,000 ~ 160 MB); "
+        description="Names the cross-article alias table keeps at most (~600 bytes each: 250,000 ~ 150 MB); "
         "the least recently seen go first, and any not seen for the longer of the window and the dormant "
         "stories' time, so the clustering state's memory stays bounded however long it runs.",
     )

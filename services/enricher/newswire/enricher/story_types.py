@@ -49,10 +49,10 @@ class StoryConfig:
     #: per sub-centroid and its top people, places, days and ages.
     dormant_stories: int = 10_000
     dormant_terms: int = 20
-    #: At most this many names in the cross-article alias table (`entities.AliasTable`, ~315
-    #: bytes each: 500,000 ~ 160 MB); the least recently seen go first, and any not seen for
-    #: `max(window_s, dormant_s)`.
-    alias_names: int = 500_000
+    #: At most this many names in the cross-article alias table (`entities.AliasTable`, ~600
+    #: bytes each with the time each was last seen: 250,000 ~ 150 MB); the least recently seen
+    #: go first, and any not seen for `max(window_s, dormant_s)`.
+    alias_names: int = 250_000
 
 
 
