@@ -388,7 +388,7 @@ def _collapse(groups: dict[str, _Group], order: list[str]) -> list[_Group]:
 
 
 class AliasTable:
-    """Canonical names across articles; grows as the stream flows, within the story window.
+    """Canonical names across articles; grows as the stream flows, within bounds.
 
     `canonical(name, type)` returns the canonical name of a variant, registering new names. The
     table is the state of the single clustering partition and is rebuilt from the enriched
@@ -396,8 +396,8 @@ class AliasTable:
     A name not seen (as a name or a surface form) for `window_s` before the latest article's
     time is forgotten (`advance`), and beyond `max_names` the least recently seen go first: the
     table's memory is bounded (~600 bytes a name with the time it was last seen). Unbounded, it
-    grew by ~6 names, ~2 KB, per article on the GVA dev texts, for as long as the stage ran. Names registered without a time
-    (`when=None`) are kept for good.
+    grew by ~6 names, ~2 KB, per article on the GVA dev texts, for as long as the stage ran.
+    Names registered without a time (`when=None`) are kept for good.
     """
 
     def __init__(
