@@ -34,6 +34,12 @@ REVISION_BYTES_ON_DISK = 10_000  # one revision (both diffs, the changes)
 SHARD_TARGET_BYTES = 40e9  # Elastic's guidance: 10-50 GB per shard
 ES_REPLICAS = 1  # one replica: every write indexed twice
 RETENTION_DAYS = 90  # articles searchable for this long (the hot tier)
+# services/enricher/README.md, `bench/enricher.py --parts clustering`: the clustering state's resident
+# memory per article in its window, an estimate from two runs of nearby rounds of #21 (RSS 502 MB at
+# 20,000 articles, 1,066 MB at 100,000: ~7 KB each; the bench's stream forms few, large stories)
+CLUSTERING_BYTES_PER_ARTICLE = (1_066e6 - 502e6) / 80_000
+CLUSTERING_WINDOW_DAYS = 30.0  # NEWSWIRE_STORY_WINDOW_H's default, 720 h
+CLUSTERING_MEMORY_BYTES = 1024**3  # what of the enricher pod's 1.5 GiB limit the window may take
 
 # -- per-instance figures (one instance = one pod of 1 CPU) -------------------------------------
 # services/fetcher/README.md: `bench/fetcher.py --kafka`, the real stage through Kafka (median of
@@ -280,6 +286,18 @@ def plan(
     return rows, es
 
 
+def clustering_window(articles_per_day: float) -> dict[str, float]:
+    """The one clustering instance's window at a volume: articles in the default window and their
+    memory, and the window (hours) that `CLUSTERING_MEMORY_BYTES` holds at the day's mean rate."""
+    held = CLUSTERING_MEMORY_BYTES / CLUSTERING_BYTES_PER_ARTICLE
+    return {
+        "articles": articles_per_day * CLUSTERING_WINDOW_DAYS,
+        "gb": articles_per_day * CLUSTERING_WINDOW_DAYS * CLUSTERING_BYTES_PER_ARTICLE / 1e9,
+        "fits_articles": held,
+        "fits_hours": held / articles_per_day * 24,
+    }
+
+
 def current_costs() -> RecheckCosts:
     """The measured re-check costs, or the model before issue #20 when there is no bench result."""
     return RecheckCosts.measured() if RECHECKS_BENCH.exists() else BEFORE
@@ -315,6 +333,13 @@ def main(volumes: list[float], costs: RecheckCosts | None = None, stage: StageCo
             f"Elasticsearch: {es['peak_docs_per_s']:.0f} docs/s at peak, ~{es['es_cores']} cores of indexing, "
             f"{es['gb_per_day']:.1f} GB/day primary, {es['hot_tb']:.2f} TB for {RETENTION_DAYS} days with "
             f"{ES_REPLICAS} replica, {es['primary_shards']} primary shards of <= {SHARD_TARGET_BYTES / 1e9:.0f} GB"
+        )
+        window = clustering_window(volume)
+        print(
+            f"clustering (one instance): a {CLUSTERING_WINDOW_DAYS:g}-day window holds {window['articles'] / 1e6:.1f} M "
+            f"articles, ~{window['gb']:.0f} GB at ~{CLUSTERING_BYTES_PER_ARTICLE / 1e3:.1f} KB each; "
+            f"{CLUSTERING_MEMORY_BYTES / 1024**3:g} GiB holds {window['fits_articles']:,.0f}, a window of "
+            f"{window['fits_hours']:.1f} h at this volume (NEWSWIRE_STORY_WINDOW_H)"
         )
 
 

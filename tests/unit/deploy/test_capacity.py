@@ -92,3 +92,13 @@ def test_measured_costs_change_the_plan(capacity: ModuleType) -> None:
     assert enricher_slower > enricher
     # the README's figures stay the default
     assert capacity.plan(1e6, costs)[0] == capacity.plan(1e6, costs, capacity.README_COSTS)[0]
+
+
+def test_the_clustering_window_that_fits_shrinks_with_the_volume(capacity: ModuleType) -> None:
+    small, large = capacity.clustering_window(1e5), capacity.clustering_window(1e6)
+    per_article = capacity.CLUSTERING_BYTES_PER_ARTICLE
+    assert large["articles"] == 1e6 * capacity.CLUSTERING_WINDOW_DAYS
+    assert large["gb"] == large["articles"] * per_article / 1e9
+    assert small["fits_articles"] == large["fits_articles"] == capacity.CLUSTERING_MEMORY_BYTES / per_article
+    assert small["fits_hours"] == 10 * large["fits_hours"]  # ten times the articles, a tenth of the window
+    assert 6_000 < per_article < 8_000  # the bench's figure (~7 KB an article)
