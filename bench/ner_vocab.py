@@ -5,8 +5,8 @@ spaCy keeps every string it meets for good, so the enricher's memory grows with 
 number and typo it reads. This runs the stage's NER (`ner_mentions`) over the GVA dev full texts
 (real news; a run's new words are their own) and then over the same texts each with `--new`
 made-up names (a stand-in for the stream of names a stage meets over weeks), and reports per
-budget: strings kept, resident memory and CPU milliseconds per text (medians of nothing: one
-run each, in a fresh process per budget, so that one budget's vocabulary does not warm another's).
+budget: strings kept, resident memory and CPU milliseconds per text (one run each, in a fresh
+process per budget, so that one budget's vocabulary does not warm another's).
 
     .venv/bin/python bench/ner_vocab.py                       # unbounded, default budget, 0
     .venv/bin/python bench/ner_vocab.py --texts 1000 --out bench/results/ner_vocab.json
