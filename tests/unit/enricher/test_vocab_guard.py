@@ -62,10 +62,7 @@ def test_under_its_budget_the_vocabulary_keeps_new_words(fresh: Any) -> None:
 
 def test_the_stage_gives_each_pipeline_its_configured_budget() -> None:
     pipelines = SpacyPipelines({"en": MODEL}, vocab_strings=123)
-    try:
-        nlp = pipelines.for_language("en")
-    except OSError:
-        pytest.skip(f"spaCy model {MODEL} not installed")
+    nlp = pipelines.for_language("en")  # None (logged) when the model cannot load
     if nlp is None:
         pytest.skip(f"spaCy model {MODEL} not installed")
     try:

@@ -336,8 +336,9 @@ class CrossArticle:
     ) -> Clustered:
         """The cross-article step on plain fields: what the service and `newswire cluster` share."""
         originals = tuple(entities)
-        self.aliases.advance(when.timestamp())
-        names = self._canonical_names(originals, when.timestamp())
+        seconds = when.timestamp()
+        self.aliases.advance(seconds)
+        names = self._canonical_names(originals, seconds)
         canonical = self.canonical_entities(originals, names)
         duplicate = self.duplicates.check_and_add(article_id, text, when)
         assignment = self.clusterer.add(
@@ -391,11 +392,11 @@ class CrossArticle:
         """Put back an article this stage published before (from the enriched topic)."""
         if enriched.story_id is None:
             return
-        when = event_time(enriched).timestamp()
-        self.aliases.advance(when)
+        at = event_time(enriched)
+        self.aliases.advance(at.timestamp())
         for entity in enriched.entities:
-            self.aliases.learn(entity.name, entity.type, entity.surface_forms, when)
-        self.duplicates.check_and_add(enriched.article_id, enriched.article.text, event_time(enriched))
+            self.aliases.learn(entity.name, entity.type, entity.surface_forms, at.timestamp())
+        self.duplicates.check_and_add(enriched.article_id, enriched.article.text, at)
         self.clusterer.restore(story_input(enriched), enriched.story_id)
         self.clusterer.sleeping.drain()  # what the replay changes is on the topic already
 
