@@ -694,7 +694,10 @@ def capacity_from_e2e(info: dict[str, Any], level: dict[str, Any]) -> dict[str, 
         f"({capacity.EDITS_PER_EDITED:g} edits each), {capacity.UNCHANGED_SAME_BYTES_SHARE:.0%} of unchanged "
         f"re-checks the same bytes, the rest with changed bytes outside the article: fingerprint coverage "
         f"{costs.coverage:.0%}, recognised {costs.hit_rate:.0%}, a check {costs.hit_ratio:.3f} of an extraction "
-        f"(`bench/results/rechecks.json`); {capacity.normaliser_pages(costs):.2f} extractions per article"
+        f"(`bench/results/rechecks.json`); {capacity.normaliser_pages(costs):.2f} extractions per article; "
+        f"the normaliser stage's own work {stage.normaliser_overhead_ms_page:.1f} ms per page extracted, a "
+        f"recognised re-check page {stage.normaliser_ms_per_recheck or 0.0:.1f} ms in all "
+        f"(`bench/results/normaliser_stage.json`)"
     )
     return {
         "mix": mix,

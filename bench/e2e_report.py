@@ -249,9 +249,10 @@ def _goals(info: dict[str, Any]) -> list[str]:
         "generated pages are smaller than real ones.",
         "",
         "Goal 1's per-stage inputs (`python deploy/k8s/capacity.py --e2e <this run's json>` prints the "
-        "table): each stage's CPU per message it consumed at the reference level; the normaliser's and the "
-        "enricher's with the farm pages' extraction and NER swapped for the real pages' (so the model sees "
-        "real pages); the poller's and clustering's costs from their READMEs; the life of an article from "
+        "table): each stage's CPU per message it consumed at the reference level; the enricher's per version "
+        "(two messages each), its farm NER and clustering step taken out and the real pages' NER put in; the "
+        "normaliser's as the real pages' extraction plus the stage's own work per page it receives "
+        "(`bench/normaliser_stage.py`); the poller's and clustering's costs from their READMEs; the life of an article from "
         "the model's GDELT-based mix"
         + (f" ({g['goal1_mix']})" if g.get("goal1_mix") else "")
         + ". "

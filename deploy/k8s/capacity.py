@@ -51,6 +51,14 @@ FETCHER_PAGES_PER_S = 824.0
 # the lexbor fingerprint and the title rules (`--systems stage,stage@before --before 42321aa`,
 # 50.7 / 49.6 ms in one run on a machine a quarter slower: trafilatura 38.8 there)
 NORMALISER_MS_PER_PAGE = 40.3
+# The normaliser stage's own work per message on top of its logic (consume, decompress, decode and
+# validate the page, produce, commit; a full extraction's worker-thread hop), and a recognised
+# re-check page's whole cost: `bench/normaliser_stage.py`, the real stage through Kafka on 270
+# development pages (~290 KB each) with dynamic parts, its CPU per message, and less
+# `work_on_page`'s on the same pages in one process for the overhead. A recognised re-check is a
+# whole page through Kafka for a ~1.4 ms test, so the stage's work is most of its cost. None of
+# this is in NORMALISER_MS_PER_PAGE (the logic alone, one process) nor in the re-checks' ratios.
+NORMALISER_STAGE_BENCH = Path(__file__).resolve().parents[2] / "bench" / "results" / "normaliser_stage.json"
 # services/tracker/README.md, `bench/tracker_stage.py` (2026-12-07, calibration_ms 42): the real
 # stage through Kafka, CPU per unchanged re-check cycle (the timer's request, the result, the
 # article's and the outlet's table writes with their changelog records): 1.31 ms (1.54-1.60 in the
@@ -164,12 +172,57 @@ def normaliser_pages(costs: RecheckCosts) -> float:
 
 
 
+def normaliser_messages(costs: RecheckCosts) -> tuple[float, float]:
+    """Pages the normaliser receives per article over its life: (extracted in full, recognised
+    unchanged by the region test). A re-check answered 304 or with the same bytes never reaches it."""
+    if not costs.fast_path:
+        return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE), 0.0
+    changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
+    bytes_changed = (1 - changed) * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
+    recognised = RECHECKS_PER_ARTICLE * bytes_changed * costs.coverage * costs.hit_rate
+    return 1 + RECHECKS_PER_ARTICLE * (changed + bytes_changed) - recognised, recognised
+
+
+def normaliser_ms_per_article(costs: RecheckCosts, stage: StageCosts) -> float:
+    """The normaliser's CPU for one article over its life: the logic of its full extractions (and
+    of the region tests that missed), plus the stage's own work for each page it extracts, plus
+    each recognised re-check page's whole cost in the stage (`bench/normaliser_stage.py`: its test
+    and the stage's work, a mean over real pages; without that run, the test's median ratio to an
+    extraction, `bench/rechecks.py`)."""
+    full, recognised = normaliser_messages(costs)
+    extractions = normaliser_pages(costs) - recognised * costs.hit_ratio
+    per_recheck = (
+        stage.normaliser_ms_per_recheck
+        if stage.normaliser_ms_per_recheck is not None
+        else costs.hit_ratio * stage.normaliser_ms_per_page
+    )
+    return (
+        stage.normaliser_ms_per_page * extractions
+        + full * stage.normaliser_overhead_ms_page
+        + recognised * per_recheck
+    )
+
+
+def _stage_bench(path: Path = NORMALISER_STAGE_BENCH) -> tuple[float, float | None]:
+    """The normaliser stage's own work per page extracted, and a recognised re-check page's whole
+    cost in the stage (0 and None without a run)."""
+    if not path.exists():
+        return 0.0, None
+    figures = json.loads(path.read_text("utf-8"))
+    return max(0.0, float(figures["first"]["overhead_ms"])), float(figures["recheck"]["ms_per_page"])
+
+
+NORMALISER_OVERHEAD_MS_PAGE, NORMALISER_MS_PER_RECHECK = _stage_bench()
+
+
 @dataclass(frozen=True)
 class StageCosts:
     """Per-operation costs of each stage (the README constants above, or one e2e run's)."""
 
     fetcher_pages_per_s: float = FETCHER_PAGES_PER_S
     normaliser_ms_per_page: float = NORMALISER_MS_PER_PAGE
+    normaliser_overhead_ms_page: float = NORMALISER_OVERHEAD_MS_PAGE
+    normaliser_ms_per_recheck: float | None = NORMALISER_MS_PER_RECHECK
     tracker_ms_unchanged: float = TRACKER_MS_UNCHANGED
     tracker_ms_revision: float = TRACKER_MS_REVISION
     enricher_ms_per_version: float = ENRICHER_MS_PER_VERSION
@@ -179,12 +232,22 @@ class StageCosts:
     @classmethod
     def from_e2e(cls, info: dict[str, Any], level: dict[str, Any]) -> StageCosts:
         """Costs measured in one `bench/e2e.py` run: each stage's CPU per message it consumed at
-        `level`. The farm's generated pages are smaller than real ones, so the normaliser's and
-        the enricher's per-message costs take the run's own extraction and NER cost of the farm's
-        pages out and put those of real development pages in (both measured alone, in the same
-        run: `info["unavoidable"]`). The tracker's cost is per fetch (it sees each page's result
-        and each re-check's); revisions cost it as much as any page here. Each stage's fixed work
-        per second, when the run measured it (`idle_ms_per_s`), is not counted per article."""
+        `level`. The tracker's cost is per fetch (it sees each page's result and each re-check's);
+        revisions cost it as much as any page here. Each stage's fixed work per second, when the
+        run measured it (`idle_ms_per_s`), is not counted per article.
+
+        The farm's generated pages are smaller than real ones, so the real development pages'
+        extraction and NER, measured alone in the same run (`info["unavoidable"]`), stand for the
+        farm's. The enricher consumes two messages per version (the version, then its enriched
+        article on the clustering topic): its CPU per version, less the farm's NER and the
+        clustering step (planned apart: `CLUSTERING_PER_S`), is its own work per version, added
+        to the real pages' NER. The normaliser's per-message figure cannot be split that way (a
+        farm page's re-check costs a fraction of its extraction, a real page's stage overhead
+        several times the farm's): its per-page cost is the real pages' extraction, and its
+        stage overheads are `bench/normaliser_stage.py`'s, as with the READMEs' costs. Until
+        2026-12-07 both stages took one per-message figure less the farm's whole extraction or
+        NER, which left out the enricher's own work (its per-message figure halved it) and the
+        normaliser's overhead on every re-check page."""
         msgs = level["messages_per_article"]
         # A stage's fixed work (timers, consumer polls) is a per-instance cost, not a per-article
         # one: taken out when the run measured it. What a stage spends once nothing new arrives
@@ -195,7 +258,7 @@ class StageCosts:
             stage: min(float(m[stage]) for m in measured if stage in m)
             for stage in {name for m in measured for name in m}
         }
-        per_s = level.get("duration", 0.0) / max(1, level.get("indexed", 0))
+        per_s = float(level.get("duration", 0.0)) / max(1, int(level.get("indexed", 0)))
         cpu = {
             stage: max(0.0, float(ms) - float(idle.get(stage, 0.0)) * per_s)
             for stage, ms in level["cpu_ms_per_article"].items()
@@ -205,15 +268,15 @@ class StageCosts:
             return cpu[stage] / max(1e-9, float(msgs[stage]))
 
         farm, real = info["unavoidable"]["farm"], info["unavoidable"]["real"]
-        normaliser_overhead = max(0.0, per_message("normaliser") - farm["extraction_ms_mean"])
-        enricher_overhead = max(0.0, per_message("enricher") - farm["ner_ms_mean"])
+        versions = max(1e-9, float(msgs["enricher"]) / 2)
+        enricher_own = max(0.0, cpu["enricher"] / versions - farm["ner_ms_mean"] - 1000 / CLUSTERING_PER_S)
         tracker_per_fetch = cpu["tracker"] / max(1e-9, float(msgs["fetcher"]))
         return cls(
             fetcher_pages_per_s=1000 / per_message("fetcher"),
-            normaliser_ms_per_page=real["extraction_ms_mean"] + normaliser_overhead,
+            normaliser_ms_per_page=real["extraction_ms_mean"],
             tracker_ms_unchanged=tracker_per_fetch,
             tracker_ms_revision=tracker_per_fetch,
-            enricher_ms_per_version=real["ner_ms_mean"] + enricher_overhead,
+            enricher_ms_per_version=real["ner_ms_mean"] + enricher_own,
             sink_docs_per_s=1000 / per_message("sink"),
             source=f"bench/e2e.py run of {info.get('started', '?')}, level {level['name']}",
         )
@@ -237,13 +300,12 @@ def per_article(costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS) 
     """Articles per second one instance of each stage sustains (at 100%)."""
     versions = 1 + EDITED_SHARE * EDITS_PER_EDITED
     fetches = 1 + RECHECKS_PER_ARTICLE
-    extracted = normaliser_pages(costs)
     revisions = versions - 1
     documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
     return {
         "poller": POLLS_PER_CPU_S / POLLS_PER_ARTICLE,
         "fetcher": stage.fetcher_pages_per_s / fetches,
-        "normaliser": 1000 / (stage.normaliser_ms_per_page * extracted),
+        "normaliser": 1000 / normaliser_ms_per_article(costs, stage),
         "tracker": 1000
         / (stage.tracker_ms_unchanged * fetches + stage.tracker_ms_revision * revisions),
         "enricher": 1000 / (stage.enricher_ms_per_version * (1 + revisions * revision_cost(costs))),
@@ -309,7 +371,7 @@ def main(volumes: list[float], costs: RecheckCosts | None = None, stage: StageCo
     print(f"per-stage costs: {stage.source}")
     if stage is not README_COSTS:
         for name, value in asdict(stage).items():
-            if name != "source":
+            if name != "source" and value is not None:
                 print(f"  {name}: {value:.2f} (README: {getattr(README_COSTS, name):.2f})")
     if costs.fast_path:
         before = sum(r.instances for r in plan(1e6, BEFORE, stage)[0])

@@ -50,9 +50,13 @@ def test_costs_per_message_with_real_pages_swapped_in(capacity: ModuleType, tmp_
     path.write_text(json.dumps(_run()))
     costs = capacity.e2e_costs(path)
     assert costs.fetcher_pages_per_s == pytest.approx(1000 / 4.0)  # 8 ms over 2 fetches
-    # 12 ms per page of which 10 were the farm page's extraction: 2 ms of overhead + a real page's 50
-    assert costs.normaliser_ms_per_page == pytest.approx(52.0)
-    assert costs.enricher_ms_per_version == pytest.approx(150.0 + (65.0 - 60.0))
+    # the real pages' extraction; the stage's own work per page is the stage bench's, as by default
+    assert costs.normaliser_ms_per_page == pytest.approx(50.0)
+    assert costs.normaliser_overhead_ms_page == capacity.README_COSTS.normaliser_overhead_ms_page
+    # two messages per version (the version, then the enriched article to cluster): 130 ms a
+    # version, less the farm's NER (60) and the clustering step, on top of the real pages' NER
+    own = 130.0 - 60.0 - 1000 / capacity.CLUSTERING_PER_S
+    assert costs.enricher_ms_per_version == pytest.approx(150.0 + own)
     assert costs.tracker_ms_unchanged == pytest.approx(2.0)  # per fetch: 4 ms over 2 fetches
     assert costs.sink_docs_per_s == pytest.approx(500.0)
     assert "level load-8" in costs.source
@@ -74,9 +78,32 @@ def test_a_stages_fixed_work_is_not_counted_per_article(capacity: ModuleType) ->
 
 def test_overhead_never_negative(capacity: ModuleType) -> None:
     run = _run()
-    run["unavoidable"]["farm"]["extraction_ms_mean"] = 40.0  # the farm sample cost more than a message
+    run["unavoidable"]["farm"]["ner_ms_mean"] = 140.0  # the farm sample cost more than a version
     costs = capacity.StageCosts.from_e2e(run, run["levels"][1])
-    assert costs.normaliser_ms_per_page == pytest.approx(50.0)
+    assert costs.enricher_ms_per_version == pytest.approx(150.0)
+
+
+def test_the_normaliser_pays_its_overhead_on_every_page_it_receives(capacity: ModuleType) -> None:
+    before, fast = capacity.BEFORE, capacity.RecheckCosts(
+        coverage=0.9, hit_rate=0.8, hit_ratio=0.05, miss_ratio=0.06, fast_path=True
+    )
+    # before issue #20 every re-check answered 200 was a page extracted in full, none recognised
+    assert capacity.normaliser_messages(before) == (1 + capacity.RECHECKS_PER_ARTICLE, 0.0)
+    full, recognised = capacity.normaliser_messages(fast)
+    changed = capacity.EDITED_SHARE * capacity.EDITS_PER_EDITED / capacity.RECHECKS_PER_ARTICLE
+    bytes_changed = (1 - changed) * (1 - capacity.UNCHANGED_SAME_BYTES_SHARE)
+    # the same bytes never reach it; the rest does, recognised or extracted
+    assert full + recognised == pytest.approx(1 + capacity.RECHECKS_PER_ARTICLE * (changed + bytes_changed))
+    assert recognised == pytest.approx(capacity.RECHECKS_PER_ARTICLE * bytes_changed * 0.9 * 0.8)
+    # without the stage bench: the logic alone, a recognised page at the test's ratio to an extraction
+    bare = capacity.StageCosts(normaliser_ms_per_page=40.0, normaliser_overhead_ms_page=0.0,
+                               normaliser_ms_per_recheck=None)
+    assert capacity.normaliser_ms_per_article(fast, bare) == pytest.approx(40.0 * capacity.normaliser_pages(fast))
+    # with it: every page extracted pays the stage's work, every recognised page its measured cost
+    staged = capacity.StageCosts(normaliser_ms_per_page=40.0, normaliser_overhead_ms_page=5.0,
+                                 normaliser_ms_per_recheck=3.0)
+    extra = capacity.normaliser_ms_per_article(fast, staged) - capacity.normaliser_ms_per_article(fast, bare)
+    assert extra == pytest.approx(full * 5.0 + recognised * (3.0 - 0.05 * 40.0))
 
 
 def test_measured_costs_change_the_plan(capacity: ModuleType) -> None:

@@ -24,7 +24,9 @@ from newswire.normaliser.logic import (
     extract_with_fingerprint,
     normalise_or_unchanged,
     unchanged_region,
+    work_on_page,
 )
+from newswire.normaliser.walls import detect_walls
 from tests.unit.normaliser.pages import eval_dataset, missing
 
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
@@ -242,6 +244,22 @@ def test_the_stage_logic_reports_unchanged_or_extracts() -> None:
         assert unchanged_region(page_) is None
     with pytest.raises(NotExtractable):
         normalise_or_unchanged(fetched("<html><body></body></html>", fp))
+
+
+def test_the_region_test_reads_no_walls_in_a_page_that_still_holds_the_article() -> None:
+    """A subscription prompt beside a short article whose text is all there: the HTML heuristics
+    would call the page a hard paywall, but its region is the article as extracted, so the
+    re-check is unchanged; a page that lost the article's text is extracted (and its walls told)."""
+    fp = fingerprint_of(page())
+    prompt = page(most_read=("Subscribe to continue reading", "Already a subscriber? Sign in"))
+    assert detect_walls(prompt).paywalled  # the heuristics alone
+    out = normalise_or_unchanged(fetched(prompt, fp))
+    assert isinstance(out, RecheckResult) and out.unchanged == "same_region"
+    assert unchanged_region(fetched(prompt, fp)) == out
+    walled = page(BODY[:1], most_read=("Subscribe to continue reading",))
+    assert unchanged_region(fetched(walled, fp)) is None
+    work = work_on_page(fetched(walled, fp))
+    assert work.report is not None and work.report.paywalled
 
 
 def test_real_dev_pages_with_a_sidebar_change_and_a_one_word_edit() -> None:

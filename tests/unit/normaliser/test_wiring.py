@@ -37,7 +37,35 @@ async def test_ok_failed_empty(tmp_path: Path) -> None:
 
 
 async def test_extraction_time_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "work_on_page", lambda page, min_words: time.sleep(1.0))
+    monkeypatch.setattr(wiring, "work_on_page", lambda page, **_: time.sleep(1.0))
     fn = handler(tmp_path, extract_timeout_s=0.1)
     with pytest.raises(PermanentError, match="longer than 0.1 s"):
         await fn(fetched_page(), CTX)
+
+
+async def test_an_unchanged_recheck_is_told_on_the_loop_and_an_edited_one_extracted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newswire.contracts import NormalisedArticle, RecheckResult
+    from newswire.normaliser import logic
+    from tests.unit.normaliser.test_fingerprint import BODY, fetched, fingerprint_of, one_word, page
+
+    fn = handler(tmp_path)
+    fp = fingerprint_of(page())
+    calls: list[bool] = []
+    real = wiring.work_on_page
+
+    def counted(p: FetchedPage, **kw: object) -> logic.PageWork:
+        calls.append(bool(kw.get("region_checked")))
+        return real(p, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wiring, "work_on_page", counted)
+    # bytes changed outside the article: answered without the worker thread
+    [emit] = await fn(fetched(page(clock="23:59", ad="7"), fp), CTX)
+    assert isinstance(emit.value, RecheckResult) and emit.value.unchanged == "same_region"
+    assert calls == []
+    # the article edited: extracted in the thread, without testing the region a second time
+    emits = await fn(fetched(page(one_word(BODY, 1, "two hundred", "three hundred")), fp), CTX)
+    assert calls == [True]
+    assert [type(e.value) for e in emits] == [NormalisedArticle, RecheckResult]
+    assert emits[0].topic is ARTICLES_NORMALISED and emits[1].value.unchanged is None
