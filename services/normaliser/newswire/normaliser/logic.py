@@ -258,11 +258,11 @@ def build_article(
 def unchanged_region(page: FetchedPage) -> RecheckResult | None:
     """A re-check's page whose article is certainly unchanged, told without extracting it: the
     tracked article's fingerprint came with the request, the page answered at the article's own
-    URL with no wall, and its region and verdict inputs hash as before (`fastcheck.same_article`,
+    URL with no wall declared, and its region and verdict inputs hash as before (`fastcheck.same_article`,
     a fast parse). Then the 'unchanged' RecheckResult that stands for it; None: extract it.
 
-    The page's HTML is not read for walls (`walls.detect_walls`, ~0.8 ms a page, a quarter of the
-    test), only the verdict the page came with: a page that still holds the article's region, text
+    The page's HTML is not read for walls (`walls.detect_walls`, ~0.8 ms a page on average, nearly
+    a third of the test), only the verdict the page came with: a page that still holds the article's region, text
     and verdict inputs as extracted holds the article, and a challenge, a consent wall or a hard
     paywall serves something else instead (a region cut short or gone), which the extraction then
     tells."""

@@ -39,9 +39,9 @@ def build(settings: NormaliserSettings) -> Stage:
                 failure=page.failure, url=str(page.final_url),
             )
             return []
-        # A re-check's region test (a lexbor parse and a hash, ~3 ms with the walls) runs here, on
-        # the loop: most of the stage's messages in steady state are such re-checks, and handing
-        # each to a thread cost ~0.7 ms more of CPU (bench/normaliser_stage.py).
+        # A re-check's region test (a lexbor parse and a hash, ~1.4 ms) runs here, on the loop:
+        # most of the stage's messages in steady state are such re-checks, and handing each to
+        # the worker thread cost ~0.8 ms more of CPU (bench/normaliser_stage.py).
         if (unchanged := unchanged_region(page)) is not None:
             unchanged_total.inc()
             return [Emit(RECHECKS, unchanged.article_id, unchanged)]
