@@ -697,7 +697,8 @@ def capacity_from_e2e(info: dict[str, Any], level: dict[str, Any]) -> dict[str, 
         f"(`bench/results/rechecks.json`); {capacity.normaliser_pages(costs):.2f} extractions per article; "
         f"the normaliser stage's own work {stage.normaliser_overhead_ms_page:.1f} ms per page extracted, a "
         f"recognised re-check page {stage.normaliser_ms_per_recheck or 0.0:.1f} ms in all "
-        f"(`bench/results/normaliser_stage.json`)"
+        f"(`bench/results/normaliser_stage.json`); the fetcher {stage.fetcher_extra_ms_per_page:.2f} ms more per "
+        f"real page it passes on than per farm page (`bench/results/page_codec.json`)"
     )
     return {
         "mix": mix,

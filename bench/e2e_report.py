@@ -252,7 +252,8 @@ def _goals(info: dict[str, Any]) -> list[str]:
         "table): each stage's CPU per message it consumed at the reference level; the enricher's per version "
         "(two messages each), its farm NER and clustering step taken out and the real pages' NER put in; the "
         "normaliser's as the real pages' extraction plus the stage's own work per page it receives "
-        "(`bench/normaliser_stage.py`); the poller's and clustering's costs from their READMEs; the life of an article from "
+        "(`bench/normaliser_stage.py`); the fetcher's plus a real page's encoding for Kafka per page it passes on "
+        "(`bench/page_codec.py`); the poller's and clustering's costs from their READMEs; the life of an article from "
         "the model's GDELT-based mix"
         + (f" ({g['goal1_mix']})" if g.get("goal1_mix") else "")
         + ". "

@@ -45,6 +45,10 @@ CLUSTERING_MEMORY_BYTES = 1024**3  # what of the enricher pod's 1.5 GiB limit th
 # services/fetcher/README.md: `bench/fetcher.py --kafka`, the real stage through Kafka (median of
 # three runs, 2026-12-06: 1.14 ms CPU/page, the process 94% busy; 355/s at 2.70 ms with gzip before)
 FETCHER_PAGES_PER_S = 824.0
+# That bench's farm pages are 50 KB padded with a repeated pattern, which zstd shrinks to nothing;
+# a real page (~210 KB of HTML on the dev sets) costs the fetcher more to encode and compress for
+# Kafka: `bench/page_codec.py`, the extra CPU per page passed on (a same-bytes re-check passes none).
+PAGE_CODEC_BENCH = Path(__file__).resolve().parents[2] / "bench" / "results" / "page_codec.json"
 # `bench/normaliser.py --systems stage,trafilatura --limit 0` (2026-12-06): the stage's path
 # (extraction, fingerprint, article), CPU ms/page, mean over the 711 extraction-dev pages (64.5
 # before #25's CPU passes; trafilatura with metadata 30.8 in the same run): 39.5; then x1.02 with
@@ -215,11 +219,29 @@ def _stage_bench(path: Path = NORMALISER_STAGE_BENCH) -> tuple[float, float | No
 NORMALISER_OVERHEAD_MS_PAGE, NORMALISER_MS_PER_RECHECK = _stage_bench()
 
 
+def _page_codec(path: Path = PAGE_CODEC_BENCH) -> float:
+    """The fetcher's extra CPU ms per real page passed on (0 without a run)."""
+    if not path.exists():
+        return 0.0
+    return max(0.0, float(json.loads(path.read_text("utf-8"))["extra_ms_per_page"]))
+
+
+FETCHER_EXTRA_MS_PER_PAGE = _page_codec()
+
+
+def fetcher_ms_per_article(costs: RecheckCosts, stage: StageCosts) -> float:
+    """The fetcher's CPU for one article over its life: every fetch at the benchmark's rate, plus
+    the real pages' encoding and compression for each page it passes on to the normaliser."""
+    passed = sum(normaliser_messages(costs))
+    return (1 + RECHECKS_PER_ARTICLE) * 1000 / stage.fetcher_pages_per_s + passed * stage.fetcher_extra_ms_per_page
+
+
 @dataclass(frozen=True)
 class StageCosts:
     """Per-operation costs of each stage (the README constants above, or one e2e run's)."""
 
     fetcher_pages_per_s: float = FETCHER_PAGES_PER_S
+    fetcher_extra_ms_per_page: float = FETCHER_EXTRA_MS_PER_PAGE
     normaliser_ms_per_page: float = NORMALISER_MS_PER_PAGE
     normaliser_overhead_ms_page: float = NORMALISER_OVERHEAD_MS_PAGE
     normaliser_ms_per_recheck: float | None = NORMALISER_MS_PER_RECHECK
@@ -304,7 +326,7 @@ def per_article(costs: RecheckCosts = BEFORE, stage: StageCosts = README_COSTS) 
     documents = versions + revisions + versions + POLLS_PER_ARTICLE  # articles, revisions, stories, polls
     return {
         "poller": POLLS_PER_CPU_S / POLLS_PER_ARTICLE,
-        "fetcher": stage.fetcher_pages_per_s / fetches,
+        "fetcher": 1000 / fetcher_ms_per_article(costs, stage),
         "normaliser": 1000 / normaliser_ms_per_article(costs, stage),
         "tracker": 1000
         / (stage.tracker_ms_unchanged * fetches + stage.tracker_ms_revision * revisions),

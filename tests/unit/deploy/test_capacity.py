@@ -129,3 +129,16 @@ def test_the_clustering_window_that_fits_shrinks_with_the_volume(capacity: Modul
     assert small["fits_articles"] == large["fits_articles"] == capacity.CLUSTERING_MEMORY_BYTES / per_article
     assert small["fits_hours"] == 10 * large["fits_hours"]  # ten times the articles, a tenth of the window
     assert 6_000 < per_article < 8_000  # the bench's figure (~7 KB an article)
+
+
+def test_the_fetcher_pays_for_each_real_page_it_passes_on(capacity: ModuleType) -> None:
+    fast = capacity.RecheckCosts(coverage=0.9, hit_rate=0.8, hit_ratio=0.05, miss_ratio=0.06, fast_path=True)
+    fetches = 1 + capacity.RECHECKS_PER_ARTICLE
+    bare = capacity.StageCosts(fetcher_pages_per_s=1000.0, fetcher_extra_ms_per_page=0.0)
+    assert capacity.fetcher_ms_per_article(fast, bare) == pytest.approx(fetches * 1.0)
+    real = capacity.StageCosts(fetcher_pages_per_s=1000.0, fetcher_extra_ms_per_page=0.5)
+    # every page the normaliser receives, extracted or recognised; a same-bytes re-check passes none
+    passed = sum(capacity.normaliser_messages(fast))
+    assert passed < fetches
+    assert capacity.fetcher_ms_per_article(fast, real) == pytest.approx(fetches * 1.0 + passed * 0.5)
+    assert capacity.per_article(fast, real)["fetcher"] == pytest.approx(1000 / (fetches + passed * 0.5))
