@@ -51,7 +51,7 @@ from newswire.contracts import FetchedPage, NormalisedArticle, RecheckResult
 from newswire.contracts.ids import article_id
 from newswire.farm.fixtures import locate_eval
 from newswire.fetcher.logic import body_digest
-from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
+from newswire.kafka.admin import ensure_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.local.supervisor import free_ports
 from newswire.normaliser.extract import decode_html
@@ -60,7 +60,7 @@ from newswire.topics import ARTICLES_NORMALISED, PAGES, RECHECKS, TopicSpec
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc import cpu_seconds, start_py_spy, stop_stage  # noqa: E402 - bench/proc.py, beside this file
+from proc import cpu_seconds, end_stage_run, start_py_spy  # noqa: E402 - bench/proc.py, beside this file
 from rechecks import A, VARIANTS, pages, recheck_page, with_dynamic  # noqa: E402 - bench/rechecks.py
 
 DATASETS = ("extraction-dev", "extraction-multi-dev")
@@ -287,9 +287,7 @@ def main() -> None:
     else:
         shutil.rmtree(work, ignore_errors=True)
     finally:
-        stop_stage(proc, spy)
-        names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
-        asyncio.run(delete_topics(kafka, names))
+        end_stage_run(proc, spy, kafka)
     result = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "pages": counts, **figures}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")

@@ -1,4 +1,5 @@
-"""Process figures the benchmarks read from /proc (Linux): one copy for every script."""
+"""Process figures the benchmarks read from /proc (Linux), and the start and end of a stage process
+they run: one copy for every script."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -46,3 +48,15 @@ def stop_stage(stage: subprocess.Popen[bytes] | None, spy: subprocess.Popen[byte
             stage.wait(timeout=30)
         except subprocess.TimeoutExpired:
             stage.kill()
+
+
+def end_stage_run(stage: subprocess.Popen[bytes] | None, spy: subprocess.Popen[bytes] | None, kafka: Any) -> None:
+    """The end of a bench's stage run: the stage (and its py-spy) stopped, the bench's topics (those
+    of `kafka.topic_prefix`) deleted."""
+    import asyncio
+
+    from newswire.kafka.admin import delete_topics, list_topics
+
+    stop_stage(stage, spy)
+    names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(kafka.topic_prefix)]
+    asyncio.run(delete_topics(kafka, names))

@@ -74,7 +74,7 @@ from newswire.contracts import FetchRequest, NormalisedArticle, RecheckResult
 from newswire.contracts.fetch import PageFingerprint
 from newswire.contracts.ids import article_id
 from newswire.farm.fixtures import locate_fixtures
-from newswire.kafka.admin import delete_topics, ensure_topics, list_topics
+from newswire.kafka.admin import ensure_topics, list_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.local.supervisor import free_ports
 from newswire.text import content_hash
@@ -83,7 +83,7 @@ from newswire.topics import ARTICLES_NORMALISED, ARTICLES_REVISIONS, ARTICLES_VE
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from e2e import LagReader, machine, versions  # bench/e2e.py: its Kafka clients, its machine description
-from proc import cpu_seconds, start_py_spy, stop_stage  # bench/proc.py, beside this file
+from proc import cpu_seconds, end_stage_run, start_py_spy  # bench/proc.py, beside this file
 from runtime import watch  # bench/runtime.py, beside this file
 from tracker import seed_paragraphs  # bench/tracker.py: the same seed texts
 
@@ -457,9 +457,7 @@ def main() -> None:
     else:
         shutil.rmtree(work, ignore_errors=True)
     finally:
-        stop_stage(proc, spy)
-        names = [t for t in asyncio.run(list_topics(kafka)) if t.startswith(prefix)]
-        asyncio.run(delete_topics(kafka, names))
+        end_stage_run(proc, spy, kafka)
         shutil.rmtree(data, ignore_errors=True)
     result = {
         "command": " ".join(["bench/tracker_stage.py", *sys.argv[1:]]),
