@@ -266,7 +266,8 @@ class StageCosts:
         to the real pages' NER. The normaliser's per-message figure cannot be split that way (a
         farm page's re-check costs a fraction of its extraction, a real page's stage overhead
         several times the farm's): its per-page cost is the real pages' extraction, and its
-        stage overheads are `bench/normaliser_stage.py`'s, as with the READMEs' costs. Until
+        stage overheads are `bench/normaliser_stage.py`'s, as with the READMEs' costs; the fetcher's
+        real pages' encoding per page passed on is `bench/page_codec.py`'s, as there too. Until
         2026-12-07 both stages took one per-message figure less the farm's whole extraction or
         NER, which left out the enricher's own work (its per-message figure halved it) and the
         normaliser's overhead on every re-check page."""
