@@ -55,7 +55,7 @@ from newswire.kafka.admin import ensure_topics
 from newswire.kafka.clients import aiokafka_kwargs
 from newswire.local.supervisor import free_ports
 from newswire.normaliser.extract import decode_html
-from newswire.normaliser.logic import extract_with_fingerprint, work_on_page
+from newswire.normaliser.logic import work_on_page
 from newswire.topics import ARTICLES_NORMALISED, PAGES, RECHECKS, TopicSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def prepare(limit: int) -> tuple[list[Pair], dict[str, int]]:
             work_a, ms_a = cpu_ms(work_on_page, page_a)
             if not isinstance(work_a.out, NormalisedArticle):
                 continue
-            _ex, fp = extract_with_fingerprint(html_a, url, page_a.body_digest)
+            fp = work_a.out.fingerprint  # recorded by the extraction just timed
             if fp is None or not fp.region:
                 continue
             html_b = with_dynamic(decode_html(raw), variant)

@@ -159,13 +159,17 @@ class RecheckCosts:
 BEFORE = RecheckCosts()
 
 
+def _recheck_mix() -> tuple[float, float]:
+    """Shares of re-checks that find an edit, and that find the article unchanged in changed bytes."""
+    changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
+    return changed, (1 - changed) * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
+
+
 def normaliser_pages(costs: RecheckCosts) -> float:
     """Full-extraction equivalents the normaliser spends on one article over its life."""
     if not costs.fast_path:
         return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE)
-    changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
-    unchanged = 1 - changed
-    bytes_changed = unchanged * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
+    changed, bytes_changed = _recheck_mix()
     # one full extraction = 1 (the stage's path, its fingerprint recorded)
     checked_full = costs.coverage * (costs.miss_ratio + 1) + (1 - costs.coverage)
     recognised = costs.coverage * costs.hit_rate
@@ -181,8 +185,7 @@ def normaliser_messages(costs: RecheckCosts) -> tuple[float, float]:
     unchanged by the region test). A re-check answered 304 or with the same bytes never reaches it."""
     if not costs.fast_path:
         return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE), 0.0
-    changed = min(1.0, EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE)
-    bytes_changed = (1 - changed) * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
+    changed, bytes_changed = _recheck_mix()
     recognised = RECHECKS_PER_ARTICLE * bytes_changed * costs.coverage * costs.hit_rate
     return 1 + RECHECKS_PER_ARTICLE * (changed + bytes_changed) - recognised, recognised
 

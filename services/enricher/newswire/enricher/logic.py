@@ -393,9 +393,10 @@ class CrossArticle:
         if enriched.story_id is None:
             return
         at = event_time(enriched)
-        self.aliases.advance(at.timestamp())
+        seconds = at.timestamp()
+        self.aliases.advance(seconds)
         for entity in enriched.entities:
-            self.aliases.learn(entity.name, entity.type, entity.surface_forms, at.timestamp())
+            self.aliases.learn(entity.name, entity.type, entity.surface_forms, seconds)
         self.duplicates.check_and_add(enriched.article_id, enriched.article.text, at)
         self.clusterer.restore(story_input(enriched), enriched.story_id)
         self.clusterer.sleeping.drain()  # what the replay changes is on the topic already
