@@ -19,9 +19,14 @@ per-request token. The article is extracted once from page A, in full, recording
   does not recognise the page, the full extraction follows and both are counted. Correctness:
   where it says unchanged, the full extraction of the page must give the same title, paragraphs
   and authors as A's (else counted as `b_extraction_differs`: the extractor itself moved).
+- (b, in the fetcher) the same pages through the fetcher's `decide` and `unchanged_recheck`, which
+  runs the region test itself for a lexbor fingerprint (`newswire.regions.lexbor`): its CPU (the
+  test, timed alone: the decoding is the fetcher's anyway) and how many it recognises; those never
+  reach the normaliser. lxml's fingerprints (`lexbor_share` is the rest) are the normaliser's.
 - (c) the article changed by one word: a word of the extracted body that occurs once on the page
   and inside the article's region is replaced; the fast check must say "changed" (a "same" is a
-  false unchanged when the full extraction shows the change), then the full extraction runs.
+  false unchanged when the full extraction shows the change), then the full extraction runs. The
+  fetcher's test must not say "same" either (`c_fetcher_said_same`).
 
 CPU is `time.process_time` around each call, one page at a time in this process; the machine is
 shared and noisy, so the figures are medians over pages and ratios to the full extraction of the
@@ -162,6 +167,11 @@ class Tally:
     fetch_same_ms: list[float] = field(default_factory=list)
     fetch_decode_ms: list[float] = field(default_factory=list)
     fast_hit_ms: list[float] = field(default_factory=list)
+    lexbor: int = 0  # fingerprints the fetcher can test (region_parser "lexbor")
+    fetcher_hit_ms: list[float] = field(default_factory=list)  # its `unchanged_recheck`, recognised
+    fetcher_miss_ms: list[float] = field(default_factory=list)  # ... not recognised (the page goes on)
+    b_fetcher_hits: int = 0
+    c_fetcher_same: int = 0
     fast_miss_ms: list[float] = field(default_factory=list)
     b_ms: list[float] = field(default_factory=list)
     c_ms: list[float] = field(default_factory=list)
@@ -215,10 +225,14 @@ def run_page(t: Tally, name: str, raw: bytes, url: str) -> None:
         fp = None  # the body digest alone: no region to check (every re-check page is extracted)
     if fp is not None:
         t.fingerprinted += 1
+        t.lexbor += fp.region_parser == "lexbor"
+    fp_request = request.model_copy(update={"fingerprint": fp})
     # (b) bytes changed outside the article
     for variant, state in VARIANTS.items():
         html_b = with_dynamic(decode_html(raw), state)
         page_b = recheck_page(url, html_b, fp, body_digest(html_b.encode("utf-8")))
+        if fp is not None:
+            fetcher_test(t, fp_request, url, html_b, c=False)
         t.b_tried[variant] = t.b_tried.get(variant, 0) + 1
         hit, fast = timed(lambda p=page_b: unchanged_region(p))  # type: ignore[misc]
         (ex_b, _fp_b), full_b = timed(lambda h=html_b: extract_with_fingerprint(h, url))  # type: ignore[misc]
@@ -243,6 +257,7 @@ def run_page(t: Tally, name: str, raw: bytes, url: str) -> None:
     if html_c is None:
         return
     t.c_tried += 1
+    fetcher_test(t, fp_request, url, html_c, c=True)
     page_c = recheck_page(url, html_c, fp, body_digest(html_c.encode("utf-8")))
     hit, fast = timed(lambda: unchanged_region(page_c))
     (ex_c, _fp_c), full_c = timed(lambda: extract_with_fingerprint(html_c, url))
@@ -254,6 +269,27 @@ def run_page(t: Tally, name: str, raw: bytes, url: str) -> None:
         t.c_fast_same += 1
         if changed:
             t.c_false_unchanged += 1
+
+
+def fetcher_test(t: Tally, request: FetchRequest, url: str, html: str, *, c: bool) -> None:
+    """The fetcher's region test on a re-check's page (`decide`, then `unchanged_recheck`, timed
+    alone): a lexbor fingerprint's page recognised there never reaches the normaliser."""
+    body = html.encode("utf-8")
+    result = FetchResult(
+        requested_url=url, final_url=url, status=200, headers={"Content-Type": "text/html; charset=utf-8"},
+        body=body, byte_size=len(body),
+    )
+    page = decide(request, result, NOW, last_attempt=True)
+    assert isinstance(page, FetchedPage)
+    said, ms = timed(lambda: unchanged_recheck(page))
+    hit = said is not None and said.unchanged == "same_region"
+    if c:
+        t.c_fetcher_same += hit
+    elif hit:
+        t.b_fetcher_hits += 1
+        t.fetcher_hit_ms.append(ms)
+    elif request.fingerprint is not None and request.fingerprint.region_parser == "lexbor":
+        t.fetcher_miss_ms.append(ms)  # (an lxml fingerprint is not tested here)
 
 
 def med(values: list[float]) -> float:
@@ -295,6 +331,11 @@ def summary(t: Tally) -> dict[str, Any]:
         "c_fast_said_same": t.c_fast_same,
         "c_false_unchanged": t.c_false_unchanged,
         "c_edit_not_in_extraction": t.c_extraction_unchanged,
+        "lexbor_share": round(t.lexbor / t.fingerprinted, 4) if t.fingerprinted else 0.0,
+        "b_fetcher_hit_rate_fingerprinted": round(t.b_fetcher_hits / b_on_fp, 4) if b_on_fp else 0.0,
+        "b_fetcher_test_hit_ms_median": med(t.fetcher_hit_ms),
+        "b_fetcher_test_miss_ms_median": med(t.fetcher_miss_ms),
+        "c_fetcher_said_same": t.c_fetcher_same,
         "b_miss_examples": t.misses[:10],
     }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +91,9 @@ TRACKER_ISSUES_PER_S = 2000 / (1.0 + 2000 * 0.0006)
 # -- unchanged re-checks (issue #20) --------------------------------------------------------------
 # A re-check answered 304, or with the very body the article was extracted from, costs the
 # normaliser nothing (the fetcher reports it unchanged); one whose bytes changed outside the article
-# costs the normaliser's fast region check (a parse and a hash) when it recognises the article, and
-# the check plus the full extraction when it does not; one whose article changed costs both.
+# costs the fetcher its region test (a lexbor fingerprint: 98% of them) and nothing more when it
+# recognises the article, else the normaliser's region test (a parse and a hash) and, when that
+# does not recognise it either, the full extraction; one whose article changed costs all three.
 # The mix, modelled on GDELT: 82% of articles never change in their first week; the re-checks that
 # find an edit are EDITED_SHARE * EDITS_PER_EDITED / RECHECKS_PER_ARTICLE (~1.15%); the rest are
 # unchanged, of which NOT_MODIFIED_SHARE answer 304 and UNCHANGED_SAME_BYTES_SHARE the same bytes
@@ -133,19 +134,28 @@ RECHECKS_BENCH = Path(__file__).resolve().parents[2] / "bench" / "results" / "re
 
 @dataclass(frozen=True)
 class RecheckCosts:
-    """What one re-check costs the normaliser, as fractions of a full extraction, and its hit rates."""
+    """What one re-check costs, as fractions of a full extraction in the normaliser and as ms in
+    the fetcher, and the region test's hit rates."""
 
     coverage: float = 0.0  # share of articles with a fingerprint
     hit_rate: float = 0.0  # share of byte-changed-not-article re-checks recognised unchanged
     hit_ratio: float = 1.0  # fast check (recognised) / full extraction
     miss_ratio: float = 0.0  # fast check (not recognised) / full extraction, before the extraction
     fast_path: bool = False  # False: every re-check answered 200 is extracted (before issue #20)
+    # The fetcher's own region test (lexbor fingerprints, `newswire.regions.lexbor`): the share of
+    # fingerprints it tests, the share of byte-changed-not-article re-checks (of fingerprinted
+    # articles) it recognises, which then never reach the normaliser, and its CPU ms per test.
+    fetcher_tested: float = 0.0
+    fetcher_hit_rate: float = 0.0
+    fetcher_hit_ms: float = 0.0
+    fetcher_miss_ms: float = 0.0
 
     @classmethod
     def measured(cls, path: Path = RECHECKS_BENCH) -> RecheckCosts:
         """The costs `bench/rechecks.py` measured (all datasets together)."""
         figures = json.loads(path.read_text("utf-8"))["all"]
         hit_ratio = float(figures["b_hit_to_full_ratio_median"])
+        fetcher_hit_ms = float(figures.get("b_fetcher_test_hit_ms_median", 0.0))
         return cls(
             coverage=float(figures["coverage"]),
             hit_rate=float(figures["b_hit_rate_fingerprinted"]),
@@ -153,7 +163,15 @@ class RecheckCosts:
             # a check that does not recognise does the same parse and hash: at least as costly
             miss_ratio=max(float(figures["b_miss_check_to_full_ratio_median"]), hit_ratio),
             fast_path=True,
+            fetcher_tested=float(figures.get("lexbor_share", 0.0)),
+            fetcher_hit_rate=float(figures.get("b_fetcher_hit_rate_fingerprinted", 0.0)),
+            fetcher_hit_ms=fetcher_hit_ms,
+            fetcher_miss_ms=max(float(figures.get("b_fetcher_test_miss_ms_median", 0.0)), fetcher_hit_ms),
         )
+
+    def in_the_normaliser_only(self) -> RecheckCosts:
+        """These costs with the region test run by the normaliser alone (before 2026-12-07)."""
+        return replace(self, fetcher_tested=0.0, fetcher_hit_rate=0.0, fetcher_hit_ms=0.0, fetcher_miss_ms=0.0)
 
 
 BEFORE = RecheckCosts()
@@ -165,29 +183,37 @@ def _recheck_mix() -> tuple[float, float]:
     return changed, (1 - changed) * max(0.0, 1 - NOT_MODIFIED_SHARE - UNCHANGED_SAME_BYTES_SHARE)
 
 
+def _recognised(costs: RecheckCosts) -> tuple[float, float]:
+    """Re-checks per article recognised unchanged by the region test: (in the fetcher, which then
+    passes no page on, in the normaliser)."""
+    _, bytes_changed = _recheck_mix()
+    tested = RECHECKS_PER_ARTICLE * bytes_changed * costs.coverage
+    at_fetcher = tested * min(costs.fetcher_hit_rate, costs.hit_rate)
+    return at_fetcher, tested * costs.hit_rate - at_fetcher
+
+
 def normaliser_pages(costs: RecheckCosts) -> float:
-    """Full-extraction equivalents the normaliser spends on one article over its life."""
+    """Full-extraction equivalents the normaliser spends on one article over its life (a page the
+    fetcher recognised costs it nothing)."""
     if not costs.fast_path:
         return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE)
     changed, bytes_changed = _recheck_mix()
     # one full extraction = 1 (the stage's path, its fingerprint recorded)
     checked_full = costs.coverage * (costs.miss_ratio + 1) + (1 - costs.coverage)
-    recognised = costs.coverage * costs.hit_rate
-    b_cost = recognised * costs.hit_ratio + costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + 1) + (
-        1 - costs.coverage
-    )
-    return 1 + RECHECKS_PER_ARTICLE * (changed * checked_full + bytes_changed * b_cost)
-
+    missed = costs.coverage * (1 - costs.hit_rate) * (costs.miss_ratio + 1) + (1 - costs.coverage)
+    _, in_normaliser = _recognised(costs)
+    return 1 + RECHECKS_PER_ARTICLE * (changed * checked_full + bytes_changed * missed) + in_normaliser * costs.hit_ratio
 
 
 def normaliser_messages(costs: RecheckCosts) -> tuple[float, float]:
     """Pages the normaliser receives per article over its life: (extracted in full, recognised
-    unchanged by the region test). A re-check answered 304 or with the same bytes never reaches it."""
+    unchanged by its region test). A re-check answered 304, with the same bytes, or recognised by
+    the fetcher's region test never reaches it."""
     if not costs.fast_path:
         return 1 + RECHECKS_PER_ARTICLE * (1 - NOT_MODIFIED_SHARE), 0.0
     changed, bytes_changed = _recheck_mix()
-    recognised = RECHECKS_PER_ARTICLE * bytes_changed * costs.coverage * costs.hit_rate
-    return 1 + RECHECKS_PER_ARTICLE * (changed + bytes_changed) - recognised, recognised
+    at_fetcher, in_normaliser = _recognised(costs)
+    return 1 + RECHECKS_PER_ARTICLE * (changed + bytes_changed) - at_fetcher - in_normaliser, in_normaliser
 
 
 def normaliser_ms_per_article(costs: RecheckCosts, stage: StageCosts) -> float:
@@ -234,9 +260,15 @@ FETCHER_EXTRA_MS_PER_PAGE = _page_codec()
 
 def fetcher_ms_per_article(costs: RecheckCosts, stage: StageCosts) -> float:
     """The fetcher's CPU for one article over its life: every fetch at the benchmark's rate, plus
-    the real pages' encoding and compression for each page it passes on to the normaliser."""
+    the real pages' encoding and compression for each page it passes on to the normaliser, plus its
+    region test on each re-check page with a lexbor fingerprint whose bytes changed (recognised:
+    nothing passed on; not: the page goes on)."""
     passed = sum(normaliser_messages(costs))
-    return (1 + RECHECKS_PER_ARTICLE) * 1000 / stage.fetcher_pages_per_s + passed * stage.fetcher_extra_ms_per_page
+    changed, bytes_changed = _recheck_mix()
+    tested = RECHECKS_PER_ARTICLE * (changed + bytes_changed) * costs.coverage * costs.fetcher_tested
+    at_fetcher, _ = _recognised(costs)
+    tests = at_fetcher * costs.fetcher_hit_ms + max(0.0, tested - at_fetcher) * costs.fetcher_miss_ms
+    return (1 + RECHECKS_PER_ARTICLE) * 1000 / stage.fetcher_pages_per_s + passed * stage.fetcher_extra_ms_per_page + tests
 
 
 @dataclass(frozen=True)
@@ -402,12 +434,17 @@ def main(volumes: list[float], costs: RecheckCosts | None = None, stage: StageCo
     if costs.fast_path:
         before = sum(r.instances for r in plan(1e6, BEFORE, stage)[0])
         after = sum(r.instances for r in plan(1e6, costs, stage)[0])
+        normaliser_only = sum(r.instances for r in plan(1e6, costs.in_the_normaliser_only(), stage)[0])
+        at_fetcher, in_normaliser = _recognised(costs)
         print(
             f"re-checks: {normaliser_pages(costs):.2f} full extractions per article instead of "
             f"{normaliser_pages(BEFORE):.2f} (fingerprint coverage {costs.coverage:.0%}, hit rate "
             f"{costs.hit_rate:.0%} on byte-changed re-checks, fast check {costs.hit_ratio:.3f} of a full "
             f"extraction, same bytes {UNCHANGED_SAME_BYTES_SHARE:.0%} of unchanged re-checks); "
-            f"1 million/day: {after} cores at peak (before: {before})"
+            f"recognised per article: {at_fetcher:.1f} by the fetcher, {in_normaliser:.1f} by the normaliser; "
+            f"pages to the normaliser per article: {sum(normaliser_messages(costs)):.1f}; "
+            f"1 million/day: {after} cores at peak (before: {before}; with the region test in the "
+            f"normaliser only: {normaliser_only})"
         )
     for volume in volumes:
         rows, es = plan(volume, costs, stage)

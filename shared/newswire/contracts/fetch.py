@@ -17,8 +17,8 @@ RegionStep = Annotated[str, Field(min_length=1, max_length=400)]
 
 #: How a re-check found its article unchanged without extracting it again: `not_modified` (304
 #: to the validators), `same_body` (the fetcher: the body's digest equals the last one), or
-#: `same_region` (the normaliser: the article's region and the headline, byline and canonical
-#: inputs hash as before).
+#: `same_region` (the fetcher for a lexbor fingerprint, else the normaliser: the article's region
+#: and the headline, byline and canonical inputs hash as before).
 UnchangedBy = Literal["not_modified", "same_body", "same_region"]
 
 
@@ -201,7 +201,7 @@ class RecheckResult(Contract):
         None,
         description="Set when the re-check found the article unchanged and no page follows for "
         "extraction: not_modified (304), same_body (the fetcher: the same body digest), "
-        "same_region (the normaliser: the same article region). Null: see outcome.",
+        "same_region (the fetcher or the normaliser: the same article region). Null: see outcome.",
     )
     body_digest: Digest | None = Field(
         None, description="BLAKE2b-128 (hex) of the body fetched, when there was one."

@@ -142,3 +142,29 @@ def test_the_fetcher_pays_for_each_real_page_it_passes_on(capacity: ModuleType) 
     assert passed < fetches
     assert capacity.fetcher_ms_per_article(fast, real) == pytest.approx(fetches * 1.0 + passed * 0.5)
     assert capacity.per_article(fast, real)["fetcher"] == pytest.approx(1000 / (fetches + passed * 0.5))
+
+
+def test_a_page_the_fetcher_recognises_never_reaches_the_normaliser(capacity: ModuleType) -> None:
+    normaliser_only = capacity.RecheckCosts(coverage=0.9, hit_rate=0.8, hit_ratio=0.05, miss_ratio=0.06, fast_path=True)
+    both = capacity.RecheckCosts(
+        coverage=0.9, hit_rate=0.8, hit_ratio=0.05, miss_ratio=0.06, fast_path=True,
+        fetcher_tested=0.95, fetcher_hit_rate=0.75, fetcher_hit_ms=1.0, fetcher_miss_ms=1.5,
+    )
+    assert both.in_the_normaliser_only() == normaliser_only
+    changed = capacity.EDITED_SHARE * capacity.EDITS_PER_EDITED / capacity.RECHECKS_PER_ARTICLE
+    bytes_changed = (1 - changed) * (1 - capacity.UNCHANGED_SAME_BYTES_SHARE)
+    at_fetcher = capacity.RECHECKS_PER_ARTICLE * bytes_changed * 0.9 * 0.75
+    full_before, recognised_before = capacity.normaliser_messages(normaliser_only)
+    full, recognised = capacity.normaliser_messages(both)
+    # the same pages are extracted; of those recognised, the fetcher's never reach the normaliser
+    assert full == pytest.approx(full_before)
+    assert recognised == pytest.approx(recognised_before - at_fetcher)
+    # and cost it no region test either
+    drop = capacity.normaliser_pages(normaliser_only) - capacity.normaliser_pages(both)
+    assert drop == pytest.approx(at_fetcher * 0.05)
+    # the fetcher: a test on every byte-changed or edited re-check page with a lexbor fingerprint,
+    # and no page to encode for each it recognised
+    stage = capacity.StageCosts(fetcher_pages_per_s=1000.0, fetcher_extra_ms_per_page=0.5)
+    tested = capacity.RECHECKS_PER_ARTICLE * (changed + bytes_changed) * 0.9 * 0.95
+    extra = capacity.fetcher_ms_per_article(both, stage) - capacity.fetcher_ms_per_article(normaliser_only, stage)
+    assert extra == pytest.approx(at_fetcher * 1.0 + (tested - at_fetcher) * 1.5 - at_fetcher * 0.5)

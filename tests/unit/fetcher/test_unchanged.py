@@ -4,6 +4,7 @@ extracted from, is reported as an 'unchanged' RecheckResult and no page goes to 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import jsonschema
 import orjson
@@ -105,3 +106,54 @@ async def test_the_stage_emits_only_the_result_when_unchanged(tmp_path: Path) ->
     assert [e.topic for e in changed] == [PAGES]
     page_value = changed[0].value
     assert isinstance(page_value, FetchedPage) and page_value.html is not None
+
+
+STORY_PAGE = (
+    '<html><head><title>Ferry terminal to close</title></head><body><span class="clock">{clock}</span>'
+    '<div id="story"><p>The council voted on Tuesday to close the ferry terminal.</p>'
+    "<p>Work starts in {month} and will take eight weeks.</p></div></body></html>"
+)
+
+
+def story(clock: str = "10:15", month: str = "March") -> bytes:
+    return STORY_PAGE.format(clock=clock, month=month).encode()
+
+
+def with_region(req: FetchRequest, parser: Literal["lxml", "lexbor"] = "lexbor") -> FetchRequest:
+    """A re-check carrying the fingerprint the normaliser recorded of `story()`: its body digest
+    and the lexbor digest of the region `#story` and the verdict inputs."""
+    from newswire.regions.lexbor import region_digest
+
+    digest = region_digest(story().decode(), ("#story",))
+    fp = PageFingerprint(body_digest=body_digest(story()), region=("#story",), region_digest=digest, region_parser=parser)
+    return req.model_copy(update={"fingerprint": fp})
+
+
+def test_other_bytes_around_the_same_region_are_unchanged_here() -> None:
+    """The page changed outside the article (a clock): the fetcher's region test recognises it,
+    and the page is not passed on."""
+    page = fetched(with_region(request()), ok(story(clock="11:42")))
+    assert page.body_digest != body_digest(story())
+    result = unchanged_recheck(page)
+    assert result is not None and result.unchanged == "same_region" and result.outcome == "ok"
+    assert result.body_digest == body_digest(story(clock="11:42")) and result.etag == '"v2"'
+
+
+def test_a_changed_region_another_parser_or_a_move_goes_on_to_the_normaliser() -> None:
+    edited = fetched(with_region(request()), ok(story(clock="11:42", month="April")))
+    assert edited.html is not None and unchanged_recheck(edited) is None
+    lxml_fp = fetched(with_region(request(), parser="lxml"), ok(story(clock="11:42")))
+    assert unchanged_recheck(lxml_fp) is None  # lxml's fingerprint: the normaliser tests it
+    moved = fetched(with_region(request()), ok(story(clock="11:42"), final=MOVED, chain=(URL,)))
+    assert unchanged_recheck(moved) is None
+    first = fetched(with_region(request("new")), ok(story(clock="11:42")))
+    assert unchanged_recheck(first) is None
+
+
+async def test_the_stage_emits_only_the_result_for_the_same_region(tmp_path: Path) -> None:
+    ctx = Context("fetcher", Origin(FETCH_REQUESTS.name, 3, 0, b"news.example.com", None, {}, 1))
+    same = await handler(tmp_path, ok(story(clock="11:42")))(with_region(request()), ctx)
+    assert [e.topic for e in same] == [RECHECKS]
+    assert isinstance(same[0].value, RecheckResult) and same[0].value.unchanged == "same_region"
+    edited = await handler(tmp_path, ok(story(month="April")))(with_region(request()), ctx)
+    assert [e.topic for e in edited] == [PAGES]

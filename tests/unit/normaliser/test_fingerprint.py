@@ -37,7 +37,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Every test on both kinds of fingerprint the stage records: lexbor's (where lexbor's tree
     holds the region with lxml's text: most pages) and lxml's (where it does not, here forced)."""
     if request.param == "lxml":
-        monkeypatch.setattr(fastcheck, "_parse", lambda html: None)
+        monkeypatch.setattr(fastcheck.lexbor, "parse", lambda html: None)
     return str(request.param)
 URL = "https://news.example.org/world/2026/dec/05/harbour-reopens"
 DIGEST = "d" * 32
@@ -318,7 +318,8 @@ def test_a_body_over_two_parts_of_the_page_has_two_regions() -> None:
     region; changes elsewhere (a clock, a promo between them) are unchanged, a change in either
     part is not."""
     from newswire.normaliser.extract import parse_html
-    from newswire.normaliser.fingerprint import REGION_BREAK, locate_regions
+    from newswire.normaliser.fingerprint import locate_regions
+    from newswire.regions.inputs import REGION_BREAK
 
     html = split_page()
     lines = [STANDFIRST, *BODY]
@@ -356,7 +357,8 @@ def test_one_region_keeps_the_digest_it_always_had() -> None:
     """Fingerprints the tracker holds from before several regions stay valid: a single region's
     digest is computed as it always was (its parts, then the verdict inputs)."""
     from newswire.normaliser.extract import parse_html
-    from newswire.normaliser.fingerprint import _region_parts, _verdict_parts, digest_parts
+    from newswire.normaliser.fingerprint import _region_parts, _verdict_parts
+    from newswire.regions.inputs import digest_parts
 
     fp = fingerprint_of(page())
     tree = parse_html(page())

@@ -1,9 +1,10 @@
 """The fetcher's pure logic: content types, body digests, and building FetchedPage messages (and,
-for re-checks that end without a page, the small RecheckResult the tracker reads). Shared with the
-poller in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
+for re-checks that end without a page, the small RecheckResult the tracker reads: a 304, the same
+body, or the same article region, `newswire.regions`). Shared with the poller in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
 (`errors`), status classes (`status`), binary and HTML sniffing (`sniff`) and charset choice and
 decoding (`charset`); politeness is `politeness`. What a page *is* (a wall, its canonical link,
-AMP) is the normaliser's to tell: it parses the page anyway.
+AMP) is the normaliser's to tell: it parses the page anyway. Only the re-check's region test
+parses a page here, and only to say "the same article as before".
 
 No I/O here: the adapter performs requests and hands a `FetchResult` to `decide`.
 """
@@ -24,6 +25,7 @@ from newswire.net.charset import decode_body
 from newswire.net.errors import UNREACHABLE_ERRORS, TransportError
 from newswire.net.sniff import sniff_binary, starts_like_html
 from newswire.net.status import classify_status
+from newswire.regions.lexbor import same_region
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: Response headers copied onto the FetchedPage (lower-case names).
@@ -186,23 +188,32 @@ def _same_body(request: FetchRequest, result: FetchResult, digest: str) -> bool:
 
 def unchanged_recheck(page: FetchedPage) -> RecheckResult | None:
     """The RecheckResult that stands for a re-check's page when the article is known unchanged
-    without extracting it: a 304 to the validators, or a 200 at the article's own URL whose body
-    has the digest of the last fetch (then the page carries no HTML). None otherwise: the page
-    goes on to the normaliser (and its plain RecheckResult to the tracker)."""
+    without extracting it, at the article's own URL: a 304 to the validators, a 200 whose body has
+    the digest of the last fetch (then the page carries no HTML), or a 200 whose article region and
+    verdict inputs hash as when it was extracted (`regions.lexbor.same_region`, ~1 ms: other ads,
+    another "most read" list, a new token around the same article). None otherwise: the page goes
+    on to the normaliser (and its plain RecheckResult to the tracker).
+
+    The region test is run here, not in the normaliser, because a page it recognises then never
+    crosses Kafka: most re-checks are such pages, and encoding, sending and reading one cost more
+    than the test (issue #20). A fingerprint of another parser (lxml's, ~2% of pages) is left to
+    the normaliser, as is any page the test does not recognise: a real change is never missed."""
     if page.reason != "recheck":
         return None
     if page.outcome == "not_modified":
         return recheck_result(page, unchanged="not_modified")
     fingerprint = page.fingerprint
     if (
-        page.outcome == "ok"
-        and fingerprint is not None
-        and page.body_digest is not None
-        and page.body_digest == fingerprint.body_digest
-        and not page.redirect_chain
-        and page.final_url == page.requested_url
+        page.outcome != "ok"
+        or fingerprint is None
+        or page.redirect_chain
+        or page.final_url != page.requested_url
     ):
+        return None
+    if page.body_digest is not None and page.body_digest == fingerprint.body_digest:
         return recheck_result(page, unchanged="same_body")
+    if page.html is not None and same_region(page.html, fingerprint):
+        return recheck_result(page, unchanged="same_region")
     return None
 
 

@@ -1,8 +1,9 @@
 """The fetcher stage: fetch requests in, fetched pages (or their failures) out, and for a re-check
 that failed its outcome as a small RecheckResult on the re-checks topic (the tracker's input: it
 need not read pages; an `ok` re-check's result is the normaliser's, which tells walls). A re-check
-answered 304, or with the very body the article was last extracted from, is only that
-RecheckResult (`unchanged`): no page goes to the normaliser."""
+answered 304, with the very body the article was last extracted from, or with the same article
+region and verdict inputs (`logic.unchanged_recheck`) is only that RecheckResult (`unchanged`): no
+page goes to the normaliser."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
     )
     unchanged_total = Counter(
         "newswire_fetcher_rechecks_unchanged_total",
-        "Re-checks reported unchanged without passing the page on, by how (not_modified, same_body).",
+        "Re-checks reported unchanged without passing the page on, by how (not_modified, same_body, same_region).",
         ["by"],
         registry=stage.metrics.registry,
     )
@@ -61,8 +62,8 @@ def build(settings: FetcherSettings, client: PageClient | None = None) -> Stage:
             )
         pages_total.labels(outcome.outcome, outcome.failure or "").inc()
         if (unchanged := unchanged_recheck(outcome)) is not None:
-            # A 304, or the very body the article was extracted from: the tracker hears it on
-            # the re-checks topic and no page goes to the normaliser.
+            # A 304, the very body the article was extracted from, or its same region: the
+            # tracker hears it on the re-checks topic and no page goes to the normaliser.
             unchanged_total.labels(unchanged.unchanged or "").inc()
             return [Emit(RECHECKS, unchanged.article_id, unchanged)]
         emits = [Emit(PAGES, outcome.article_id, outcome)]

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["MAX_REGIONS", "NO_TEXT", "body_regions"]
+from newswire.regions.inputs import NO_TEXT
 
-#: Elements whose text is never article text (the extractors drop them): left out of the digest.
-NO_TEXT = frozenset({"script", "style"})
+__all__ = ["MAX_REGIONS", "body_regions"]
+
 #: A region that is the whole document says nothing: no fingerprint is recorded then.
 _TOO_WIDE = frozenset({"html", "body"})
 #: Most regions one fingerprint holds (a body spread over more parts of the page has none).

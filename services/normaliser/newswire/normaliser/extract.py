@@ -34,9 +34,8 @@ from readability import Document
 from readability.readability import REGEXES as READABILITY_REGEXES
 
 from newswire.net.charset import decode_headerless
+from newswire.regions.inputs import bounded
 
-#: Pages are cut to this many characters before parsing (a bound on parse time and memory).
-MAX_HTML_CHARS = 3_000_000
 #: Beyond this many elements trafilatura's fallback comparison grows quadratic: one fast run only.
 LARGE_TREE = 6_000
 #: Beyond this many elements a page is refused (no news article is this big; a bomb may be).
@@ -93,12 +92,6 @@ def parse_html(html: str) -> HtmlElement | None:
     elements."""
     parsed = parse_sized(html)
     return parsed[0] if parsed is not None else None
-
-
-def bounded(html: str) -> str:
-    """What of a page any parser here reads: its first MAX_HTML_CHARS characters, NUL bytes removed."""
-    text = html[:MAX_HTML_CHARS]
-    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def parse_sized(html: str) -> tuple[HtmlElement, int] | None:

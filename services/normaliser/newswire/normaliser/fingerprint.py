@@ -24,37 +24,29 @@ is skipped. Anything else (the region not found, a digest that differs, a page t
 (a dynamic element inside the article's region, a changing JSON-LD field). No page or site is
 special-cased: the locator is whatever the page's own markup gives.
 
-Pure: lxml and the standard library only.
+Pure: lxml, the standard library and `newswire.regions.inputs` (what any parser's test reads).
 """
 
 from __future__ import annotations
 
-import hashlib
 from functools import partial
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from newswire.contracts.fetch import PageFingerprint
-from newswire.normaliser.body_region import NO_TEXT, body_regions
+from newswire.normaliser.body_region import body_regions
 from newswire.normaliser.extract import NotExtractable, parse_html
 from newswire.normaliser.locator import locate, locator
+from newswire.regions.inputs import NO_TEXT, NOT_BYLINE, REGION_BREAK, byline_marked, declared_input, digest_parts
 
 __all__ = [
-    "VERDICT_META", "byline_marked", "declared_input", "digest_parts", "locate", "locate_regions", "region_digest", "region_fingerprint",
-    "region_locators", "region_text", "same_article",
+    "locate", "locate_regions", "region_digest", "region_fingerprint", "region_locators", "region_text", "same_article",
 ]
 
-#: The step between two regions' locators in `PageFingerprint.region`.
-REGION_BREAK = "+"
 #: Most steps of all locators together (`PageFingerprint.region`'s limit).
 _MAX_STEPS = 64
-#: Meta tags the headline, byline, site name and canonical URL are read from (metadata.py).
-VERDICT_META = frozenset({
-    "og:title", "twitter:title", "og:site_name", "og:url", "author", "article:author",
-    "parsely-author", "sailthru.author", "dc.creator", "citation_author",
-})
 #: The byline markup metadata.py reads authors from (the same XPath, first six).
 _BYLINE = (
     '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or '
@@ -63,13 +55,6 @@ _BYLINE = (
 )
 _JSONLD = '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'
 _CANONICAL = '//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href'
-
-
-def digest_parts(parts: list[str]) -> str:
-    """BLAKE2b of the parts, each followed by \x1f: fed as one string (the same bytes, so the same
-    digest as part by part, for a third of the CPU)."""
-    text = "\x1f".join(parts) + "\x1f" if parts else ""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 # -- the region's text and the verdict inputs -------------------------------------------------
@@ -131,34 +116,6 @@ def _verdict_parts(tree: HtmlElement) -> Iterator[str]:
     yield from hrefs
     for el in bylines:
         yield "byline:" + "".join(el.itertext())
-
-
-#: `_BYLINE`'s tests, for `_verdict_parts`' walk.
-NOT_BYLINE = frozenset({"meta", "script", "style", "body"})
-_LDJSON_CASE = str.maketrans("LDJSON", "ldjson")
-_CANONICAL_CASE = str.maketrans("CANONICAL", "canonical")
-
-
-def declared_input(tag: str, get: Callable[[str], str | None], text: Callable[[], str | None]) -> str | None:
-    """The verdict input a `<meta>`, `<script>` or `<link>` is, on any parser's tree (`get`: its
-    attributes, `text`: its text): 'meta:key=content' for a `VERDICT_META` tag, 'ld:…' for JSON-LD
-    (`_JSONLD`), 'canonical:…' for rel=canonical (`_CANONICAL`); None for anything else."""
-    if tag == "meta":
-        content = get("content")
-        key = (get("property") or get("name") or get("itemprop") or "").strip().casefold()
-        return f"meta:{key}={content}" if content is not None and key in VERDICT_META else None
-    if tag == "script":
-        return "ld:" + (text() or "") if "ld+json" in (get("type") or "").translate(_LDJSON_CASE) else None
-    if tag == "link":
-        rel, href = get("rel"), get("href")
-        if rel is not None and href is not None and rel.translate(_CANONICAL_CASE) == "canonical":
-            return "canonical:" + href
-    return None
-
-
-def byline_marked(rel: str | None, itemprop: str | None, cls: str | None) -> bool:
-    """`_BYLINE`'s first predicate on an element's attributes: marked as the author's or a byline."""
-    return rel == "author" or itemprop == "author" or (cls is not None and ("byline" in cls or "author" in cls))
 
 
 def _is_byline(el: HtmlElement) -> bool:

@@ -4,21 +4,19 @@ structure around it changed.
 
 A locator starts at the nearest ancestor-or-self with an id unique on the page ('#id'), else
 at the root; each further step is 'signature:n', the n-th child element with that tag and
-class attribute. Pure: lxml only.
+class attribute (`newswire.regions.inputs.follow` walks them on any parser's tree). Pure: lxml
+only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-__all__ = ["STEP_MAX", "follow", "locate", "locator"]
+from newswire.regions.inputs import STEP_MAX, follow
 
-#: Longest step and id kept in a locator (a longer one is cut the same way on both sides).
-STEP_MAX = 300
-N = TypeVar("N")
+__all__ = ["locate", "locator"]
 
 
 def _signature(el: HtmlElement) -> str:
@@ -86,26 +84,3 @@ def locate(tree: HtmlElement, steps: tuple[str, ...]) -> HtmlElement | None:
             return None
         node, rest = found[0], steps[1:]
     return follow(node, rest, _element_children, _signature)
-
-
-def follow(
-    node: N, steps: Sequence[str], children: Callable[[N], Iterable[N]], signature: Callable[[N], str]
-) -> N | None:
-    """Where 'signature:n' steps lead from `node` in any parser's tree (`children`: a node's child
-    elements; `signature`: its tag and classes as `_signature` writes them), or None."""
-    for step in steps:
-        sig, _, index = step.rpartition(":")
-        if not sig or not index.isdigit():
-            return None
-        n = int(index)
-        nxt = None
-        for child in children(node):
-            if signature(child) == sig:
-                if n == 0:
-                    nxt = child
-                    break
-                n -= 1
-        if nxt is None:
-            return None
-        node = nxt
-    return node
