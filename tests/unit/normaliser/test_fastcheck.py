@@ -45,6 +45,18 @@ def test_where_the_trees_differ_the_lxml_fingerprint_stays() -> None:
     assert not same_article(edited, fp)
 
 
+def test_a_page_with_more_tags_than_lexbor_takes_keeps_the_lxml_fingerprint() -> None:
+    """lexbor parses deep nests in quadratic time, so a page with more than `MAX_TAGS` tags is
+    not parsed by it: its fingerprint is lxml's, and lxml's test still tells the article."""
+    from newswire.regions.lexbor import MAX_TAGS
+
+    html = story(PARAGRAPHS).replace("</main>", "</main><footer>" + "<span>·</span>" * (MAX_TAGS // 2) + "</footer>")
+    ex, fp = extract_with_fingerprint(html, URL)
+    assert ex is not None and fp is not None and fp.region and fp.region_parser == "lxml"
+    assert same_article(html.replace("Most read: Council votes", "Most read: Rail fares"), fp)
+    assert not same_article(html.replace(BODY[2], one_word(BODY, 2, "last", "final")[2]), fp)
+
+
 def test_json_ld_inside_the_region_counts_and_a_script_token_does_not() -> None:
     """The verdict inputs are read before the region's scripts are left out of its text: a
     JSON-LD headline inside the article still counts; a script's token there does not."""

@@ -83,3 +83,22 @@ def test_the_page_is_bounded_as_for_extraction() -> None:
     huge = page() + "<p>" + "x" * 3_100_000
     assert len(bounded(huge)) == 3_000_000
     assert same_region(huge, fingerprint(page()))
+
+
+def test_a_deep_nest_is_read_in_linear_time_or_not_parsed() -> None:
+    """lexbor has no nesting limit: bylines nested thousands deep inside a comment are each told
+    "inside a comment" once (the walk up used to be quadratic: 10,000 took 14 s), and a page with
+    more tags than `MAX_TAGS` (nested `<div>`s parse in quadratic time) is not parsed at all."""
+    from newswire.regions.lexbor import MAX_TAGS, parse
+
+    nest = 5_000
+    comments = '<div class="comments">' + '<div class="author">Reader' * nest + "</div>" * (nest + 1)
+    fp = fingerprint(page(promo=comments))
+    assert same_region(page(promo=comments), fp)  # ~0.03 s (quadratic, it took ~3 s)
+    # the commenters' bylines are not the article's: another comment thread is the same article
+    assert same_region(page(promo=comments.replace("Reader", "Another reader")), fp)
+    assert not same_region(page(byline="John Roe", promo=comments), fp)
+    divs = "<div>" * (MAX_TAGS + 1)
+    assert parse(page(promo=divs)) is None
+    assert region_digest(page(promo=divs), STEPS) is None
+    assert not same_region(page(promo=divs), fingerprint(page()))

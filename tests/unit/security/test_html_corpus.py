@@ -14,9 +14,11 @@ import pytest
 
 from newswire.contracts import FetchedPage, FetchRequest, NormalisedArticle, utcnow
 from newswire.contracts.ids import article_id, host_of
-from newswire.fetcher.logic import FetchResult, decide
+from newswire.contracts.fetch import PageFingerprint
+from newswire.fetcher.logic import FetchResult, decide, unchanged_recheck
 from newswire.normaliser import wiring
 from newswire.normaliser.extract import decode_html
+from newswire.normaliser.logic import unchanged_region
 from newswire.normaliser.settings import NormaliserSettings
 from newswire.runtime.errors import PermanentError
 from newswire.runtime.stage import Context, Origin
@@ -107,6 +109,23 @@ async def test_binary_bodies_labelled_html(handler) -> None:  # type: ignore[no-
         except Exception as exc:
             raise AssertionError(f"binary {name} (normaliser): {type(exc).__name__}: {exc}") from exc
     print(f"\nbinary bodies as HTML: {sum(seen.values())} tried, 0 crashed, outcomes {dict(seen)}")
+
+
+@pytest.mark.timeout(30)  # ~1 s; without the bound on tags, ~1 min
+def test_hostile_re_checks_end_in_either_region_test() -> None:
+    """The same pages as re-checks of an article whose fingerprint was taken on lexbor's tree:
+    the fetcher's region test (`unchanged_recheck`) and the normaliser's (`unchanged_region`)
+    each say "extract it", in bounded time. Both run on their stage's event loop, and lexbor
+    parses deep nests of block elements in quadratic time (100,000 nested `<div>`s: ~20 s), so a
+    page with more than `MAX_TAGS` tags is not parsed by it."""
+    fp = PageFingerprint(body_digest="0" * 32, region=("#story",), region_digest="1" * 32, region_parser="lexbor")
+    for name, make in {**HUGE, **NESTED}.items():
+        page = fetched_page().model_copy(update={
+            "html": make(), "requested_url": URL, "final_url": URL, "reason": "recheck", "fingerprint": fp,
+            "body_digest": "2" * 32,
+        })
+        assert unchanged_recheck(page) is None, name
+        assert unchanged_region(page) is None, name
 
 
 def test_corpora_sizes() -> None:
