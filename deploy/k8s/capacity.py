@@ -91,7 +91,7 @@ TRACKER_ISSUES_PER_S = 2000 / (1.0 + 2000 * 0.0006)
 # -- unchanged re-checks (issue #20) --------------------------------------------------------------
 # A re-check answered 304, or with the very body the article was extracted from, costs the
 # normaliser nothing (the fetcher reports it unchanged); one whose bytes changed outside the article
-# costs the fetcher its region test (a lexbor fingerprint: 98% of them) and nothing more when it
+# costs the fetcher its region test (a lexbor fingerprint: 97% of them) and nothing more when it
 # recognises the article, else the normaliser's region test (a parse and a hash) and, when that
 # does not recognise it either, the full extraction; one whose article changed costs all three.
 # The mix, modelled on GDELT: 82% of articles never change in their first week; the re-checks that

@@ -1,8 +1,9 @@
 """The fetcher's pure logic: content types, body digests, and building FetchedPage messages (and,
 for re-checks that end without a page, the small RecheckResult the tracker reads: a 304, the same
-body, or the same article region, `newswire.regions`). Shared with the poller in `newswire.net`: the SSRF guard and redirect checks (`addresses`), transport-error names
-(`errors`), status classes (`status`), binary and HTML sniffing (`sniff`) and charset choice and
-decoding (`charset`); politeness is `politeness`. What a page *is* (a wall, its canonical link,
+body, or the same article region, `newswire.regions`). Shared with the poller in `newswire.net`:
+the SSRF guard and redirect checks (`addresses`), transport-error names (`errors`), status
+classes (`status`), binary and HTML sniffing (`sniff`) and charset choice and decoding
+(`charset`); politeness is `politeness`. What a page *is* (a wall, its canonical link,
 AMP) is the normaliser's to tell: it parses the page anyway. Only the re-check's region test
 parses a page here, and only to say "the same article as before".
 
@@ -196,7 +197,7 @@ def unchanged_recheck(page: FetchedPage) -> RecheckResult | None:
 
     The region test is run here, not in the normaliser, because a page it recognises then never
     crosses Kafka: most re-checks are such pages, and encoding, sending and reading one cost more
-    than the test (issue #20). A fingerprint of another parser (lxml's, ~2% of pages) is left to
+    than the test (issue #20). A fingerprint of another parser (lxml's, ~3% of them) is left to
     the normaliser, as is any page the test does not recognise: a real change is never missed."""
     if page.reason != "recheck":
         return None
