@@ -34,15 +34,13 @@ _VERDICT = (
 )
 #: Text between two text nodes of a region: a paragraph split in two, or two merged, changes it.
 NODE_BREAK = "\x1e"
-
-
 #: Most '<' a page may hold to be parsed by lexbor. lexbor has no nesting limit (lxml's parser
 #: stops at 256 levels, browsers' at ~512), and the HTML rules make each block-level start tag
 #: look through the stack of open elements for a `<p>` to close: N nested `<div>`s cost O(N²)
 #: (40,000 of them, 200 KB: 3.5 s; a 3 MB page of them: hours, on the stage's event loop). At
 #: this bound a nest of them parses in ~0.2 s; the dev pages hold at most 9,770 (99th
-#: percentile 6,307, median 1,597). A page over it has no lexbor test: the fingerprint is lxml's, and a
-#: re-check of it goes to the normaliser's lxml test.
+#: percentile 6,307, median 1,597). A page over it has no lexbor test: the fingerprint is
+#: lxml's, and a re-check of it goes to the normaliser's lxml test.
 MAX_TAGS = 15_000
 
 

@@ -19,6 +19,7 @@ from newswire.fetcher.logic import (
     recheck_result,
     unchanged_recheck,
 )
+from newswire.regions.lexbor import region_digest
 from newswire.runtime.stage import Context, Origin
 from newswire.topics import FETCH_REQUESTS, PAGES, RECHECKS
 from tests.unit.fetcher.test_rechecks import HTML, MOVED, NOW, URL, handler, request
@@ -122,8 +123,6 @@ def story(clock: str = "10:15", month: str = "March") -> bytes:
 def with_region(req: FetchRequest, parser: Literal["lxml", "lexbor"] = "lexbor") -> FetchRequest:
     """A re-check carrying the fingerprint the normaliser recorded of `story()`: its body digest
     and the lexbor digest of the region `#story` and the verdict inputs."""
-    from newswire.regions.lexbor import region_digest
-
     digest = region_digest(story().decode(), ("#story",))
     fp = PageFingerprint(body_digest=body_digest(story()), region=("#story",), region_digest=digest, region_parser=parser)
     return req.model_copy(update={"fingerprint": fp})

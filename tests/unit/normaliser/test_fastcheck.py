@@ -8,6 +8,7 @@ from newswire.normaliser.extract import parse_html
 from newswire.normaliser.fastcheck import same_article
 from newswire.normaliser.fingerprint import locate_regions, region_digest
 from newswire.normaliser.logic import extract_with_fingerprint
+from newswire.regions.lexbor import MAX_TAGS
 from tests.unit.normaliser.test_fingerprint import BODY, URL, one_word, page
 
 PARAGRAPHS = "".join(f"<p>{p}</p>" for p in BODY)
@@ -48,8 +49,6 @@ def test_where_the_trees_differ_the_lxml_fingerprint_stays() -> None:
 def test_a_page_with_more_tags_than_lexbor_takes_keeps_the_lxml_fingerprint() -> None:
     """lexbor parses deep nests in quadratic time, so a page with more than `MAX_TAGS` tags is
     not parsed by it: its fingerprint is lxml's, and lxml's test still tells the article."""
-    from newswire.regions.lexbor import MAX_TAGS
-
     html = story(PARAGRAPHS).replace("</main>", "</main><footer>" + "<span>·</span>" * (MAX_TAGS // 2) + "</footer>")
     ex, fp = extract_with_fingerprint(html, URL)
     assert ex is not None and fp is not None and fp.region and fp.region_parser == "lxml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from newswire.contracts.fetch import PageFingerprint
 from newswire.regions.inputs import REGION_BREAK, bounded
-from newswire.regions.lexbor import region_digest, same_region
+from newswire.regions.lexbor import MAX_TAGS, parse, region_digest, same_region
 
 STORY = (
     "<p>The council voted on Tuesday to close the ferry terminal for repairs.</p>"
@@ -89,8 +89,6 @@ def test_a_deep_nest_is_read_in_linear_time_or_not_parsed() -> None:
     """lexbor has no nesting limit: bylines nested thousands deep inside a comment are each told
     "inside a comment" once (the walk up used to be quadratic: 10,000 took 14 s), and a page with
     more tags than `MAX_TAGS` (nested `<div>`s parse in quadratic time) is not parsed at all."""
-    from newswire.regions.lexbor import MAX_TAGS, parse
-
     nest = 5_000
     comments = '<div class="comments">' + '<div class="author">Reader' * nest + "</div>" * (nest + 1)
     fp = fingerprint(page(promo=comments))
