@@ -78,8 +78,9 @@ TRACKER_MS_REVISION = 1000 / 150  # services/tracker/README.md: a real edit's di
 # (the same hour with thinc's BLIS and the quotes' older fold: 56.7 ms and 232.7 / s, as on
 # 2026-12-06; before the decoder: 111.6 ms); then the article's language taken from the
 # normaliser instead of read again (`logic.article_language`): the stateless part x1.255 in one
-# run of both (302.0 -> 378.9 / s, a faster hour), so 285.7 x 1.255 = 358.4 / s.
-ENRICHER_MS_PER_VERSION = 48.7 + 1000 / 358.4
+# run of both (302.0 -> 378.9 / s, a faster hour), so 285.7 x 1.255 = 358.4 / s; then YAKE in Rust
+# (`yake-rust`): x3.116 in one run of both (316.5 -> 986.3 / s), so 358.4 x 3.116 = 1,116.8 / s.
+ENRICHER_MS_PER_VERSION = 48.7 + 1000 / 1116.8
 CLUSTERING_PER_S = 246.0  # services/enricher/README.md: one clustering instance, 100,000 in window
 SINK_DOCS_PER_S = 2_524.0  # services/sink/README.md: 4 KB articles, quiet machine
 POLLS_PER_CPU_S = 1000 / 2.68  # services/poller/README.md: warm polls (90% 304)
