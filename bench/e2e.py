@@ -776,7 +776,10 @@ def main() -> None:
                         help="Processes per stage, e.g. enricher=2,normaliser=2 (default 1 each).")
     parser.add_argument("--env", action="append", default=[], help="Extra KEY=VALUE for the stages.")
     parser.add_argument("--profile", type=lambda s: [x for x in s.split(",") if x], default=[],
-                        help="Stages to sample with py-spy during the window (collapsed stacks in --out).")
+                        help="Stages to sample with py-spy during the window (collapsed stacks in --out). "
+                             "py-spy counts a thread that is runnable but waiting for a core as busy, so on a "
+                             "saturated box the event loop's frames (epoll, socket writes, its self-pipe) take "
+                             "a share that is not CPU; the stages' CPU is the report's, from /proc.")
     parser.add_argument("--keep", action="store_true", help="Keep the topics and indices (to inspect).")
     parser.add_argument("--unavoidable-pages", type=int, default=100,
                         help="Pages for the unavoidable work (extraction + NER alone), farm and real each.")
