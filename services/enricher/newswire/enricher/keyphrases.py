@@ -1,10 +1,11 @@
 """Keyphrases with YAKE (unsupervised, language-aware through its stop-word lists).
 
 YAKE runs as yake-rust, the Rust port of the reference implementation (`yake` on PyPI): about a
-sixth of its CPU on a news lead (0.6 against 3.7 ms on the dev texts, `bench/enricher.py`), and it
-releases the GIL. Its keyphrases are the reference's but at the cut-off: the same first keyphrase
-on 99.0-99.6% of the dev leads and a top-ten set F1 of 0.97-0.99 with the reference's, the rest
-ties ordered by the last bits of a float or a different tenth phrase (see the enricher's README).
+fifth of its CPU on a news lead (0.62-0.79 against 3.40-3.91 ms on the dev texts,
+`bench/keyphrases.py`), and it releases the GIL. Its keyphrases are the reference's but at the
+cut-off: the same first keyphrase on 97.5-99.6% of the dev leads and a top-ten set F1 of 0.97-0.99
+with the reference's, the rest ties ordered by the last bits of a float or a different tenth
+phrase (see the enricher's README).
 """
 
 from __future__ import annotations
