@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newswire.contracts import Entity
-from newswire.enricher.keyphrases import keyphrases
+from newswire.enricher.keyphrases import keyphrases, ranked, yake_language, yake_text
 from newswire.enricher.quotes import quotes
 
 KERRY = Entity(name="John Kerry", type="person", mentions=2, first_offset=0, salience=0.5,
@@ -20,6 +20,31 @@ def test_keyphrases_best_first_in_range() -> None:
     assert any("ceasefire" in k.text.lower() for k in found)
     assert keyphrases(None, "Too short", "en") == ()
     assert keyphrases("Titel", "Die Waffenruhe in Syrien wurde in Genf besprochen, sagten Diplomaten.", "de")
+
+
+def test_near_equal_keyphrases_come_out_in_one_order() -> None:
+    """yake-rust scores a text with last-bit differences from one process to the next; the
+    keyphrases come out the same whichever order and last bits the candidates arrive with, the
+    cut-off included: equal scores in the order the keyphrases first occur in the text."""
+    body = "Tulsa County Jail: Spartan College of Aeronautics and Technology student dead in shooting Thursday evening"
+    one = [("Tulsa County Jail", 0.010075219643504914), ("Technology student dead", 0.0359422302866321),
+           ("shooting Thursday evening", 0.03594223028663213), ("Spartan College", 0.05), ("college", 0.06)]
+    other = [("Tulsa County Jail", 0.010075219643504916), ("shooting Thursday evening", 0.035942230286632154),
+             ("Technology student dead", 0.0359422302866322), ("Spartan College", 0.05), ("college", 0.06)]
+    assert ranked(one, 4, body) == ranked(other, 4, body) == (
+        ("Tulsa County Jail", 0.01007521964), ("Technology student dead", 0.03594223029),
+        ("shooting Thursday evening", 0.03594223029), ("Spartan College", 0.05),
+    )
+    # a near-tie at the cut-off: the same one is kept, the one the text says first
+    assert ranked(one[:3], 2, body) == ranked(other[:3], 2, body)
+    assert ranked(other[:3], 2, body)[1][0] == "Technology student dead"
+
+
+def test_what_yake_reads() -> None:
+    """The title and the lead; the article's stop words where YAKE has them, else English."""
+    assert yake_text("Title", "one two three four", max_words=2) == "Title.\none two"
+    assert yake_text(None, "one two three", max_words=5) == "one two three"
+    assert [yake_language(x) for x in ("de", "xx", None)] == ["de", "en", "en"]
 
 
 def test_quotes_with_speakers_in_common_patterns() -> None:
