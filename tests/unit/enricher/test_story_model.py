@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import random
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from newswire.enricher.story_features import (
     ages,
     article_signals,
     decision_features,
+    dot,
     event_days,
     numbers,
     pair_features,
@@ -91,6 +93,25 @@ def test_ages_are_read_as_news_write_them() -> None:
         "unharmed. In 1999, 12 people were hurt; the 150-year-old bridge held."
     )
     assert ages(text) == {23, 41, 7}
+
+
+def test_sparse_products_are_the_plain_sums_to_the_last_bit() -> None:
+    """`dot` skips the terms a centroid lacks and `Linear.logit` multiplies by `map`: both give
+    the very float of the plain sum in the same order (a decision at the threshold must not
+    flip), also with zeros and terms on one side only."""
+    rng = random.Random(7)
+    terms = [f"t{i}" for i in range(300)]
+    for _ in range(200):
+        vec = {t: rng.random() for t in rng.sample(terms, rng.randint(0, 40))}
+        centroid = {t: rng.choice([0.0, rng.random() * 9]) for t in rng.sample(terms, rng.randint(0, 250))}
+        assert dot(vec, centroid) == sum(w * centroid.get(t, 0.0) for t, w in vec.items())
+        weights = tuple(rng.uniform(-3, 3) for _ in range(12))
+        values = [rng.choice([0.0, 1.0, rng.uniform(-5, 5)]) for _ in range(12)]
+        model = Linear(tuple(f"f{i}" for i in range(12)), weights, -0.25)
+        assert model.logit(values) == -0.25 + sum(w * x for w, x in zip(weights, values, strict=True))
+    assert dot({}, {"a": 1.0}) == 0.0 and dot({"a": 1.0}, {}) == 0.0
+    with pytest.raises(ValueError, match="11 feature values for 12 weights"):
+        model.logit(values[:11])
 
 
 def test_the_packaged_model_matches_the_code_and_is_finite() -> None:

@@ -50,6 +50,7 @@ from newswire.enricher.story_features import (
     ArticleVectors,
     article_signals,
     decision_features,
+    dot,
     pair_features,
 )
 from newswire.enricher.story_model import StoryModel, load_model
@@ -105,16 +106,14 @@ def cosine(vec: dict[str, float], story: Story) -> float:
     """Cosine of a normalised vector and a story centroid."""
     if story.norm == 0.0:
         return 0.0
-    centroid = story.centroid
-    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / story.norm
+    return dot(vec, story.centroid) / story.norm
 
 
 def _centroid_cosine(a: Story, b: Story) -> float:
     if a.norm == 0.0 or b.norm == 0.0:
         return 0.0
     small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
-    dot = sum(w * large.centroid.get(t, 0.0) for t, w in small.centroid.items())
-    return dot / (a.norm * b.norm)
+    return dot(small.centroid, large.centroid) / (a.norm * b.norm)
 
 
 class StoryClusterer:

@@ -183,9 +183,16 @@ def unit(tf: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
 
 
 def dot(vec: dict[str, float], centroid: dict[str, float]) -> float:
-    """Dot product of a (small) vector with a (large) centroid."""
+    """Dot product of a (small) vector with a (large) centroid, summed in `vec`'s order. A term
+    the centroid lacks is skipped, not added as 0.0: the same float (x + 0.0 == x), for half
+    the CPU of a generator over every term (the candidates' scoring is mostly these products)."""
     get = centroid.get
-    return sum(w * get(t, 0.0) for t, w in vec.items())
+    total = 0.0
+    for term, weight in vec.items():
+        value = get(term)
+        if value is not None:
+            total += weight * value
+    return total
 
 
 @dataclass
