@@ -167,3 +167,24 @@ def test_an_outlet_opening_with_the_after_the_names_is_no_author() -> None:
     assert split_author_names("Jane Doe and Jo Roe, The Daily Sun") == ["Jane Doe", "Jo Roe"]
     assert split_author_names("Jane Doe, The Daily Sun") == ["Jane Doe"]
     assert split_author_names("The Gardening Journal") == ["The Gardening Journal"]
+
+
+def test_an_outlet_credit_with_its_address_names_no_one() -> None:
+    """"Daily Sun, Frankfurt, Germany" in an author meta tag is the outlet crediting itself with
+    its address: its places are no authors, so the byline names the writer; without one, the
+    declared credit stands as written (as before)."""
+    site = '<meta property="og:site_name" content="Daily Sun">'
+    own = '<meta name="author" content="Daily Sun, Frankfurt, Germany">'
+    byline = '<p class="byline">By Ada Lovelace</p>'
+    assert _authors(byline, HEAD + site + own) == ("Ada Lovelace",)
+    # a person next to the outlet in the same tag still counts when nothing else names anyone
+    assert "Grace Hopper" in _authors("", HEAD + site + '<meta name="author" content="Grace Hopper, Daily Sun">')
+
+
+def test_an_organisation_of_any_schema_org_subtype_is_no_person() -> None:
+    """A JSON-LD author typed as one of schema.org's Organization subtypes (NewsMediaOrganization,
+    NGO, ...) is an organisation: the people a byline names come first, as for Organization."""
+    for kind in ("Organization", "NewsMediaOrganization", "NGO"):
+        ld = {"@type": "NewsArticle", "headline": "Solar panels explained", "author": {"@type": kind, "name": "Riverside Courier"}}
+        head = HEAD + f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+        assert _authors('<div class="author-name">Jo Bloggs</div>', head) == ("Jo Bloggs",), kind

@@ -366,6 +366,8 @@ def read_authors(
     by byline markup, less the outlet's own name; else the credit the page declares (an agency,
     a desk, the outlet itself), as its byline would read, unless that credit is the outlet alone
     and links to author pages name someone (`_linked_names`: the writer behind a CMS default)."""
+    # the outlet's own name is no person; compared in any script (an empty key matches nothing)
+    site_c = {_compact(s) for s in sites} - {""}
     structured = _names(article.get("author"), people_only=True, by_id=by_id)
     authors = [n for raw in structured for n in split_author_names(raw)]
     prov: Provenance = "json-ld"
@@ -373,14 +375,16 @@ def read_authors(
         for key in _AUTHOR_META:
             if key in meta:
                 authors, prov = split_author_names(meta[key]), "meta"
+                # "Outlet, City, Country": the outlet credits itself and gives its address
+                parts = [x for x in _AUTHOR_SPLIT.split(meta[key]) if x.strip()]
+                if len(parts) > 1 and any(_compact(x) in site_c for x in parts):
+                    authors = []
                 if authors:
                     break
     group: str | None = None
     if not authors:
         authors, group = byline_authors(tree)
         prov = "heuristic"
-    # the outlet's own name is no person; compared in any script (an empty key matches nothing)
-    site_c = {_compact(s) for s in sites} - {""}
     authors = [a for a in authors if _compact(a) not in site_c]
     if authors:
         return authors, prov

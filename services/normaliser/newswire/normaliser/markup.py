@@ -97,6 +97,19 @@ def _types(obj: dict[str, Any]) -> list[str]:
     return [str(x) for x in t] if isinstance(t, list) else [str(t)] if t else []
 
 
+#: schema.org's Organization subtypes whose names do not end in "Organization".
+_ORGANISATION_TYPES = frozenset(
+    {"airline", "consortium", "corporation", "localbusiness", "ngo", "onlinebusiness", "performinggroup", "politicalparty", "workersunion"}
+)
+
+
+def _is_organisation_type(kind: str) -> bool:
+    """Whether a JSON-LD @type is schema.org's Organization or one of its subtypes
+    (NewsMediaOrganization, Corporation, ...): a credit, not a person."""
+    kind = kind.casefold().removeprefix("https://schema.org/").removeprefix("http://schema.org/")
+    return kind.endswith("organization") or kind in _ORGANISATION_TYPES
+
+
 def _names(value: Any, *, people_only: bool, by_id: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Names in a JSON-LD person/organisation value; `{"@id": ...}` references are looked up in
     `by_id` (the page's other JSON-LD objects, as in a Yoast `@graph`)."""
@@ -105,7 +118,7 @@ def _names(value: Any, *, people_only: bool, by_id: dict[str, dict[str, Any]] | 
         if isinstance(v, dict) and "name" not in v and by_id and isinstance(v.get("@id"), str):
             v = by_id.get(v["@id"], v)
         if isinstance(v, dict):
-            if people_only and any(t.casefold() == "organization" for t in _types(v)):
+            if people_only and any(_is_organisation_type(t) for t in _types(v)):
                 continue
             name = clean(v.get("name"))
         else:
