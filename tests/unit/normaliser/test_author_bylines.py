@@ -188,3 +188,17 @@ def test_an_organisation_of_any_schema_org_subtype_is_no_person() -> None:
         ld = {"@type": "NewsArticle", "headline": "Solar panels explained", "author": {"@type": kind, "name": "Riverside Courier"}}
         head = HEAD + f'<script type="application/ld+json">{json.dumps(ld)}</script>'
         assert _authors('<div class="author-name">Jo Bloggs</div>', head) == ("Jo Bloggs",), kind
+
+
+def test_a_short_credit_declared_beside_a_person_is_kept() -> None:
+    """JSON-LD that declares an agency or a team as an author of its own beside a writer ("AP",
+    "Gear Team") credits both; a longer entry that reads as no name (a link's text) is no credit."""
+
+    def declared(*names: str) -> tuple[str, ...]:
+        ld = {"@type": "NewsArticle", "headline": "Solar panels explained",
+              "author": [{"@type": "Person", "name": n} for n in names]}
+        return _authors("", HEAD + f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+
+    assert declared("Jane Doe", "AP") == ("Jane Doe", "AP")
+    assert declared("Jane Doe", "Gear Team") == ("Jane Doe", "Gear Team")
+    assert declared("Jane Doe", "South Carolina Garden-based Learning Network on Facebook") == ("Jane Doe",)

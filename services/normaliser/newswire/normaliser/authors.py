@@ -124,6 +124,10 @@ def declared_credits(ld_author: Any, meta: dict[str, str], by_id: dict[str, dict
 _CMS_ACCOUNTS = re.compile(r"(?:site[ _-]?)?(?:admin\w*|administrator|webmaster|root|user\d*|default|wordpress|guest)", re.I)
 
 
+#: The most words of a credit declared beside a person that is kept as written.
+_SHORT_CREDIT_WORDS = 3
+
+
 def _is_credit(name: str) -> bool:
     """Whether a declared credit reads as a byline: not a URL, a CMS account ("admin") or a
     generated handle (a single token mixing letters and digits: "jdoe4x7kq2")."""
@@ -370,6 +374,13 @@ def read_authors(
     site_c = {_compact(s) for s in sites} - {""}
     structured = _names(article.get("author"), people_only=True, by_id=by_id)
     authors = [n for raw in structured for n in split_author_names(raw)]
+    # a short credit declared as an author of its own beside a person ("AP", "Gear Team") is
+    # one, as written (a byline's "Jane Doe, AP" or "Staff" alone stay read as before)
+    if authors and len(structured) > 1:
+        authors = [
+            n for raw in structured
+            for n in split_author_names(raw) or ([raw] if len(raw.split()) <= _SHORT_CREDIT_WORDS and _is_credit(raw) else [])
+        ]
     prov: Provenance = "json-ld"
     if not authors:
         for key in _AUTHOR_META:
