@@ -202,3 +202,19 @@ def test_a_short_credit_declared_beside_a_person_is_kept() -> None:
     assert declared("Jane Doe", "AP") == ("Jane Doe", "AP")
     assert declared("Jane Doe", "Gear Team") == ("Jane Doe", "Gear Team")
     assert declared("Jane Doe", "South Carolina Garden-based Learning Network on Facebook") == ("Jane Doe",)
+
+
+def test_a_citation_author_tag_is_one_name_last_name_first() -> None:
+    """`citation_author` (the Highwire tags scholarly pages declare) holds one author as
+    "Last, First": one person, read in the byline's order, not two names."""
+    head = HEAD + '<meta name="citation_author" content="Roy, Aniruddha">'
+    assert _authors("", head) == ("Aniruddha Roy",)
+    head = HEAD + '<meta name="citation_author" content="Ada Lovelace">'
+    assert _authors("", head) == ("Ada Lovelace",)
+
+
+def test_an_avatars_initials_before_the_name_are_not_part_of_it() -> None:
+    """A byline whose avatar circle prints the writer's initials before the name ("CM Craig
+    McCarthy") names the writer; capitals that are not the name's initials stay."""
+    assert _authors('<div class="author-name"><span class="avatar">CM</span> Craig McCarthy</div>') == ("Craig McCarthy",)
+    assert _authors('<div class="author-name">JD Vance</div>') == ("JD Vance",)

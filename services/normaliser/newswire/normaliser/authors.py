@@ -105,6 +105,33 @@ def split_author_names(raw: str) -> list[str]:
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
 
 
+def _citation_name(key: str, value: str) -> str:
+    """A `citation_author` tag holds one author, conventionally "Last, First" (the Highwire tags
+    scholarly pages declare): read as "First Last", not as two names."""
+    if key == "citation_author" and value.count(",") == 1:
+        last, first = (x.strip() for x in value.split(","))
+        if first and last and not _CREDENTIAL.fullmatch(first):
+            return f"{first} {last}"
+    return value
+
+
+#: An avatar's initials printed before the name they abbreviate ("CM Craig McCarthy").
+_INITIALS = re.compile(r"([A-Z]{2,3})\s+(.+)")
+
+
+def _without_avatar_initials(name: str) -> str:
+    """A byline name less a leading token of two or three capitals that are the initials of the
+    words after it: the avatar circle's text read together with the name."""
+    match = _INITIALS.fullmatch(name)
+    if match is None:
+        return name
+    rest = match.group(2)
+    words = rest.split()
+    if len(words) == len(match.group(1)) and "".join(w[0] for w in words) == match.group(1):
+        return rest
+    return name
+
+
 def declared_credits(ld_author: Any, meta: dict[str, str], by_id: dict[str, dict[str, Any]]) -> list[str]:
     """The credits a page declares (JSON-LD author of any type, else its author meta tags), as
     written: organisations and handles included, "By" and URLs left out."""
@@ -385,7 +412,7 @@ def read_authors(
     if not authors:
         for key in _AUTHOR_META:
             if key in meta:
-                authors, prov = split_author_names(meta[key]), "meta"
+                authors, prov = split_author_names(_citation_name(key, meta[key])), "meta"
                 # "Outlet, City, Country": the outlet credits itself and gives its address
                 parts = [x for x in _AUTHOR_SPLIT.split(meta[key]) if x.strip()]
                 if len(parts) > 1 and any(_compact(x) in site_c for x in parts):
@@ -395,6 +422,7 @@ def read_authors(
     group: str | None = None
     if not authors:
         authors, group = byline_authors(tree)
+        authors = [_without_avatar_initials(a) for a in authors]
         prov = "heuristic"
     authors = [a for a in authors if _compact(a) not in site_c]
     if authors:
