@@ -218,3 +218,11 @@ def test_an_avatars_initials_before_the_name_are_not_part_of_it() -> None:
     McCarthy") names the writer; capitals that are not the name's initials stay."""
     assert _authors('<div class="author-name"><span class="avatar">CM</span> Craig McCarthy</div>') == ("Craig McCarthy",)
     assert _authors('<div class="author-name">JD Vance</div>') == ("JD Vance",)
+
+
+def test_a_lead_in_ending_in_a_lowercase_word_is_no_name() -> None:
+    """"Insights from", "Securitum since": a credit line's lead-in, split off the name after it,
+    ends in a lowercase word, which a name never does (its particles stand inside it)."""
+    assert split_author_names("Insights from, Liza Burke") == ["Liza Burke"]
+    assert split_author_names("Ludwig van Beethoven") == ["Ludwig van Beethoven"]
+    assert split_author_names("Securitum since") == []

@@ -207,6 +207,10 @@ def is_person_name(name: str) -> bool:
         return False
     if re.search(r"[a-z]\.[a-z]", name) or "_" in name:  # handles such as "jane.doe"
         return False
+    # a lead-in that ends in a lowercase word ("Insights from", "Reporting by"): a name's
+    # particles ("van", "de") stand inside it, never last
+    if len(words) >= 2 and words[0][0].isupper() and words[-1].isalpha() and words[-1].islower():
+        return False
     if _OUTLET_SURNAMES.search(name) and _is_outlet_name(name):
         return False
     return not _NOT_PEOPLE.search(name)
