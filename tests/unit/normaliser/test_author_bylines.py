@@ -177,8 +177,8 @@ def test_an_outlet_credit_with_its_address_names_no_one() -> None:
     own = '<meta name="author" content="Daily Sun, Frankfurt, Germany">'
     byline = '<p class="byline">By Ada Lovelace</p>'
     assert _authors(byline, HEAD + site + own) == ("Ada Lovelace",)
-    # a person next to the outlet in the same tag still counts when nothing else names anyone
-    assert "Grace Hopper" in _authors("", HEAD + site + '<meta name="author" content="Grace Hopper, Daily Sun">')
+    # a person next to the outlet in the same tag is still its author
+    assert _authors("", HEAD + site + '<meta name="author" content="Grace Hopper, Daily Sun">') == ("Grace Hopper",)
 
 
 def test_an_organisation_of_any_schema_org_subtype_is_no_person() -> None:
@@ -200,6 +200,7 @@ def test_a_short_credit_declared_beside_a_person_is_kept() -> None:
         return _authors("", HEAD + f'<script type="application/ld+json">{json.dumps(ld)}</script>')
 
     assert declared("Jane Doe", "AP") == ("Jane Doe", "AP")
+    assert declared("Jane Doe", "By AP") == ("Jane Doe", "AP")
     assert declared("Jane Doe", "Gear Team") == ("Jane Doe", "Gear Team")
     assert declared("Jane Doe", "South Carolina Garden-based Learning Network on Facebook") == ("Jane Doe",)
 

@@ -155,6 +155,12 @@ _CMS_ACCOUNTS = re.compile(r"(?:site[ _-]?)?(?:admin\w*|administrator|webmaster|
 _SHORT_CREDIT_WORDS = 3
 
 
+def _short_credit(raw: str) -> list[str]:
+    """A credit of at most `_SHORT_CREDIT_WORDS` words, as written ("AP", "Gear Team"), or none."""
+    name = clean(_BYLINE_PREFIX.sub("", raw.strip()))
+    return [name] if name and len(name.split()) <= _SHORT_CREDIT_WORDS and _is_credit(name) else []
+
+
 def _is_credit(name: str) -> bool:
     """Whether a declared credit reads as a byline: not a URL, a CMS account ("admin") or a
     generated handle (a single token mixing letters and digits: "jdoe4x7kq2")."""
@@ -410,16 +416,18 @@ def read_authors(
     if authors and len(structured) > 1:
         authors = [
             n for raw in structured
-            for n in split_author_names(raw) or ([raw] if len(raw.split()) <= _SHORT_CREDIT_WORDS and _is_credit(raw) else [])
+            for n in split_author_names(raw) or _short_credit(raw)
         ]
     prov: Provenance = "json-ld"
     if not authors:
         for key in _AUTHOR_META:
             if key in meta:
                 authors, prov = split_author_names(_citation_name(key, meta[key])), "meta"
-                # "Outlet, City, Country": the outlet credits itself and gives its address
-                parts = [x for x in _AUTHOR_SPLIT.split(meta[key]) if x.strip()]
-                if len(parts) > 1 and any(_compact(x) in site_c for x in parts):
+                # "Outlet, City, Country": the outlet credits itself and gives its address (one
+                # word a part; "Jane Doe, Outlet" still names Jane Doe)
+                parts = [x.strip() for x in _AUTHOR_SPLIT.split(meta[key]) if x.strip()]
+                own = [x for x in parts if _compact(x) in site_c]
+                if own and len(parts) > len(own) and all(len(x.split()) == 1 for x in parts if x not in own):
                     authors = []
                 if authors:
                     break
