@@ -317,6 +317,7 @@ def _byline_names(text: str) -> tuple[list[str], str | None]:
     if not names and (lead := _NAME_BEFORE_TITLE.match(text)) and _is_title_tail(text[lead.end():]):
         # a name with the job title run on after it ("Harry Roe Tech Reporter")
         names = split_author_names(lead[0])
+    names = [_without_avatar_initials(n) for n in names]
     credit = clean(text.strip(" ,;:-"))
     group = credit if credit and not names and _GROUP_CREDIT.search(credit) and len(credit.split()) <= 4 else None
     return names, group
@@ -410,14 +411,12 @@ def read_authors(
     # the outlet's own name is no person; compared in any script (an empty key matches nothing)
     site_c = {_compact(s) for s in sites} - {""}
     structured = _names(article.get("author"), people_only=True, by_id=by_id)
-    authors = [n for raw in structured for n in split_author_names(raw)]
+    per_entry = [split_author_names(raw) for raw in structured]
+    authors = [n for names in per_entry for n in names]
     # a short credit declared as an author of its own beside a person ("AP", "Gear Team") is
     # one, as written (a byline's "Jane Doe, AP" or "Staff" alone stay read as before)
     if authors and len(structured) > 1:
-        authors = [
-            n for raw in structured
-            for n in split_author_names(raw) or _short_credit(raw)
-        ]
+        authors = [n for raw, names in zip(structured, per_entry, strict=True) for n in names or _short_credit(raw)]
     prov: Provenance = "json-ld"
     if not authors:
         for key in _AUTHOR_META:
@@ -434,7 +433,6 @@ def read_authors(
     group: str | None = None
     if not authors:
         authors, group = byline_authors(tree)
-        authors = [_without_avatar_initials(a) for a in authors]
         prov = "heuristic"
     authors = [a for a in authors if _compact(a) not in site_c]
     if authors:
